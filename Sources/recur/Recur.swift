@@ -1,0 +1,21 @@
+import ArgumentParser
+
+/// The `recur` command: feature store and next-purchase prediction.
+@main
+struct Recur: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "recur",
+        abstract: "Feature store and next-purchase prediction on PostgreSQL.",
+        discussion: """
+            With no DATABASE_URL, recur runs its own PostgreSQL cluster in .recur/ \
+            (or $RECUR_HOME) and starts it on first use.
+            """,
+        version: RecurVersion.current,
+        subcommands: []
+    )
+}
+
+/// The version printed by `recur --version` and written into model metadata.
+enum RecurVersion {
+    static let current = "0.1.0"
+}
