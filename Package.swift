@@ -45,6 +45,15 @@ let package = Package(
             ]
         ),
 
+        // In-process micro-benchmarks for bench/ scripts.
+        .executableTarget(
+            name: "recur-bench",
+            dependencies: [
+                "RecurCore", "LinearAlgebra",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
         // Fast tests: pure domain code, no servers.
         .testTarget(name: "RecurCoreTests", dependencies: ["RecurCore", "LinearAlgebra"]),
         // Integration tests: the real embedded PostgreSQL, real processes.

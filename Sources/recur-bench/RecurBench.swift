@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// Micro-benchmarks of Recur's hot paths, run by the scripts in bench/ beside their peers.
+@main
+struct RecurBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "recur-bench",
+        abstract: "Times Recur's hot paths in-process (use a release build).",
+        subcommands: []
+    )
+}
