@@ -12,6 +12,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // C libraries from Debian, seen through pkg-config. Module maps and shim headers only.
@@ -32,6 +36,20 @@ let package = Package(
                 "Postgres", "LinearAlgebra", "CZlib",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ]
+        ),
+
+        // The TCP scoring server: SwiftNIO pipeline over the domain.
+        .target(
+            name: "RecurServer",
+            dependencies: [
+                "RecurCore", "Postgres",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
 
@@ -39,7 +57,7 @@ let package = Package(
         .executableTarget(
             name: "recur",
             dependencies: [
-                "RecurCore", "Postgres", "Kafka",
+                "RecurCore", "RecurServer", "Postgres", "Kafka",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -57,6 +75,13 @@ let package = Package(
         // Fast tests: pure domain code, no servers.
         .testTarget(name: "RecurCoreTests", dependencies: ["RecurCore", "LinearAlgebra"]),
         // Integration tests: the real embedded PostgreSQL, real processes.
-        .testTarget(name: "IntegrationTests", dependencies: ["RecurCore", "Postgres"]),
+        .testTarget(
+            name: "IntegrationTests",
+            dependencies: [
+                "RecurCore", "RecurServer", "Postgres",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
     ]
 )

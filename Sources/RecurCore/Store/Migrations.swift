@@ -1,0 +1,89 @@
+/// Recur's schema, as numbered migrations. Never edit an applied one: append a new version.
+public enum Migrations {
+    public static let all: [Migration] = [events, features]
+
+    static let events = Migration(version: 1, name: "events and rejected events", sql: """
+        CREATE TABLE events (
+            event_id   text PRIMARY KEY,
+            user_id    text NOT NULL,
+            ts         timestamptz NOT NULL,
+            event_type text NOT NULL CHECK (event_type IN ('view', 'cart', 'purchase', 'refund')),
+            amount     numeric(18, 4) CHECK (amount >= 0),
+            quantity   integer NOT NULL DEFAULT 1,
+            product_id text,
+            session_id text,
+            category   text,
+            device     text
+        );
+        CREATE INDEX events_user_ts ON events (user_id, ts);
+
+        CREATE TABLE rejected_events (
+            id          bigserial PRIMARY KEY,
+            source      text NOT NULL,
+            position    text NOT NULL,
+            raw         text NOT NULL,
+            reason      text NOT NULL,
+            raw_hash    text NOT NULL,
+            rejected_at timestamptz NOT NULL DEFAULT now(),
+            UNIQUE (source, position, raw_hash)
+        );
+
+        CREATE TABLE import_runs (
+            id          bigserial PRIMARY KEY,
+            source      text NOT NULL,
+            started_at  timestamptz NOT NULL,
+            finished_at timestamptz,
+            rows_read   bigint NOT NULL DEFAULT 0,
+            loaded      bigint NOT NULL DEFAULT 0,
+            duplicates  bigint NOT NULL DEFAULT 0,
+            rejected    bigint NOT NULL DEFAULT 0
+        );
+        """)
+
+    /// Offline snapshots, online per-user state and backfill progress; keyed by feature set and version
+    /// so that models keep working against the features they were trained on.
+    static let features = Migration(version: 2, name: "feature snapshots and online user features", sql: """
+        CREATE TABLE feature_sets (
+            set_name      text NOT NULL,
+            set_version   integer NOT NULL,
+            feature_names text[] NOT NULL,
+            definition    text NOT NULL,
+            checksum      text NOT NULL,
+            PRIMARY KEY (set_name, set_version)
+        );
+
+        -- One row per user and as-of time; vals follow feature_sets.feature_names, NULL = undefined.
+        CREATE TABLE feature_snapshots (
+            set_name    text NOT NULL,
+            set_version integer NOT NULL,
+            as_of       timestamptz NOT NULL,
+            user_id     text NOT NULL,
+            vals        double precision[] NOT NULL,
+            PRIMARY KEY (set_name, set_version, as_of, user_id)
+        );
+
+        -- The online state: the aggregator's encoded per-user state, answers features as of any later time.
+        CREATE TABLE user_features (
+            set_name      text NOT NULL,
+            set_version   integer NOT NULL,
+            user_id       text NOT NULL,
+            state         bytea NOT NULL,
+            last_event_at timestamptz,
+            updated_at    timestamptz NOT NULL DEFAULT clock_timestamp(),
+            PRIMARY KEY (set_name, set_version, user_id)
+        );
+        CREATE INDEX user_features_updated ON user_features (set_name, set_version, updated_at);
+
+        -- Progress of a backfill so that an interrupted run resumes where it stopped.
+        CREATE TABLE backfill_runs (
+            id           bigserial PRIMARY KEY,
+            set_name     text NOT NULL,
+            set_version  integer NOT NULL,
+            as_of_times  timestamptz[] NOT NULL,
+            users_filter text,
+            last_user_id text,
+            started_at   timestamptz NOT NULL DEFAULT now(),
+            finished_at  timestamptz
+        );
+        """)
+}
