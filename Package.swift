@@ -74,6 +74,12 @@ let package = Package(
 
         // Fast tests: pure domain code, no servers.
         .testTarget(name: "RecurCoreTests", dependencies: ["RecurCore", "LinearAlgebra"]),
+        // Fast tests of the server's framing and command parsing, no sockets.
+        .testTarget(name: "RecurServerTests", dependencies: [
+            "RecurServer", "RecurCore",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOEmbedded", package: "swift-nio"),
+        ]),
         // Integration tests: the real embedded PostgreSQL, real processes.
         .testTarget(
             name: "IntegrationTests",

@@ -1,0 +1,39 @@
+import Foundation
+import Postgres
+import RecurCore
+
+/// A migrated store in a schema of its own, on the shared test cluster (or `DATABASE_URL` when set).
+///
+/// Every test gets a fresh schema, so tests run in parallel without seeing each other's rows.
+enum TestStore {
+    /// The embedded cluster the integration tests share; one per machine and user.
+    static let home: String = {
+        if let home = ProcessInfo.processInfo.environment["RECUR_TEST_HOME"], !home.isEmpty { return home }
+        return FileManager.default.temporaryDirectory.appendingPathComponent("recur-tests-\(getuid())").path
+    }()
+
+    static func fresh(_ label: String = "t") throws -> Store {
+        let schema = "test_\(label.lowercased().filter { $0.isLetter || $0.isNumber })_\(UInt32.random(in: 0...UInt32.max))"
+        return try Store.open(StoreLocation(home: home, schema: schema))
+    }
+
+    /// Drops the schema again so that repeated runs do not grow the test cluster.
+    static func drop(_ store: Store) {
+        guard store.location.schema.hasPrefix("test_") else { return }
+        _ = try? store.connection.execute("DROP SCHEMA \(store.location.schema) CASCADE")
+    }
+}
+
+/// The built `recur` executable, for tests that run the CLI as users do.
+enum RecurBinary {
+    static var path: String {
+        let tests = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        var folder = tests
+        for _ in 0..<4 {
+            let candidate = folder.appendingPathComponent("recur").path
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+            folder = folder.deletingLastPathComponent()
+        }
+        return tests.appendingPathComponent("recur").path
+    }
+}
