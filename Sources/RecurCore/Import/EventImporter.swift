@@ -1,0 +1,104 @@
+import Foundation
+import Postgres
+
+/// Reads one input (file or stdin), validates each record and loads events with COPY, accounting for every row.
+public struct EventImporter {
+    public let options: ImportOptions
+    public init(options: ImportOptions) { self.options = options }
+
+    /// Imports `path` (`-` for stdin) into the store's `events` and `rejected_events`.
+    public func run(path: String, store: Store, progress: ((ImportProgress) -> Void)? = nil) throws -> ImportSummary {
+        let started = Date()
+        let source = path == "-" ? "stdin" : URL(fileURLWithPath: path).standardizedFileURL.path
+        var summary = ImportSummary(source: path == "-" ? "stdin" : path)
+        let input: InputFile
+        do { input = try InputFile(path: path) } catch { throw ImportError.nothingRead(source: summary.source, reason: "\(error)") }
+        let reader = RecordReader(input: input, joinsQuotedLines: false)
+
+        var first: RecordReader.Record?
+        while let record = try reader.next() {
+            if !record.bytes.allSatisfy({ $0 == 32 || $0 == 9 }) { first = record; break }
+        }
+        guard let firstRecord = first else { throw ImportError.nothingRead(source: summary.source, reason: "the input is empty") }
+        let format = options.format ?? Self.detectFormat(path: path, firstRecord: firstRecord.bytes)
+        reader.joinsQuotedLines = format == .csv || format == .semicolon
+        if options.format == nil { summary.notes.append("format: \(format.rawValue) (detected)") }
+
+        let loader = EventLoader(connection: store.connection, source: source)
+        var session = ImportSession(options: options, format: format, source: summary.source)
+        var pending: RecordReader.Record? = firstRecord
+        if let delimiter = format.delimiter {
+            let splitter = FieldSplitter(delimiter)
+            let headerText = String(decoding: firstRecord.bytes, as: UTF8.self)
+            let layout = try ColumnLayout.resolve(firstRecord: splitter.split(headerText) ?? [headerText], options: options, source: summary.source)
+            if layout.firstRecordIsHeader { pending = nil }
+            if !layout.ignoredColumns.isEmpty {
+                summary.notes.append("ignored columns: \(layout.ignoredColumns.prefix(10).joined(separator: ", "))")
+            }
+            session.layout = layout
+            session.splitter = splitter
+        }
+        if session.usesDefaultPurchase { summary.notes.append("no event type column: rows with an amount are purchases (use --event-type)") }
+
+        var lastReport = Date.distantPast
+        func flush() throws {
+            let inserted: Int
+            do {
+                inserted = try loader.load(session.events, rejected: session.rejected)
+            } catch {
+                summary.seconds = Date().timeIntervalSince(started)
+                throw ImportError.database(source: summary.source, message: "\(error)")
+            }
+            summary.loaded += inserted
+            summary.duplicates += session.events.count - inserted
+            session.events.removeAll(keepingCapacity: true)
+            session.rejected.removeAll(keepingCapacity: true)
+        }
+        while let record = try pending ?? reader.next() {
+            pending = nil
+            if record.bytes.isEmpty || record.bytes.allSatisfy({ $0 == 32 || $0 == 9 || $0 == 13 }) { continue }
+            summary.read += 1
+            if let rejection = session.take(record) {
+                summary.rejected += 1
+                summary.rejectionsByKind[rejection.kind, default: 0] += 1
+            }
+            if session.events.count + session.rejected.count >= options.batchSize { try flush() }
+            if let progress, summary.read % 4096 == 0, Date().timeIntervalSince(lastReport) > 0.2 {
+                lastReport = Date()
+                progress(ImportProgress(source: summary.source, rowsRead: summary.read, bytesConsumed: input.consumedBytes, totalBytes: input.totalBytes))
+            }
+        }
+        try flush()
+        if summary.read == 0 { throw ImportError.nothingRead(source: summary.source, reason: "only a header, no rows") }
+        summary.seconds = Date().timeIntervalSince(started)
+        _ = try? store.connection.execute("""
+            INSERT INTO import_runs (source, started_at, finished_at, rows_read, loaded, duplicates, rejected)
+            VALUES ($1, to_timestamp($2), now(), $3, $4, $5, $6)
+            """, [source, started.timeIntervalSince1970, summary.read, summary.loaded, summary.duplicates, summary.rejected])
+        return summary
+    }
+
+    /// By file name first, then by what the first line looks like.
+    static func detectFormat(path: String, firstRecord: [UInt8]) -> ImportOptions.Format {
+        var name = path.lowercased()
+        if name.hasSuffix(".gz") { name.removeLast(3) }
+        if name.hasSuffix(".jsonl") || name.hasSuffix(".ndjson") || name.hasSuffix(".json") { return .jsonl }
+        if name.hasSuffix(".tsv") || name.hasSuffix(".tab") { return .tsv }
+        let trimmed = firstRecord.drop { $0 == 32 || $0 == 9 || $0 == 0xEF || $0 == 0xBB || $0 == 0xBF }
+        if trimmed.first == UInt8(ascii: "{") { return .jsonl }
+        var counts: [UInt8: Int] = [9: 0, 44: 0, 59: 0]
+        var quoted = false
+        for byte in firstRecord {
+            if byte == 34 { quoted.toggle() } else if !quoted, counts[byte] != nil { counts[byte]! += 1 }
+        }
+        let best = counts.max { $0.value < $1.value || ($0.value == $1.value && $0.key > $1.key) }!
+        if best.value > 0 {
+            switch best.key {
+            case 9: return .tsv
+            case 59: return .semicolon
+            default: return .csv
+            }
+        }
+        return firstRecord.contains(32) ? .whitespace : .csv
+    }
+}

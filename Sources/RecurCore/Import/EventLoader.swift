@@ -1,0 +1,138 @@
+import Postgres
+
+/// Loads validated events and rejected rows into PostgreSQL, one transaction per batch.
+///
+/// Batches go straight into `events` with COPY. When a batch meets an event id already stored (a
+/// re-import), that batch and the rest of the file go through a staging table and
+/// `INSERT … ON CONFLICT DO NOTHING`, which is slower but skips duplicates instead of failing.
+final class EventLoader {
+    struct RejectedRow {
+        var position: String
+        var raw: String
+        var reason: String
+        var rawHash: String
+    }
+
+    private let connection: Connection
+    private let source: String
+    private var deduplicating = false
+    private var stagingReady = false
+    private var buffer = [UInt8]()
+
+    init(connection: Connection, source: String) {
+        self.connection = connection
+        self.source = source
+        buffer.reserveCapacity(1 << 20)
+    }
+
+    /// Loads one batch atomically; returns how many events were new.
+    func load(_ events: [Event], rejected: [RejectedRow]) throws -> Int {
+        var inserted = 0
+        if !events.isEmpty && !deduplicating {
+            do {
+                inserted = try connection.transaction {
+                    let count = try copy(events, into: "events")
+                    try insertRejected(rejected)
+                    return count
+                }
+                return inserted
+            } catch let error as PostgresError where error.isUniqueViolation {
+                deduplicating = true
+            }
+        }
+        return try connection.transaction {
+            var count = 0
+            if !events.isEmpty {
+                try prepareStaging()
+                _ = try copy(events, into: "recur_import_stage")
+                count = try connection.execute("""
+                    INSERT INTO events SELECT DISTINCT ON (event_id) * FROM recur_import_stage
+                    ON CONFLICT (event_id) DO NOTHING
+                    """)
+                try connection.execute("TRUNCATE recur_import_stage")
+            }
+            try insertRejected(rejected)
+            return count
+        }
+    }
+
+    private func prepareStaging() throws {
+        guard !stagingReady else { return }
+        try connection.execute("CREATE TEMP TABLE IF NOT EXISTS recur_import_stage (LIKE events INCLUDING DEFAULTS)")
+        stagingReady = true
+    }
+
+    private func copy(_ events: [Event], into table: String) throws -> Int {
+        try connection.copyIn("""
+            COPY \(table) (event_id, user_id, ts, event_type, amount, quantity, product_id, session_id, category, device) FROM STDIN
+            """) { writer in
+            buffer.removeAll(keepingCapacity: true)
+            for event in events {
+                Self.append(event.eventID, to: &buffer); buffer.append(9)
+                Self.append(event.userID, to: &buffer); buffer.append(9)
+                Self.append(event.timestamp.iso8601, to: &buffer); buffer.append(9)
+                Self.append(event.type.rawValue, to: &buffer); buffer.append(9)
+                Self.append(event.amount.map(Self.decimal), to: &buffer); buffer.append(9)
+                Self.append(String(event.quantity), to: &buffer); buffer.append(9)
+                Self.append(event.productID, to: &buffer); buffer.append(9)
+                Self.append(event.sessionID, to: &buffer); buffer.append(9)
+                Self.append(event.category, to: &buffer); buffer.append(9)
+                Self.append(event.device, to: &buffer); buffer.append(10)
+                if buffer.count >= 1 << 18 {
+                    try writer.write(buffer)
+                    buffer.removeAll(keepingCapacity: true)
+                }
+            }
+            try writer.write(buffer)
+        }
+        return events.count
+    }
+
+    private func insertRejected(_ rows: [RejectedRow]) throws {
+        var start = 0
+        while start < rows.count {
+            let chunk = rows[start..<min(rows.count, start + 200)]
+            var values = [String]()
+            var parameters = [(any PostgresEncodable)?]()
+            for row in chunk {
+                let n = parameters.count
+                values.append("($\(n + 1), $\(n + 2), $\(n + 3), $\(n + 4), $\(n + 5))")
+                parameters += [source, row.position, row.raw, row.reason, row.rawHash]
+            }
+            try connection.execute("""
+                INSERT INTO rejected_events (source, position, raw, reason, raw_hash) VALUES \(values.joined(separator: ", "))
+                ON CONFLICT (source, position, raw_hash) DO NOTHING
+                """, parameters)
+            start += chunk.count
+        }
+    }
+
+    /// COPY text format: backslash escapes for the characters that end fields or rows; `\N` for NULL.
+    static func append(_ text: String?, to buffer: inout [UInt8]) {
+        guard let text else {
+            buffer.append(92); buffer.append(78)
+            return
+        }
+        for byte in text.utf8 {
+            switch byte {
+            case 92: buffer.append(92); buffer.append(92)
+            case 9: buffer.append(92); buffer.append(116)
+            case 10: buffer.append(92); buffer.append(110)
+            case 13: buffer.append(92); buffer.append(114)
+            case 0: continue
+            default: buffer.append(byte)
+            }
+        }
+    }
+
+    /// Four decimal places at most, no exponent: what numeric(18,4) stores exactly.
+    static func decimal(_ value: Double) -> String {
+        let scaled = Int64((value * 10_000).rounded())
+        let whole = scaled / 10_000, fraction = scaled % 10_000
+        if fraction == 0 { return String(whole) }
+        var digits = String(fraction)
+        digits = String(repeating: "0", count: 4 - digits.count) + digits
+        while digits.hasSuffix("0") { digits.removeLast() }
+        return "\(whole).\(digits)"
+    }
+}

@@ -1,0 +1,98 @@
+/// How to read an input file: its format, whether it has a header, and which column is which.
+public struct ImportOptions: Sendable {
+    /// The record format; nil means detect it from the file name and first line.
+    public enum Format: String, Sendable, CaseIterable {
+        case csv, tsv, semicolon, whitespace, jsonl
+
+        var delimiter: FieldSplitter.Delimiter? {
+            switch self {
+            case .csv: .comma
+            case .tsv: .tab
+            case .semicolon: .semicolon
+            case .whitespace: .whitespace
+            case .jsonl: nil
+            }
+        }
+    }
+
+    /// Whether the first record names the columns.
+    public enum Header: String, Sendable { case auto, present, absent }
+
+    public var format: Format?
+    public var header: Header = .auto
+    /// Positional column meanings, e.g. `user_id,ts,quantity,amount`; `_` skips a column.
+    public var columns: [String]?
+    /// Canonical field to source column name, e.g. `ts` → `order_date`.
+    public var renames: [CanonicalField: String] = [:]
+    /// The event type of every row when the source has no such column.
+    public var eventType: EventType?
+    /// Rows per COPY batch (one transaction each).
+    public var batchSize = 50_000
+
+    public init() {}
+
+    /// Applies a mapping file's settings under the ones already given on the command line.
+    public mutating func merge(_ file: MappingFile) {
+        if format == nil { format = file.format }
+        if header == .auto, let h = file.header { header = h }
+        if columns == nil { columns = file.columns }
+        if eventType == nil { eventType = file.eventType }
+        for (field, column) in file.renames where renames[field] == nil { renames[field] = column }
+    }
+}
+
+/// A small `key = value` file naming the columns of an export, e.g. `user_id = "Customer ID"`.
+///
+/// Keys: any canonical field name (its value is the source column), `format`, `header` (true/false),
+/// `columns` (positional list) and `event_type`. `#` starts a comment. The syntax is a subset of TOML.
+public struct MappingFile: Sendable {
+    public var format: ImportOptions.Format?
+    public var header: ImportOptions.Header?
+    public var columns: [String]?
+    public var eventType: EventType?
+    public var renames: [CanonicalField: String] = [:]
+
+    public init(path: String, text: String) throws(ImportError) {
+        for (offset, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = rawLine.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            if trimmed.isEmpty || trimmed.hasPrefix("[") { continue }
+            func fail(_ expected: String) -> ImportError { .mapping(path: path, line: offset + 1, message: expected) }
+            let parts = trimmed.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard parts.count == 2, !parts[0].isEmpty else { throw fail("expected `field = \"column\"`, found `\(trimmed)`") }
+            let key = Self.unquote(parts[0]), value = Self.unquote(parts[1])
+            switch key {
+            case "format":
+                guard let f = ImportOptions.Format(rawValue: value) else {
+                    throw fail("format must be one of csv, tsv, semicolon, whitespace, jsonl; found `\(value)`")
+                }
+                format = f
+            case "header":
+                guard value == "true" || value == "false" else { throw fail("header must be true or false; found `\(value)`") }
+                header = value == "true" ? .present : .absent
+            case "columns":
+                columns = value.trimmingCharacters(in: CharacterSet(charactersIn: "[]")).split(separator: ",").map {
+                    Self.unquote($0.trimmingCharacters(in: .whitespaces))
+                }
+            case "event_type":
+                guard let type = EventType.matching(value) else { throw fail("event_type must be view, cart, purchase or refund; found `\(value)`") }
+                eventType = type
+            default:
+                guard let field = CanonicalField(rawValue: key) ?? CanonicalField.matching(key) else {
+                    let known = CanonicalField.allCases.map(\.rawValue).joined(separator: ", ")
+                    throw fail("unknown field `\(key)`; expected one of \(known), format, header, columns, event_type")
+                }
+                renames[field] = value
+            }
+        }
+    }
+
+    static func unquote(_ text: String) -> String {
+        if text.count >= 2, let first = text.first, first == text.last, first == "\"" || first == "'" {
+            return String(text.dropFirst().dropLast())
+        }
+        return text
+    }
+}
+
+import Foundation

@@ -1,0 +1,114 @@
+import Foundation
+
+/// The per-file state of an import: layout, derived-id counters, and the batch being built.
+struct ImportSession {
+    let options: ImportOptions
+    let format: ImportOptions.Format
+    let source: String
+    var layout: ColumnLayout?
+    var splitter: FieldSplitter?
+    var events: [Event] = []
+    var rejected: [EventLoader.RejectedRow] = []
+    /// How often each derived identity was seen in this file, so identical lines stay distinct events.
+    private var occurrences: [StableHash: Int] = [:]
+    private let interpreter: RowInterpreter
+    private var jsonKeys: [String: CanonicalField?] = [:]
+    private let renamedKeys: [String: CanonicalField]
+
+    init(options: ImportOptions, format: ImportOptions.Format, source: String) {
+        self.options = options
+        self.format = format
+        self.source = source
+        renamedKeys = Dictionary(options.renames.map { (CanonicalField.normalize($0.value), $0.key) }, uniquingKeysWith: { a, _ in a })
+        interpreter = RowInterpreter(defaultType: options.eventType)
+        events.reserveCapacity(options.batchSize)
+    }
+
+    /// True when rows without an event type are taken as purchases because they carry money.
+    var usesDefaultPurchase: Bool {
+        guard options.eventType == nil, let layout else { return false }
+        return layout.positions[.eventType] == nil
+    }
+
+    /// Validates one record into the batch; returns the rejection when it was refused.
+    mutating func take(_ record: RecordReader.Record) -> Rejection? {
+        let outcome = interpret(record)
+        switch outcome {
+        case .success(var event):
+            if event.eventID.isEmpty { event.eventID = derivedID(event) }
+            events.append(event)
+            return nil
+        case .failure(let rejection):
+            var hash = StableHash()
+            hash.add(record.bytes)
+            rejected.append(EventLoader.RejectedRow(position: "line \(record.line)", raw: Self.printable(record.bytes),
+                                                    reason: rejection.description, rawHash: hash.hex))
+            return rejection
+        }
+    }
+
+    private mutating func interpret(_ record: RecordReader.Record) -> Result<Event, Rejection> {
+        if record.isOversized { return .failure(.oversized(bytes: 1 << 20)) }
+        if record.hasUnterminatedQuote { return .failure(.unterminatedQuote) }
+        if record.bytes.contains(where: { $0 < 32 && $0 != 9 && $0 != 13 && $0 != 10 || $0 == 127 }) { return .failure(.binaryData) }
+        guard let text = String(validating: record.bytes, as: UTF8.self) else { return .failure(.invalidUTF8) }
+
+        let defaultType = options.eventType ?? (usesDefaultPurchase ? .purchase : nil)
+        let rowInterpreter = defaultType == options.eventType ? interpreter : RowInterpreter(defaultType: defaultType)
+        if let splitter, let layout {
+            guard let fields = splitter.split(text) else { return .failure(.unterminatedQuote) }
+            guard fields.count == layout.width else { return .failure(.wrongColumnCount(expected: layout.width, found: fields.count)) }
+            return rowInterpreter.event { field in
+                guard let index = layout.positions[field] else { return nil }
+                let value = fields[index].trimmingCharacters(in: .whitespaces)
+                return value.isEmpty ? nil : value
+            }
+        }
+        let pairs: [(key: String, value: String?)]
+        do { pairs = try JSONLineParser.parse(record.bytes) } catch { return .failure(.invalidJSON(error.description)) }
+        var values = [CanonicalField: String]()
+        for (key, value) in pairs {
+            guard let field = jsonField(key), let value else { continue }
+            let trimmed = value.trimmingCharacters(in: .whitespaces)
+            if !trimmed.isEmpty { values[field] = trimmed }
+        }
+        for (field, value) in values where value.hasPrefix("{") || value.hasPrefix("[") {
+            return .failure(.nestedValue(field))
+        }
+        let jsonInterpreter = options.eventType == nil && values[.eventType] == nil && (values[.amount] ?? values[.price]) != nil
+            ? RowInterpreter(defaultType: .purchase) : interpreter
+        return jsonInterpreter.event { values[$0] }
+    }
+
+    private mutating func jsonField(_ key: String) -> CanonicalField? {
+        if let cached = jsonKeys[key] { return cached }
+        let normalized = CanonicalField.normalize(key)
+        let field = renamedKeys[normalized] ?? (options.renames.keys.contains { CanonicalField.matching(key) == $0 } ? nil : CanonicalField.matching(key))
+        jsonKeys[key] = field
+        return field
+    }
+
+    /// A content hash of the canonical event plus its occurrence number in this file: the same
+    /// file imported twice gives the same ids, two identical lines in one file give two.
+    private mutating func derivedID(_ event: Event) -> String {
+        var hash = StableHash()
+        hash.add(event.userID)
+        hash.add(String(event.timestamp.microseconds))
+        hash.add(event.type.rawValue)
+        hash.add(event.amount.map(EventLoader.decimal))
+        hash.add(String(event.quantity))
+        hash.add(event.productID)
+        hash.add(event.sessionID)
+        hash.add(event.category)
+        hash.add(event.device)
+        let seen = occurrences[hash, default: 0]
+        occurrences[hash] = seen + 1
+        return seen == 0 ? "d" + hash.hex : "d" + hash.hex + "-\(seen + 1)"
+    }
+
+    /// Raw text as PostgreSQL can store it: invalid UTF-8 replaced, NUL dropped, at most 64 KiB.
+    static func printable(_ bytes: [UInt8]) -> String {
+        let kept = bytes.prefix(64 << 10).filter { $0 != 0 }
+        return String(decoding: kept, as: UTF8.self)
+    }
+}

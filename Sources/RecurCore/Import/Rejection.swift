@@ -1,0 +1,64 @@
+/// Why one row was not loaded; stored in `rejected_events.reason` as its description.
+public enum Rejection: Error, Sendable, Hashable, CustomStringConvertible {
+    case wrongColumnCount(expected: Int, found: Int)
+    case missingField(CanonicalField)
+    case badTimestamp(String)
+    case timestampOutOfRange(String)
+    case unknownEventType(String)
+    case missingAmount(EventType)
+    case badNumber(CanonicalField, String)
+    case negativeAmount(EventType)
+    case badQuantity(String)
+    case fieldTooLong(CanonicalField)
+    case invalidUTF8
+    case binaryData
+    case oversized(bytes: Int)
+    case unterminatedQuote
+    case invalidJSON(String)
+    case nestedValue(CanonicalField)
+
+    /// A short, stable name for counting reasons in summaries.
+    public var kind: String {
+        switch self {
+        case .wrongColumnCount: "wrong column count"
+        case .missingField: "missing field"
+        case .badTimestamp: "bad timestamp"
+        case .timestampOutOfRange: "timestamp out of range"
+        case .unknownEventType: "unknown event type"
+        case .missingAmount: "missing amount"
+        case .badNumber: "bad number"
+        case .negativeAmount: "negative amount"
+        case .badQuantity: "bad quantity"
+        case .fieldTooLong: "field too long"
+        case .invalidUTF8: "invalid UTF-8"
+        case .binaryData: "binary data"
+        case .oversized: "record too long"
+        case .unterminatedQuote: "unterminated quote"
+        case .invalidJSON: "invalid JSON"
+        case .nestedValue: "nested value"
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .wrongColumnCount(let expected, let found): "wrong column count: expected \(expected), found \(found)"
+        case .missingField(let field): "missing field: \(field.rawValue) is empty"
+        case .badTimestamp(let text): "bad timestamp: `\(Self.clip(text))` is not a date or time Recur reads"
+        case .timestampOutOfRange(let text): "timestamp out of range: `\(Self.clip(text))` is before 1990 or in the future"
+        case .unknownEventType(let text): "unknown event type: `\(Self.clip(text))` (expected view, cart, purchase or refund)"
+        case .missingAmount(let type): "missing amount: a \(type.rawValue) needs an amount (or price and quantity)"
+        case .badNumber(let field, let text): "bad number: \(field.rawValue) `\(Self.clip(text))` is not a finite number"
+        case .negativeAmount(let type): "negative amount for a \(type.rawValue)"
+        case .badQuantity(let text): "bad quantity: `\(Self.clip(text))` (expected a whole number from 0 to 1000000)"
+        case .fieldTooLong(let field): "field too long: \(field.rawValue) is over 256 characters"
+        case .invalidUTF8: "invalid UTF-8 in the record"
+        case .binaryData: "binary data: the record holds NUL or control bytes"
+        case .oversized(let bytes): "record too long: over \(bytes) bytes (first 64 KiB kept)"
+        case .unterminatedQuote: "unterminated quote: a quoted field never closes"
+        case .invalidJSON(let message): message
+        case .nestedValue(let field): "nested value: \(field.rawValue) holds an object or array"
+        }
+    }
+
+    static func clip(_ text: String) -> String { text.count > 40 ? String(text.prefix(40)) + "…" : text }
+}
