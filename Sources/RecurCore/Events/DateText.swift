@@ -5,8 +5,9 @@
 /// Times without a zone are UTC.
 public enum DateText {
     public static func parse(_ text: String) -> Timestamp? {
-        var bytes = Array(text.utf8)
-        return bytes.withUnsafeMutableBufferPointer { parse(bytes: UnsafeBufferPointer($0)) }
+        if let parsed = text.utf8.withContiguousStorageIfAvailable({ parse(bytes: $0) }) { return parsed }
+        let bytes = Array(text.utf8)
+        return bytes.withUnsafeBufferPointer { parse(bytes: $0) }
     }
 
     public static func parse(bytes input: UnsafeBufferPointer<UInt8>) -> Timestamp? {

@@ -6,6 +6,24 @@ public enum CanonicalField: String, Sendable, CaseIterable, Hashable {
     /// An order or invoice number: not unique per row; an invoice starting with `C` marks a cancellation.
     case order = "order_id"
 
+    /// A dense index for table lookups.
+    var ordinal: Int {
+        switch self {
+        case .eventID: 0
+        case .userID: 1
+        case .timestamp: 2
+        case .eventType: 3
+        case .amount: 4
+        case .price: 5
+        case .quantity: 6
+        case .productID: 7
+        case .sessionID: 8
+        case .category: 9
+        case .device: 10
+        case .order: 11
+        }
+    }
+
     /// Lower-cased letters and digits only, so `Customer ID`, `customer_id` and `customerId` all match.
     public static func normalize(_ name: String) -> String {
         String(String.UnicodeScalarView(name.lowercased().unicodeScalars.filter { $0.properties.isAlphabetic || ("0"..."9").contains($0) }))

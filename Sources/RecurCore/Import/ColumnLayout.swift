@@ -7,6 +7,13 @@ struct ColumnLayout {
     /// Header columns that map to nothing, reported once so that a typo does not go unnoticed.
     var ignoredColumns: [String]
 
+    /// Positions indexed by `CanonicalField.ordinal`, -1 for unmapped: a dictionary lookup per field was measurable.
+    var positionTable: [Int] {
+        var table = [Int](repeating: -1, count: CanonicalField.allCases.count)
+        for (field, index) in positions { table[field.ordinal] = index }
+        return table
+    }
+
     static func resolve(firstRecord fields: [String], options: ImportOptions, source: String) throws(ImportError) -> ColumnLayout {
         let headerMatches = fields.filter { isHeaderName($0, renames: options.renames) }.count
         let looksLikeHeader = headerMatches > 0 && !fields.contains { DateText.parse($0) != nil }

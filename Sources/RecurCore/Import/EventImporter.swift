@@ -41,34 +41,40 @@ public struct EventImporter {
         if session.usesDefaultPurchase { summary.notes.append("no event type column: rows with an amount are purchases (use --event-type)") }
 
         var lastReport = Date.distantPast
+        let pipeline = LoadPipeline(loader: loader)
+        var submitted = 0
         func flush() throws {
-            let inserted: Int
-            do {
-                inserted = try loader.load(session.events, rejected: session.rejected)
-            } catch {
-                summary.seconds = Date().timeIntervalSince(started)
-                throw ImportError.database(source: summary.source, message: "\(error)")
-            }
-            summary.loaded += inserted
-            summary.duplicates += session.events.count - inserted
+            submitted += session.events.count
+            try pipeline.submit((session.events, session.rejected))
             session.events.removeAll(keepingCapacity: true)
             session.rejected.removeAll(keepingCapacity: true)
         }
-        while let record = try pending ?? reader.next() {
-            pending = nil
-            if record.bytes.isEmpty || record.bytes.allSatisfy({ $0 == 32 || $0 == 9 || $0 == 13 }) { continue }
-            summary.read += 1
-            if let rejection = session.take(record) {
-                summary.rejected += 1
-                summary.rejectionsByKind[rejection.kind, default: 0] += 1
+        do {
+            while let record = try pending ?? reader.next() {
+                pending = nil
+                if record.bytes.isEmpty || record.bytes.allSatisfy({ $0 == 32 || $0 == 9 || $0 == 13 }) { continue }
+                summary.read += 1
+                if let rejection = session.take(record) {
+                    summary.rejected += 1
+                    summary.rejectionsByKind[rejection.kind, default: 0] += 1
+                }
+                if session.events.count + session.rejected.count >= options.batchSize { try flush() }
+                if let progress, summary.read % 4096 == 0, Date().timeIntervalSince(lastReport) > 0.2 {
+                    lastReport = Date()
+                    progress(ImportProgress(source: summary.source, rowsRead: summary.read, bytesConsumed: input.consumedBytes, totalBytes: input.totalBytes))
+                }
             }
-            if session.events.count + session.rejected.count >= options.batchSize { try flush() }
-            if let progress, summary.read % 4096 == 0, Date().timeIntervalSince(lastReport) > 0.2 {
-                lastReport = Date()
-                progress(ImportProgress(source: summary.source, rowsRead: summary.read, bytesConsumed: input.consumedBytes, totalBytes: input.totalBytes))
-            }
+            try flush()
+            summary.loaded = try pipeline.finish()
+            summary.duplicates = submitted - summary.loaded
+        } catch let error as FileError {
+            // A read error mid-file: what was read so far is still loaded before reporting it.
+            _ = try? pipeline.finish()
+            throw ImportError.nothingRead(source: summary.source, reason: "\(error) after \(summary.read) rows (rows before it were loaded)")
+        } catch {
+            _ = try? pipeline.finish()
+            throw ImportError.database(source: summary.source, message: "\(error)")
         }
-        try flush()
         if summary.read == 0 { throw ImportError.nothingRead(source: summary.source, reason: "only a header, no rows") }
         summary.seconds = Date().timeIntervalSince(started)
         _ = try? store.connection.execute("""

@@ -70,7 +70,7 @@ final class EventLoader {
             for event in events {
                 Self.append(event.eventID, to: &buffer); buffer.append(9)
                 Self.append(event.userID, to: &buffer); buffer.append(9)
-                Self.append(event.timestamp.iso8601, to: &buffer); buffer.append(9)
+                Self.appendTimestamp(event.timestamp, to: &buffer); buffer.append(9)
                 Self.append(event.type.rawValue, to: &buffer); buffer.append(9)
                 Self.append(event.amount.map(Self.decimal), to: &buffer); buffer.append(9)
                 Self.append(String(event.quantity), to: &buffer); buffer.append(9)
@@ -107,13 +107,34 @@ final class EventLoader {
         }
     }
 
+    /// `YYYY-MM-DD HH:MM:SS.ffffff+00`, written digit by digit: string formatting showed in profiles.
+    static func appendTimestamp(_ time: Timestamp, to buffer: inout [UInt8]) {
+        let c = time.civil
+        func digits(_ value: Int, _ width: Int) {
+            var divisor = 1
+            for _ in 1..<width { divisor *= 10 }
+            var v = value
+            while divisor > 0 { buffer.append(UInt8(48 + v / divisor % 10)); v %= divisor * 10; divisor /= 10 }
+        }
+        digits(c.year, 4); buffer.append(45); digits(c.month, 2); buffer.append(45); digits(c.day, 2)
+        buffer.append(32); digits(c.hour, 2); buffer.append(58); digits(c.minute, 2); buffer.append(58); digits(c.second, 2)
+        if c.microsecond != 0 { buffer.append(46); digits(c.microsecond, 6) }
+        buffer.append(43); buffer.append(48); buffer.append(48)
+    }
+
     /// COPY text format: backslash escapes for the characters that end fields or rows; `\N` for NULL.
     static func append(_ text: String?, to buffer: inout [UInt8]) {
         guard let text else {
             buffer.append(92); buffer.append(78)
             return
         }
-        for byte in text.utf8 {
+        var utf8 = text.utf8
+        if utf8.withContiguousStorageIfAvailable({ $0.allSatisfy { $0 != 92 && $0 >= 32 } }) == true {
+            buffer.append(contentsOf: utf8)
+            return
+        }
+        utf8 = text.utf8
+        for byte in utf8 {
             switch byte {
             case 92: buffer.append(92); buffer.append(92)
             case 9: buffer.append(92); buffer.append(116)

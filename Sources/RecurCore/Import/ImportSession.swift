@@ -5,7 +5,10 @@ struct ImportSession {
     let options: ImportOptions
     let format: ImportOptions.Format
     let source: String
-    var layout: ColumnLayout?
+    var layout: ColumnLayout? {
+        didSet { positions = layout?.positionTable ?? [] }
+    }
+    private var positions: [Int] = []
     var splitter: FieldSplitter?
     var events: [Event] = []
     var rejected: [EventLoader.RejectedRow] = []
@@ -14,6 +17,7 @@ struct ImportSession {
     private let interpreter: RowInterpreter
     private var jsonKeys: [String: CanonicalField?] = [:]
     private let renamedKeys: [String: CanonicalField]
+    private var fields: [FieldSplitter.Field] = []
 
     init(options: ImportOptions, format: ImportOptions.Format, source: String) {
         self.options = options
@@ -50,17 +54,22 @@ struct ImportSession {
     private mutating func interpret(_ record: RecordReader.Record) -> Result<Event, Rejection> {
         if record.isOversized { return .failure(.oversized(bytes: 1 << 20)) }
         if record.hasUnterminatedQuote { return .failure(.unterminatedQuote) }
-        if record.bytes.contains(where: { $0 < 32 && $0 != 9 && $0 != 13 && $0 != 10 || $0 == 127 }) { return .failure(.binaryData) }
-        guard let text = String(validating: record.bytes, as: UTF8.self) else { return .failure(.invalidUTF8) }
+        var ascii = true
+        for byte in record.bytes {
+            if byte >= 0x80 { ascii = false } else if byte < 32 && byte != 9 && byte != 13 && byte != 10 || byte == 127 { return .failure(.binaryData) }
+        }
+        if !ascii, String(validating: record.bytes, as: UTF8.self) == nil { return .failure(.invalidUTF8) }
 
         let defaultType = options.eventType ?? (usesDefaultPurchase ? .purchase : nil)
         let rowInterpreter = defaultType == options.eventType ? interpreter : RowInterpreter(defaultType: defaultType)
         if let splitter, let layout {
-            guard let fields = splitter.split(text) else { return .failure(.unterminatedQuote) }
+            guard splitter.split(record.bytes, into: &fields) else { return .failure(.unterminatedQuote) }
             guard fields.count == layout.width else { return .failure(.wrongColumnCount(expected: layout.width, found: fields.count)) }
+            let positions = self.positions
             return rowInterpreter.event { field in
-                guard let index = layout.positions[field] else { return nil }
-                let value = fields[index].trimmingCharacters(in: .whitespaces)
+                let index = positions[field.ordinal]
+                guard index >= 0 else { return nil }
+                let value = FieldSplitter.text(of: fields[index], in: record.bytes)
                 return value.isEmpty ? nil : value
             }
         }
