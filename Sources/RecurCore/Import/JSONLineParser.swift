@@ -127,7 +127,8 @@ public enum JSONLineParser {
                         }
                         guard let value = Unicode.Scalar(scalar) else { throw Failure(message: "bad \\u escape", offset: index) }
                         out.append(contentsOf: Array(String(Character(value)).utf8))
-                    default: out.append(e)
+                    case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): out.append(e)
+                    default: throw Failure(message: "bad escape \\\(Character(Unicode.Scalar(e)))", offset: index - 1)
                     }
                 default:
                     guard b >= 0x20 else { throw Failure(message: "control character in string", offset: index - 1) }

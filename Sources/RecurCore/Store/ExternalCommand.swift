@@ -18,6 +18,17 @@ struct ExternalCommand {
         var description: String { "cannot run \(executable): \(String(cString: strerror(code)))" }
     }
 
+    /// The postmaster outlives us: it must not inherit any descriptor beyond stdio (a caller's pipe,
+    /// say), or whoever reads that pipe waits for the server to exit. dup2 clears the flag on 0–2.
+    static func closeOtherDescriptorsOnExec() {
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd") else { return }
+        for entry in entries {
+            guard let fd = Int32(entry), fd > 2 else { continue }
+            let flags = fcntl(fd, F_GETFD)
+            if flags >= 0 { _ = fcntl(fd, F_SETFD, flags | FD_CLOEXEC) }
+        }
+    }
+
     /// Runs the command to completion, capturing stdout and stderr together.
     ///
     /// Spawned with posix_spawn and reaped with waitpid rather than Foundation's Process:
@@ -43,6 +54,7 @@ struct ExternalCommand {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_adddup2(&actions, descriptor, 1)
         posix_spawn_file_actions_adddup2(&actions, descriptor, 2)
+        Self.closeOtherDescriptorsOnExec()
 
         let cArguments = argv.map { strdup($0) } + [nil]
         defer { cArguments.forEach { free($0) } }

@@ -1,0 +1,89 @@
+import Foundation
+import Testing
+
+/// Runs the real `recur` binary as users do.
+@Suite struct CommandLineTests {
+    struct Outcome { var status: Int32; var stdout: String; var stderr: String }
+
+    func recur(_ arguments: [String], home: String, stdin: String? = nil) throws -> Outcome {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: RecurBinary.path)
+        process.arguments = arguments
+        var environment = ProcessInfo.processInfo.environment
+        environment["RECUR_HOME"] = home
+        environment.removeValue(forKey: "DATABASE_URL")
+        process.environment = environment
+        let out = Pipe(), err = Pipe(), input = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = input
+        try process.run()
+        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+        try input.fileHandleForWriting.close()
+        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Outcome(status: process.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    }
+
+    func freshHome() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("recur-cli-\(UInt32.random(in: 0...UInt32.max))").path
+    }
+
+    @Test func twoConcurrentStartsBothSucceedAndOneServerRuns() async throws {
+        let home = freshHome()
+        defer { _ = try? recur(["db", "stop"], home: home) }
+        async let a = Task.detached { try self.recur(["db", "start"], home: home) }.value
+        async let b = Task.detached { try self.recur(["db", "start"], home: home) }.value
+        let (first, second) = try await (a, b)
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(second.status == 0, "\(second.stderr)")
+        let status = try recur(["db", "status"], home: home)
+        #expect(status.stdout.contains("running"))
+    }
+
+    @Test func recoversFromAStalePidFile() throws {
+        let home = freshHome()
+        defer { _ = try? recur(["db", "stop"], home: home) }
+        #expect(try recur(["db", "start"], home: home).status == 0)
+        let status = try recur(["db", "status"], home: home)
+        let data = status.stdout.split(separator: "\n").first { $0.hasPrefix("data:") }.map { String($0.dropFirst(5)).trimmingCharacters(in: .whitespaces) }
+        let dataDirectory = try #require(data)
+        // Kill the server hard, then leave a pid file pointing at a process that is gone.
+        let pidText = try String(contentsOfFile: dataDirectory + "/postmaster.pid", encoding: .utf8)
+        let pid = try #require(Int32(pidText.split(separator: "\n")[0]))
+        kill(pid, SIGKILL)
+        var waited = 0
+        while kill(pid, 0) == 0 && waited < 100 { usleep(50_000); waited += 1 }
+        let restarted = try recur(["db", "start"], home: home)
+        #expect(restarted.status == 0, "\(restarted.stderr)")
+        #expect(try recur(["events", "stats", "--format", "json"], home: home).stdout.contains("\"events\":0"))
+    }
+
+    @Test func generateImportFromStdinAndStats() throws {
+        let home = freshHome()
+        defer { _ = try? recur(["db", "stop"], home: home) }
+        let generated = try recur(["events", "generate", "--users", "50", "--seed", "3", "--duplicates", "5"], home: home)
+        #expect(generated.status == 0)
+        let imported = try recur(["events", "import", "-", "--quiet"], home: home, stdin: generated.stdout)
+        #expect(imported.status == 0, "\(imported.stderr)")
+        #expect(imported.stderr.contains("duplicates") && !imported.stderr.contains("duplicates 0,"))
+        let stats = try recur(["events", "stats", "--format", "json"], home: home)
+        let json = try JSONSerialization.jsonObject(with: Data(stats.stdout.utf8)) as? [String: Any]
+        let lines = generated.stdout.split(separator: "\n").dropFirst()
+        #expect(json?["events"] as? Int == Set(lines.map { $0.split(separator: ",")[0] }).count)
+        #expect((json?["users"] as? Int ?? 0) > 0)
+        #expect(json?["first_event"] is String && json?["last_event"] is String && json?["rejected"] as? Int == 0)
+    }
+
+    @Test func exitsNonZeroOnlyWhenNothingCouldBeRead() throws {
+        let home = freshHome()
+        defer { _ = try? recur(["db", "stop"], home: home) }
+        let missing = try recur(["events", "import", "/nonexistent/file.csv", "--quiet"], home: home)
+        #expect(missing.status != 0)
+        #expect(missing.stderr.contains("/nonexistent/file.csv"))
+        let garbage = try recur(["events", "import", "-", "--quiet", "--columns", "user_id,ts", "--event-type", "view"], home: home,
+                                stdin: "u1,2025-01-01\nu2,garbage\n")
+        #expect(garbage.status == 0)
+        #expect(garbage.stderr.contains("loaded 1") && garbage.stderr.contains("rejected 1"))
+    }
+}

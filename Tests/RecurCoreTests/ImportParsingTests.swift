@@ -1,0 +1,108 @@
+import Testing
+@testable import RecurCore
+
+@Suite struct ImportParsingTests {
+    @Test func splitsCSVWithQuotesAndEmbeddedSeparators() {
+        let splitter = FieldSplitter(.comma)
+        #expect(splitter.split(#"a,"b,c",,"say ""hi""""#) == ["a", "b,c", "", #"say "hi""#])
+        #expect(splitter.split(#""open,b"#) == nil)
+        #expect(FieldSplitter(.semicolon).split("u1;2024-01-01;9,99") == ["u1", "2024-01-01", "9,99"])
+        #expect(FieldSplitter(.tab).split("a\t\tc") == ["a", "", "c"])
+        #expect(FieldSplitter(.whitespace).split("  17850   20101201  6   15.30 ") == ["17850", "20101201", "6", "15.30"])
+    }
+
+    @Test func parsesFlatJSONObjects() throws {
+        let pairs = try JSONLineParser.parse(Array(#"{"user":"a\"b","n":1.5e2,"ok":true,"x":null,"nested":{"a":[1,2]},"u":"\u00e9\ud83d\ude00"}"#.utf8))
+        let values = Dictionary(uniqueKeysWithValues: pairs.map { ($0.key, $0.value) })
+        #expect(values["user"] == #"a"b"#)
+        #expect(values["n"] == "1.5e2")
+        #expect(values["ok"] == "true")
+        #expect(values["x"] == .some(nil))
+        #expect(values["nested"] == #"{"a":[1,2]}"#)
+        #expect(values["u"] == "é😀")
+        for bad in ["", "[1]", "{", #"{"a":}"#, #"{"a":1} x"#, #"{"a":"\x"}"#, #"{"a":"\u12"}"#, #"{'a':1}"#] {
+            #expect(throws: JSONLineParser.Failure.self, "\(bad)") { try JSONLineParser.parse(Array(bad.utf8)) }
+        }
+    }
+
+    @Test(arguments: [
+        ("customer_id", CanonicalField.userID), ("CustomerID", .userID), ("Customer ID", .userID), ("visitorid", .userID),
+        ("timestamp", .timestamp), ("event_time", .timestamp), ("InvoiceDate", .timestamp), ("transaction_id", .order),
+        ("InvoiceNo", .order), ("UnitPrice", .price), ("Quantity", .quantity), ("StockCode", .productID),
+        ("event_type", .eventType), ("behavior", .eventType), ("revenue", .amount), ("item_id", .productID),
+    ])
+    func understandsColumnAliases(name: String, field: CanonicalField) {
+        #expect(CanonicalField.matching(name) == field)
+    }
+
+    @Test(arguments: [("add_to_cart", EventType.cart), ("buy", .purchase), ("click", .view), ("view", .view),
+                      ("Purchase", .purchase), ("return", .refund), ("addtocart", .cart), ("transaction", .purchase)])
+    func understandsEventTypeAliases(text: String, type: EventType) {
+        #expect(EventType.matching(text) == type)
+    }
+
+    func interpret(_ values: [CanonicalField: String], type: EventType? = nil) -> Result<Event, Rejection> {
+        RowInterpreter(defaultType: type, now: Timestamp(year: 2026, month: 1, day: 1)!).event { values[$0] }
+    }
+
+    @Test func rejectsEachKindOfBadValue() {
+        let base: [CanonicalField: String] = [.userID: "u1", .timestamp: "2025-01-01", .eventType: "purchase", .amount: "10"]
+        func reason(_ change: [CanonicalField: String?]) -> String? {
+            var values = base
+            for (k, v) in change { values[k] = v }
+            if case .failure(let r) = interpret(values) { return r.kind }
+            return nil
+        }
+        #expect(reason([:]) == nil)
+        #expect(reason([.userID: nil]) == "missing field")
+        #expect(reason([.timestamp: "not a date"]) == "bad timestamp")
+        #expect(reason([.timestamp: "1970-01-02"]) == "timestamp out of range")
+        #expect(reason([.timestamp: "2030-01-01"]) == "timestamp out of range")
+        #expect(reason([.eventType: "teleport"]) == "unknown event type")
+        #expect(reason([.amount: nil]) == "missing amount")
+        #expect(reason([.amount: "ten"]) == "bad number")
+        #expect(reason([.amount: "inf"]) == "bad number")
+        #expect(reason([.amount: "-5"]) == "negative amount")
+        #expect(reason([.quantity: "1.5"]) == "bad quantity")
+        #expect(reason([.quantity: "-2"]) == "bad quantity")
+        #expect(reason([.productID: String(repeating: "p", count: 300)]) == "field too long")
+    }
+
+    @Test func derivesAmountsRefundsAndCancellations() throws {
+        let priced = try interpret([.userID: "u", .timestamp: "2025-01-01", .price: "2.5", .quantity: "4"], type: .purchase).get()
+        #expect(priced.amount == 10 && priced.type == .purchase && priced.quantity == 4)
+        let cancelled = try interpret([.userID: "u", .timestamp: "2025-01-01", .price: "2.5", .quantity: "-4", .order: "C536379"], type: .purchase).get()
+        #expect(cancelled.type == .refund && cancelled.amount == 10 && cancelled.quantity == 4)
+        let refund = try interpret([.userID: "u", .timestamp: "2025-01-01", .eventType: "refund", .amount: "-7.25"]).get()
+        #expect(refund.type == .refund && refund.amount == 7.25)
+        let view = try interpret([.userID: "u", .timestamp: "2025-01-01", .eventType: "click"]).get()
+        #expect(view.type == .view && view.amount == nil)
+    }
+
+    @Test func mappingFilesReportTheLineOfAMistake() throws {
+        let good = try MappingFile(path: "m.toml", text: "# shop export\nformat = \"whitespace\"\nheader = false\ncolumns = \"user_id,ts,quantity,amount\"\nevent_type = \"purchase\"\nuser_id = \"Customer\"\n")
+        #expect(good.format == .whitespace && good.header == .absent && good.columns?.count == 4 && good.eventType == .purchase)
+        #expect(good.renames[.userID] == "Customer")
+        #expect(throws: ImportError.self) { try MappingFile(path: "m.toml", text: "user_id = a\nprice_total = b\n") }
+        do {
+            _ = try MappingFile(path: "m.toml", text: "user_id = a\nprice_total = b\n")
+        } catch {
+            #expect("\(error)".hasPrefix("m.toml:2: unknown field `price_total`"))
+        }
+    }
+
+    @Test func generatorIsDeterministicAndShaped() {
+        var options = EventGenerator.Options()
+        options.users = 200
+        options.seed = 9
+        let a = EventGenerator(options: options).rows(), b = EventGenerator(options: options).rows()
+        #expect(a.count == b.count && a.count > 1_000)
+        #expect(zip(a, b).allSatisfy { $0.serial == $1.serial && $0.timestamp == $1.timestamp })
+        #expect(a.contains { $0.type == .purchase } && a.contains { $0.type == .cart } && a.contains { $0.type == .view })
+        // In time order when nothing is late or duplicated.
+        #expect(zip(a, a.dropFirst()).allSatisfy { $0.timestamp <= $1.timestamp })
+        options.duplicatePercent = 5
+        let duplicated = EventGenerator(options: options).rows()
+        #expect(duplicated.count > a.count && Set(duplicated.map(\.serial)).count == a.count)
+    }
+}
