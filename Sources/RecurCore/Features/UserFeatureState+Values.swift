@@ -1,0 +1,152 @@
+extension UserFeatureState {
+    /// A run of events with no gap longer than the set's session gap.
+    struct Session {
+        var start: Int64
+        var end: Int64
+        var events: Int
+        var hasCart: Bool
+        var hasPurchase: Bool
+    }
+
+    /// Every feature of the set as of `asOf`, in `set.featureNames` order; `Double.nan` where undefined.
+    ///
+    /// Only events strictly before `asOf` count. Exact for any `asOf` at or after the last applied
+    /// event minus the allowed lateness.
+    public func values(asOf: Timestamp) -> [Double] {
+        let t = asOf.microseconds
+        // Records strictly before t.
+        var low = 0, high = records.count
+        while low < high {
+            let mid = (low + high) / 2
+            if records[mid].time < t { low = mid + 1 } else { high = mid }
+        }
+        let visible = records[0..<low]
+        let sessions = set.features.contains { $0.kind.readsSessions } ? self.sessions(visible) : []
+        var out = [Double](repeating: .nan, count: set.features.count)
+        for (index, feature) in set.features.enumerated() {
+            out[index] = value(feature, t: t, visible: visible, sessions: sessions)
+        }
+        return out
+    }
+
+    private func value(_ f: FeatureDefinition, t: Int64, visible: ArraySlice<Record>, sessions: [Session]) -> Double {
+        let day = Double(Timestamp.microsecondsPerDay)
+        let from = f.window.map { t - $0.microseconds } ?? .min
+        let allTime = f.window == nil
+        func codes(_ filter: FeatureDefinition.Filter) -> [Int] { filter == .any ? [0, 1, 2, 3] : [filter.ordinal] }
+        func count(_ filter: FeatureDefinition.Filter, since: Int64, includeFolded: Bool) -> Double {
+            var n: Int64 = includeFolded ? codes(filter).reduce(0) { $0 + folded[$1].count } : 0
+            for r in visible.reversed() {
+                if r.time < since { break }
+                if filter.matches(r.type) { n += 1 }
+            }
+            return Double(n)
+        }
+        switch f.kind {
+        case .count:
+            return count(f.filter, since: from, includeFolded: allTime)
+        case .sum, .mean, .max:
+            // For purchases, the sum is net of refunds; mean and max describe purchases themselves.
+            var cents: Int64 = 0, n: Int64 = 0, largest: Int64 = -1
+            let net = f.kind == .sum && f.filter == .purchase
+            if allTime {
+                for code in codes(f.filter) {
+                    cents += folded[code].cents; n += folded[code].count; largest = max(largest, folded[code].maxCents)
+                }
+                if net { cents -= folded[3].cents }
+            }
+            for r in visible.reversed() {
+                if r.time < from { break }
+                if f.filter.matches(r.type) {
+                    cents += r.cents; n += 1; largest = max(largest, r.cents)
+                } else if net && r.type == 3 {
+                    cents -= r.cents
+                }
+            }
+            switch f.kind {
+            case .sum: return Double(cents) / 100
+            case .mean: return n == 0 ? .nan : Double(cents) / 100 / Double(n)
+            default: return largest < 0 ? .nan : Double(largest) / 100
+            }
+        case .distinctDays:
+            var days: Int64 = allTime ? codes(f.filter).reduce(0) { $0 + folded[$1].days } : 0
+            var lastDay = Int64.min
+            for r in visible.reversed() {
+                if r.time < from { break }
+                guard f.filter.matches(r.type) else { continue }
+                let d = Timestamp(microseconds: r.time).dayIndex
+                if d != lastDay { days += 1; lastDay = d }
+            }
+            return Double(days)
+        case .recency:
+            if let r = visible.last(where: { f.filter.matches($0.type) }) { return Double(t - r.time) / day }
+            let folds = codes(f.filter).map { folded[$0].lastTime }.filter { $0 != .min && $0 < t }
+            return folds.max().map { Double(t - $0) / day } ?? .nan
+        case .tenure:
+            let first = f.filter == .any ? firstTime[4] : firstTime[f.filter.ordinal]
+            return first == .max || first >= t ? .nan : Double(t - first) / day
+        case .gapMean, .gapStd:
+            var n: Int64 = 0, sum = 0.0, squares = 0.0
+            var previous = Int64.min
+            for code in codes(f.filter) {
+                n += folded[code].gapCount; sum += folded[code].gapDaysSum; squares += folded[code].gapDaysSquares
+                previous = max(previous, folded[code].lastTime)
+            }
+            for r in visible where f.filter.matches(r.type) {
+                if previous != .min {
+                    let gap = Double(r.time - previous) / day
+                    n += 1; sum += gap; squares += gap * gap
+                }
+                previous = r.time
+            }
+            guard n > 0 else { return .nan }
+            let mean = sum / Double(n)
+            return f.kind == .gapMean ? mean : max(0, squares / Double(n) - mean * mean).squareRoot()
+        case .sessions, .sessionMinutesMean, .sessionEventsMean, .abandonedSessions:
+            var n = 0, minutes = 0.0, events = 0, abandoned = 0
+            for s in sessions.reversed() {
+                if s.start < from { break }
+                n += 1
+                minutes += Double(s.end - s.start) / 60_000_000
+                events += s.events
+                if s.hasCart && !s.hasPurchase { abandoned += 1 }
+            }
+            switch f.kind {
+            case .sessions: return Double(n)
+            case .abandonedSessions: return Double(abandoned)
+            case .sessionMinutesMean: return n == 0 ? .nan : minutes / Double(n)
+            default: return n == 0 ? .nan : Double(events) / Double(n)
+            }
+        case .ratio:
+            let denominator = count(f.per ?? .any, since: from, includeFolded: allTime)
+            return denominator == 0 ? .nan : count(f.filter, since: from, includeFolded: allTime) / denominator
+        case .trend:
+            guard let window = f.window, let baseline = f.baseline else { return .nan }
+            let long = count(f.filter, since: t - baseline.microseconds, includeFolded: false)
+            guard long > 0 else { return .nan }
+            let short = count(f.filter, since: t - window.microseconds, includeFolded: false)
+            return (short / window.days) / (long / baseline.days)
+        }
+    }
+
+    func sessions(_ visible: ArraySlice<Record>) -> [Session] {
+        var sessions = [Session]()
+        let gap = set.sessionGap.microseconds
+        for r in visible {
+            if var current = sessions.last, r.time - current.end <= gap {
+                current.end = r.time
+                current.events += 1
+                current.hasCart = current.hasCart || r.type == 1
+                current.hasPurchase = current.hasPurchase || r.type == 2
+                sessions[sessions.count - 1] = current
+            } else {
+                sessions.append(Session(start: r.time, end: r.time, events: 1, hasCart: r.type == 1, hasPurchase: r.type == 2))
+            }
+        }
+        return sessions
+    }
+}
+
+extension FeatureDefinition.Kind {
+    var readsSessions: Bool { self == .sessions || self == .sessionMinutesMean || self == .sessionEventsMean || self == .abandonedSessions }
+}
