@@ -11,6 +11,7 @@ cd "$(dirname "$0")/.."
   echo
   echo '    static let defaultSet = #"""'
   cat features/default.toml
+  echo
   echo '"""#'
   echo "}"
 } > Sources/RecurCore/Features/BuiltinFeatureSets.swift

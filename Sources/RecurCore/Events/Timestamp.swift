@@ -103,6 +103,7 @@ public struct TimeSpan: Hashable, Comparable, Sendable, Codable, CustomStringCon
     public static func < (a: TimeSpan, b: TimeSpan) -> Bool { a.microseconds < b.microseconds }
     public static func * (d: TimeSpan, n: Int64) -> TimeSpan { TimeSpan(microseconds: d.microseconds * n) }
     public static func + (a: TimeSpan, b: TimeSpan) -> TimeSpan { TimeSpan(microseconds: a.microseconds + b.microseconds) }
+    public static func - (a: TimeSpan, b: TimeSpan) -> TimeSpan { TimeSpan(microseconds: a.microseconds - b.microseconds) }
 
     /// Reads `30d`, `12h`, `45m`, `90s`, `2w` (and combinations such as `1d12h`).
     public init?(parsing text: String) {

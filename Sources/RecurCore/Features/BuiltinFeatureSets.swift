@@ -325,5 +325,6 @@ kind = "count"
 event = "refund"
 window = "90d"
 description = "Refunds in the last 90d."
+
 """#
 }

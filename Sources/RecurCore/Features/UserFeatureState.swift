@@ -54,7 +54,9 @@ public struct UserFeatureState: Sendable {
             guard let horizon = feature.horizon else { continue }
             for code in 0..<4 {
                 let sessionKind = [.sessions, .sessionMinutesMean, .sessionEventsMean, .abandonedSessions].contains(feature.kind)
-                if sessionKind || feature.filter.matches(UInt8(code)) || feature.per?.matches(UInt8(code)) == true {
+                // Net purchase sums subtract refunds, so refunds must be kept as long as such a window.
+                let netRefund = feature.kind == .sum && feature.filter == .purchase && code == 3
+                if sessionKind || netRefund || feature.filter.matches(UInt8(code)) || feature.per?.matches(UInt8(code)) == true {
                     keep[code] = max(keep[code], horizon.microseconds)
                 }
             }
