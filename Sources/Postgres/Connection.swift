@@ -74,6 +74,15 @@ public final class Connection {
         return String(cString: escaped)
     }
 
+    /// A string literal for the rare statement that cannot take parameters (`COPY (query) TO STDOUT`).
+    public func quoteLiteral(_ text: String) throws(PostgresError) -> String {
+        guard let escaped = PQescapeLiteral(handle, text, text.utf8.count) else {
+            throw PostgresError(origin: .client, message: PostgresError.trimmed(String(cString: PQerrorMessage(handle))))
+        }
+        defer { PQfreemem(escaped) }
+        return String(cString: escaped)
+    }
+
     /// Takes ownership of a result, drains any results that follow, and throws on failure.
     func check(_ result: OpaquePointer?, context: String, accepting statuses: [ExecStatusType]) throws(PostgresError) -> QueryResult {
         guard let result else {

@@ -58,7 +58,7 @@ public enum Migrations {
             set_version integer NOT NULL,
             as_of       timestamptz NOT NULL,
             user_id     text NOT NULL,
-            vals        double precision[] NOT NULL,
+            vals        real[] NOT NULL,
             PRIMARY KEY (set_name, set_version, as_of, user_id)
         );
 
@@ -84,6 +84,12 @@ public enum Migrations {
             last_user_id text,
             started_at   timestamptz NOT NULL DEFAULT now(),
             finished_at  timestamptz
+        );
+        CREATE TABLE backfill_progress (
+            run_id       bigint NOT NULL REFERENCES backfill_runs (id) ON DELETE CASCADE,
+            part         integer NOT NULL,
+            last_user_id text NOT NULL,
+            PRIMARY KEY (run_id, part)
         );
         """)
 }
