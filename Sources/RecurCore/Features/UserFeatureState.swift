@@ -7,7 +7,7 @@
 /// This is the only feature code: the backfill, the stream, training and the server all call it.
 public struct UserFeatureState: Sendable {
     /// One kept event: time in microseconds, type code (view 0, cart 1, purchase 2, refund 3), amount in 1/100.
-    struct Record: Sendable, Equatable {
+    public struct Record: Sendable, Equatable {
         var time: Int64
         var type: UInt8
         var cents: Int64
@@ -26,7 +26,7 @@ public struct UserFeatureState: Sendable {
     }
 
     let set: FeatureSet
-    var records: [Record] = []
+    public internal(set) var records: [Record] = []
     var folded = [Folded](repeating: Folded(), count: 4)
     /// First time of each type code, and of any event at index 4; `.max` when none.
     var firstTime = [Int64](repeating: .max, count: 5)
