@@ -1,0 +1,100 @@
+import CLapack
+
+/// A dense matrix of doubles in row-major order: rows are observations, columns features.
+public struct Matrix: Sendable, Equatable {
+    public let rows: Int
+    public let columns: Int
+    public var values: [Double]
+
+    public init(rows: Int, columns: Int, values: [Double]) {
+        precondition(values.count == rows * columns, "matrix needs rows × columns values")
+        self.rows = rows
+        self.columns = columns
+        self.values = values
+    }
+
+    public init(rows: Int, columns: Int, repeating value: Double = 0) {
+        self.init(rows: rows, columns: columns, values: [Double](repeating: value, count: rows * columns))
+    }
+
+    public subscript(row: Int, column: Int) -> Double {
+        get { values[row * columns + column] }
+        set { values[row * columns + column] = newValue }
+    }
+
+    /// AᵀA (upper triangle filled, then mirrored) with BLAS dsyrk: the Gram matrix of the columns.
+    public func gram() -> Matrix {
+        var out = [Double](repeating: 0, count: columns * columns)
+        values.withUnsafeBufferPointer { a in
+            out.withUnsafeMutableBufferPointer { c in
+                cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, Int32(columns), Int32(rows), 1.0,
+                            a.baseAddress, Int32(columns), 0.0, c.baseAddress, Int32(columns))
+            }
+        }
+        for i in 0..<columns { for j in 0..<i { out[i * columns + j] = out[j * columns + i] } }
+        return Matrix(rows: columns, columns: columns, values: out)
+    }
+
+    /// Aᵀv with BLAS dgemv.
+    public func transposeTimes(_ vector: [Double]) -> [Double] {
+        precondition(vector.count == rows)
+        var out = [Double](repeating: 0, count: columns)
+        values.withUnsafeBufferPointer { a in
+            vector.withUnsafeBufferPointer { x in
+                out.withUnsafeMutableBufferPointer { y in
+                    cblas_dgemv(CblasRowMajor, CblasTrans, Int32(rows), Int32(columns), 1.0, a.baseAddress, Int32(columns),
+                                x.baseAddress, 1, 0.0, y.baseAddress, 1)
+                }
+            }
+        }
+        return out
+    }
+
+    /// Av with BLAS dgemv.
+    public func times(_ vector: [Double]) -> [Double] {
+        precondition(vector.count == columns)
+        var out = [Double](repeating: 0, count: rows)
+        values.withUnsafeBufferPointer { a in
+            vector.withUnsafeBufferPointer { x in
+                out.withUnsafeMutableBufferPointer { y in
+                    cblas_dgemv(CblasRowMajor, CblasNoTrans, Int32(rows), Int32(columns), 1.0, a.baseAddress, Int32(columns),
+                                x.baseAddress, 1, 0.0, y.baseAddress, 1)
+                }
+            }
+        }
+        return out
+    }
+}
+
+/// A symmetric positive-definite system solved by Cholesky factorisation (LAPACK dpotrf + dpotrs).
+public enum Cholesky {
+    /// Why a system could not be solved.
+    public enum Failure: Error, CustomStringConvertible {
+        case notPositiveDefinite(column: Int)
+        public var description: String { "matrix is not positive definite (leading minor \(column) is not positive)" }
+        var column: Int { if case .notPositiveDefinite(let c) = self { return c }; return 0 }
+    }
+
+    /// Solves A x = b for symmetric positive-definite A.
+    public static func solve(_ a: Matrix, _ b: [Double]) throws(Failure) -> [Double] {
+        precondition(a.rows == a.columns && b.count == a.rows)
+        var factor = a.values
+        var x = b
+        var n = Int32(a.rows), nrhs: Int32 = 1, info: Int32 = 0
+        var uplo = CChar(UInt8(ascii: "U"))
+        // Row-major symmetric = column-major symmetric: the same bytes.
+        factor.withUnsafeMutableBufferPointer { f in dpotrf_(&uplo, &n, f.baseAddress, &n, &info) }
+        guard info == 0 else { throw .notPositiveDefinite(column: Int(info)) }
+        factor.withUnsafeMutableBufferPointer { f in
+            x.withUnsafeMutableBufferPointer { xb in dpotrs_(&uplo, &n, &nrhs, f.baseAddress, &n, xb.baseAddress, &n, &info) }
+        }
+        guard info == 0 else { throw .notPositiveDefinite(column: Int(info)) }
+        return x
+    }
+}
+
+/// Facts about the linked BLAS.
+public enum BLAS {
+    /// OpenBLAS's build configuration string.
+    public static var configuration: String { String(cString: openblas_get_config()) }
+}

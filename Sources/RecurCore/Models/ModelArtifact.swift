@@ -1,0 +1,103 @@
+import Crypto
+import Foundation
+
+/// A trained model as stored in `models/V/model.json` (schema documented in models/README.md).
+public struct ModelArtifact: Sendable, Codable, Equatable {
+    /// The artifact format this build reads and writes.
+    public static let currentSchemaVersion = 1
+
+    /// Which kind of model the artifact holds.
+    public enum Kind: String, Sendable, Codable { case logistic, gbdt }
+
+    public var schemaVersion: Int
+    public var kind: Kind
+    public var featureSetName: String
+    public var featureSetVersion: Int
+    public var featureNames: [String]
+    public var logistic: LogisticModel?
+    public var gbdt: TreeEnsemble?
+
+    enum CodingKeys: String, CodingKey {
+        case schemaVersion = "schema_version", kind, featureSetName = "feature_set", featureSetVersion = "feature_set_version"
+        case featureNames = "feature_names", logistic, gbdt
+    }
+
+    public init(kind: Kind, featureSetName: String, featureSetVersion: Int, featureNames: [String], logistic: LogisticModel? = nil, gbdt: TreeEnsemble? = nil) {
+        schemaVersion = Self.currentSchemaVersion
+        self.kind = kind
+        self.featureSetName = featureSetName
+        self.featureSetVersion = featureSetVersion
+        self.featureNames = featureNames
+        self.logistic = logistic
+        self.gbdt = gbdt
+    }
+
+    /// Probability of a purchase within the horizon, for features in `featureNames` order (NaN = missing).
+    public func probability(_ features: UnsafeBufferPointer<Double>) -> Double {
+        switch kind {
+        case .logistic: logistic?.probability(features) ?? .nan
+        case .gbdt: gbdt?.probability(features) ?? .nan
+        }
+    }
+
+    public func probability(_ features: [Double]) -> Double { features.withUnsafeBufferPointer { probability($0) } }
+
+    /// The features that moved this score most, largest first (log-odds contributions).
+    public func explain(_ features: [Double], top: Int) -> [(feature: String, contribution: Double)] {
+        let contributions = kind == .logistic ? (logistic?.contributions(features) ?? []) : (gbdt?.contributions(features) ?? [])
+        return zip(featureNames, contributions).sorted { abs($0.1) > abs($1.1) }.prefix(top).map { ($0.0, $0.1) }
+    }
+}
+
+/// What was trained, on what, and how well it did on the forward-in-time holdout: `models/V/metadata.json`.
+public struct ModelMetadata: Sendable, Codable, Equatable {
+    public var version: String
+    public var kind: ModelArtifact.Kind
+    public var featureSet: String
+    public var cutoffs: [String]
+    public var holdoutCutoff: String
+    public var horizon: String
+    public var population: String
+    public var trainingRows: Int
+    public var holdoutRows: Int
+    public var trainingPositiveRate: Double
+    public var parameters: [String: String]
+    public var holdout: Metrics
+    public var trainingSeconds: Double
+    public var notes: [String]
+    public var codeVersion: String
+    public var createdAt: String
+
+    enum CodingKeys: String, CodingKey {
+        case version, kind, featureSet = "feature_set", cutoffs, holdoutCutoff = "holdout_cutoff", horizon, population
+        case trainingRows = "training_rows", holdoutRows = "holdout_rows", trainingPositiveRate = "training_positive_rate"
+        case parameters, holdout, trainingSeconds = "training_seconds", notes, codeVersion = "code_version", createdAt = "created_at"
+    }
+}
+
+/// A model that could not be saved or loaded, with the file at fault.
+public enum ModelError: Error, CustomStringConvertible {
+    case exists(String)
+    case missing(String)
+    case corrupt(path: String, reason: String)
+    case checksumMismatch(path: String)
+    case unsupportedSchema(path: String, version: Int)
+    case unknownReference(String, known: [String])
+    case invalidVersionName(String)
+
+    public var description: String {
+        switch self {
+        case .exists(let path): "model \(path) already exists; versions are immutable, choose another --version"
+        case .missing(let path): "model file \(path) is missing"
+        case .corrupt(let path, let reason): "model file \(path) is corrupt: \(reason)"
+        case .checksumMismatch(let path): "model \(path) fails its SHA-256 checksum: the files were changed or damaged; refusing it"
+        case .unsupportedSchema(let path, let version): "model \(path) has schema version \(version); this recur reads version \(ModelArtifact.currentSchemaVersion)"
+        case .unknownReference(let name, let known): "no model or alias `\(name)`; known: \(known.isEmpty ? "none" : known.joined(separator: ", "))"
+        case .invalidVersionName(let name): "version `\(name)` must be letters, digits, '.', '_' or '-'"
+        }
+    }
+}
+
+enum SHA256Hex {
+    static func of(_ data: Data) -> String { SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined() }
+}

@@ -1,0 +1,141 @@
+import Foundation
+
+/// The models folder: one immutable folder per version, checksummed, plus `aliases.json`.
+public struct ModelRegistry: Sendable {
+    public let directory: String
+
+    /// `--models-dir`, else `$RECUR_MODELS_DIR`, else `./models`.
+    public init(directory: String? = nil) {
+        self.directory = directory ?? ProcessInfo.processInfo.environment["RECUR_MODELS_DIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "models"
+    }
+
+    func folder(_ version: String) -> String { (directory as NSString).appendingPathComponent(version) }
+
+    /// Writes model.json, metadata.json and SHA256SUMS into a new version folder, atomically by rename.
+    public func save(_ artifact: ModelArtifact, metadata: ModelMetadata) throws {
+        let version = metadata.version
+        guard version.range(of: #"^[A-Za-z0-9._-]+$"#, options: .regularExpression) != nil, !version.hasPrefix(".") else {
+            throw ModelError.invalidVersionName(version)
+        }
+        let target = folder(version)
+        guard !FileManager.default.fileExists(atPath: target) else { throw ModelError.exists(target) }
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let staging = folder(".tmp-\(version)-\(getpid())")
+        try? FileManager.default.removeItem(atPath: staging)
+        try FileManager.default.createDirectory(atPath: staging, withIntermediateDirectories: true)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+        let model = try encoder.encode(artifact), meta = try encoder.encode(metadata)
+        try model.write(to: URL(fileURLWithPath: staging + "/model.json"))
+        try meta.write(to: URL(fileURLWithPath: staging + "/metadata.json"))
+        let sums = "\(SHA256Hex.of(model))  model.json\n\(SHA256Hex.of(meta))  metadata.json\n"
+        try sums.write(toFile: staging + "/SHA256SUMS", atomically: true, encoding: .utf8)
+        guard rename(staging, target) == 0 else {
+            try? FileManager.default.removeItem(atPath: staging)
+            throw ModelError.exists(target)
+        }
+    }
+
+    /// An alias or a version, as the version it names.
+    public func resolve(_ reference: String) throws -> String {
+        if let version = try aliases()[reference] { return version }
+        if FileManager.default.fileExists(atPath: folder(reference) + "/model.json") { return reference }
+        throw ModelError.unknownReference(reference, known: (try? list().map(\.version)) ?? [])
+    }
+
+    /// Loads and verifies a model: checksums first, then the schema version, then the JSON.
+    public func load(_ reference: String) throws -> (ModelArtifact, ModelMetadata) {
+        let version = try resolve(reference)
+        let base = folder(version)
+        func read(_ name: String) throws -> Data {
+            guard let data = FileManager.default.contents(atPath: base + "/" + name) else { throw ModelError.missing(base + "/" + name) }
+            return data
+        }
+        let sums = String(decoding: try read("SHA256SUMS"), as: UTF8.self)
+        let model = try read("model.json"), meta = try read("metadata.json")
+        var expected = [String: String]()
+        for line in sums.split(separator: "\n") {
+            let parts = line.split(separator: " ", omittingEmptySubsequences: true)
+            if parts.count == 2 { expected[String(parts[1])] = String(parts[0]) }
+        }
+        guard expected["model.json"] == SHA256Hex.of(model), expected["metadata.json"] == SHA256Hex.of(meta) else {
+            throw ModelError.checksumMismatch(path: base)
+        }
+        struct Header: Decodable { var schema_version: Int? }
+        guard let header = try? JSONDecoder().decode(Header.self, from: model) else {
+            throw ModelError.corrupt(path: base + "/model.json", reason: "not a JSON object")
+        }
+        guard header.schema_version == ModelArtifact.currentSchemaVersion else {
+            throw ModelError.unsupportedSchema(path: base + "/model.json", version: header.schema_version ?? 0)
+        }
+        let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+        do {
+            let artifact = try decoder.decode(ModelArtifact.self, from: model)
+            let metadata = try decoder.decode(ModelMetadata.self, from: meta)
+            try validate(artifact, path: base + "/model.json")
+            return (artifact, metadata)
+        } catch let error as ModelError {
+            throw error
+        } catch {
+            throw ModelError.corrupt(path: base, reason: "\(error)")
+        }
+    }
+
+    private func validate(_ a: ModelArtifact, path: String) throws {
+        let p = a.featureNames.count
+        switch a.kind {
+        case .logistic:
+            guard let m = a.logistic, m.coefficients.count == p, m.means.count == p, m.scales.count == p else {
+                throw ModelError.corrupt(path: path, reason: "logistic coefficients do not match the \(p) features")
+            }
+        case .gbdt:
+            guard let e = a.gbdt else { throw ModelError.corrupt(path: path, reason: "no trees") }
+            for tree in e.trees {
+                let n = tree.feature.count
+                guard n > 0, [tree.threshold.count, tree.missingLeft.count, tree.left.count, tree.right.count, tree.value.count].allSatisfy({ $0 == n }) else {
+                    throw ModelError.corrupt(path: path, reason: "a tree's arrays differ in length")
+                }
+                for node in 0..<n where tree.feature[node] >= 0 {
+                    guard Int(tree.feature[node]) < p, tree.left[node] > Int32(node), tree.right[node] > Int32(node),
+                          Int(tree.left[node]) < n, Int(tree.right[node]) < n else {
+                        throw ModelError.corrupt(path: path, reason: "a tree node points outside its tree")
+                    }
+                }
+            }
+        }
+    }
+
+    /// Versions with their metadata, oldest first.
+    public func list() throws -> [ModelMetadata] {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return [] }
+        return names.filter { !$0.hasPrefix(".") }.sorted().compactMap { name in
+            guard let data = FileManager.default.contents(atPath: folder(name) + "/metadata.json") else { return nil }
+            return try? JSONDecoder().decode(ModelMetadata.self, from: data)
+        }.sorted { $0.createdAt < $1.createdAt }
+    }
+
+    public func aliases() throws -> [String: String] {
+        guard let data = FileManager.default.contents(atPath: directory + "/aliases.json") else { return [:] }
+        guard let aliases = try? JSONDecoder().decode([String: String].self, from: data) else {
+            throw ModelError.corrupt(path: directory + "/aliases.json", reason: "expected {\"alias\": \"version\"}")
+        }
+        return aliases
+    }
+
+    /// Points `alias` at `version` after verifying the version loads; written atomically (temp file + rename).
+    public func promote(_ version: String, alias: String) throws {
+        _ = try load(version)
+        guard alias.range(of: #"^[A-Za-z][A-Za-z0-9_-]*$"#, options: .regularExpression) != nil else { throw ModelError.invalidVersionName(alias) }
+        var all = try aliases()
+        all[alias] = version
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        let temporary = directory + "/.aliases.json.\(getpid())"
+        try encoder.encode(all).write(to: URL(fileURLWithPath: temporary))
+        guard rename(temporary, directory + "/aliases.json") == 0 else {
+            throw ModelError.corrupt(path: directory + "/aliases.json", reason: String(cString: strerror(errno)))
+        }
+    }
+}

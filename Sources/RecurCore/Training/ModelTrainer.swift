@@ -1,0 +1,77 @@
+import Foundation
+
+/// Fits a model on a training set's earlier cutoffs and scores it on the holdout cutoff.
+public struct ModelTrainer: Sendable {
+    /// Everything `recur train` needs besides the data.
+    public struct Request: Sendable {
+        public var version: String
+        public var kind: ModelArtifact.Kind
+        public var set: FeatureSet
+        public var cutoffs: [Timestamp]
+        public var holdoutCutoff: Timestamp?
+        public var horizon: TimeSpan
+        public var population: TrainingSet.Population = .active
+        public var logistic = LogisticRegression.Parameters()
+        public var gbdt = GradientBoosting.Parameters()
+
+        public init(version: String, kind: ModelArtifact.Kind, set: FeatureSet, cutoffs: [Timestamp], horizon: TimeSpan) {
+            self.version = version
+            self.kind = kind
+            self.set = set
+            self.cutoffs = cutoffs
+            self.horizon = horizon
+        }
+    }
+
+    public let request: Request
+    public init(request: Request) { self.request = request }
+
+    /// Trains on `data` (already loaded) and returns the artifact and its metadata.
+    public func train(_ data: TrainingSet, codeVersion: String) throws -> (ModelArtifact, ModelMetadata) {
+        let cutoffs = Array(Set(request.cutoffs)).sorted()
+        let holdout = request.holdoutCutoff ?? cutoffs.last!
+        let (training, test) = data.split(holdout: holdout.microseconds)
+        guard training.rows > 0 else { throw TrainingError.emptyTraining("no rows before the holdout cutoff \(holdout.iso8601); give more cutoffs") }
+        guard test.rows > 0 else { throw TrainingError.emptyTraining("no rows at the holdout cutoff \(holdout.iso8601)") }
+        let positives = training.labels.reduce(0) { $0 + Int($1) }
+        guard positives > 0 && positives < training.rows else { throw TrainingError.emptyTraining("every training label is the same; widen the horizon or add cutoffs") }
+        let names = data.featureNames
+        let started = Date()
+        var artifact: ModelArtifact
+        var notes = [String]()
+        var parameters = [String: String]()
+        switch request.kind {
+        case .logistic:
+            let (model, report) = LogisticRegression.fit(features: training.features, rows: training.rows, names: names,
+                                                         labels: training.labels, parameters: request.logistic)
+            artifact = ModelArtifact(kind: .logistic, featureSetName: request.set.name, featureSetVersion: request.set.version, featureNames: names, logistic: model)
+            notes = report.notes + ["Newton iterations: \(report.iterations)"]
+            parameters = ["l2": "\(request.logistic.l2)", "tolerance": "\(request.logistic.tolerance)"]
+        case .gbdt:
+            let (ensemble, treeNotes) = GradientBoosting.fit(features: training.features, rows: training.rows, names: names,
+                                                             labels: training.labels, parameters: request.gbdt)
+            artifact = ModelArtifact(kind: .gbdt, featureSetName: request.set.name, featureSetVersion: request.set.version, featureNames: names, gbdt: ensemble)
+            notes = treeNotes + ["trees: \(ensemble.trees.count)"]
+            let g = request.gbdt
+            parameters = ["trees": "\(g.trees)", "leaves": "\(g.leaves)", "learning_rate": "\(g.learningRate)", "min_samples_per_leaf": "\(g.minSamplesPerLeaf)",
+                          "l2": "\(g.l2)", "bins": "\(g.bins)", "threads": "\(g.threads)", "early_stopping_rounds": "\(g.earlyStoppingRounds)"]
+        }
+        let seconds = Date().timeIntervalSince(started)
+        let predictions = Self.predict(artifact, test)
+        let metadata = ModelMetadata(
+            version: request.version, kind: request.kind, featureSet: request.set.reference,
+            cutoffs: cutoffs.map(\.iso8601), holdoutCutoff: holdout.iso8601, horizon: request.horizon.description,
+            population: request.population.rawValue, trainingRows: training.rows, holdoutRows: test.rows,
+            trainingPositiveRate: Double(positives) / Double(training.rows), parameters: parameters,
+            holdout: Metrics(predictions: predictions, labels: test.labels), trainingSeconds: seconds, notes: notes,
+            codeVersion: codeVersion, createdAt: Timestamp(seconds: Date().timeIntervalSince1970).iso8601)
+        return (artifact, metadata)
+    }
+
+    public static func predict(_ artifact: ModelArtifact, _ data: TrainingSet) -> [Double] {
+        let p = data.featureNames.count
+        return data.features.withUnsafeBufferPointer { all in
+            (0..<data.rows).map { i in artifact.probability(UnsafeBufferPointer(rebasing: all[(i * p)..<((i + 1) * p)])) }
+        }
+    }
+}

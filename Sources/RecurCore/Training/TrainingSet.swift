@@ -1,0 +1,129 @@
+import Foundation
+import Postgres
+
+/// Rows of (user, cutoff): features from `feature_snapshots` as of the cutoff, and whether the user
+/// purchased in [cutoff, cutoff + horizon).
+public struct TrainingSet: Sendable {
+    /// Which (user, cutoff) rows a training set holds.
+    public enum Population: String, Sendable, CaseIterable {
+        /// Users with any event before the cutoff (everyone with a snapshot).
+        case active
+        /// Users with at least one purchase before the cutoff.
+        case purchasers
+    }
+
+    public var featureNames: [String]
+    public var users: [String] = []
+    public var cutoffs: [Int64] = []
+    /// Row-major, NaN = undefined.
+    public var features: [Double] = []
+    public var labels: [UInt8] = []
+    public var rows: Int { labels.count }
+
+    /// The rows at one cutoff and the rows at the others.
+    public func split(holdout: Int64) -> (training: TrainingSet, holdout: TrainingSet) {
+        var a = TrainingSet(featureNames: featureNames), b = TrainingSet(featureNames: featureNames)
+        let p = featureNames.count
+        for i in 0..<rows {
+            let into = cutoffs[i] == holdout
+            let row = features[(i * p)..<((i + 1) * p)]
+            if into {
+                b.users.append(users[i]); b.cutoffs.append(cutoffs[i]); b.features += row; b.labels.append(labels[i])
+            } else {
+                a.users.append(users[i]); a.cutoffs.append(cutoffs[i]); a.features += row; a.labels.append(labels[i])
+            }
+        }
+        return (a, b)
+    }
+
+    /// Reads the rows for `cutoffs`, refusing cutoffs without snapshots or whose horizon runs past the data.
+    public static func load(set: FeatureSet, cutoffs: [Timestamp], horizon: TimeSpan, population: Population, store: Store) throws -> TrainingSet {
+        let c = store.connection
+        let sorted = Array(Set(cutoffs)).sorted()
+        guard !sorted.isEmpty else { throw TrainingError.noCutoffs }
+        let lastEvent = try c.query("SELECT (extract(epoch FROM max(ts)) * 1000000)::bigint FROM events").decode(Int64.self, 0, 0)
+        guard let lastEvent else { throw TrainingError.noEvents }
+        if let late = sorted.last, late.microseconds + horizon.microseconds > lastEvent + Timestamp.microsecondsPerDay {
+            throw TrainingError.horizonPastData(cutoff: late.iso8601, horizon: horizon.description, lastEvent: Timestamp(microseconds: lastEvent).iso8601)
+        }
+        let array = "{" + sorted.map(\.iso8601).joined(separator: ",") + "}"
+        let counts = try c.query("""
+            SELECT (extract(epoch FROM t) * 1000000)::bigint, (SELECT count(*) FROM feature_snapshots s WHERE s.set_name = $1 AND s.set_version = $2 AND s.as_of = t)
+            FROM unnest($3::timestamptz[]) AS t
+            """, [set.name, set.version, array])
+        let missing = try counts.rows.filter { try $0.require(Int.self, 1) == 0 }.map { Timestamp(microseconds: try $0.require(Int64.self, 0)) }
+        if !missing.isEmpty { throw TrainingError.missingSnapshots(set: set.reference, cutoffs: missing) }
+        let stored = try c.query("SELECT array_to_string(feature_names, ',') FROM feature_sets WHERE set_name = $1 AND set_version = $2",
+                                 [set.name, set.version]).decode(String.self, 0, 0)
+        guard stored == set.featureNames.joined(separator: ",") else { throw TrainingError.definitionChanged(set.reference) }
+
+        var result = TrainingSet(featureNames: set.featureNames)
+        let p = set.featureNames.count
+        let purchaseCount = set.featureNames.firstIndex(of: "purchase_count_all")
+        if population == .purchasers && purchaseCount == nil { throw TrainingError.populationNeeds("purchase_count_all") }
+        // COPY takes no parameters; every literal below is escaped by libpq.
+        let sql = """
+            COPY (SELECT s.user_id, (extract(epoch FROM s.as_of) * 1000000)::bigint, s.vals,
+                         EXISTS (SELECT 1 FROM events e WHERE e.user_id = s.user_id AND e.event_type = 'purchase'
+                                 AND e.ts >= s.as_of AND e.ts < s.as_of + make_interval(secs => \(Double(horizon.microseconds) / 1_000_000)))
+                  FROM feature_snapshots s
+                  WHERE s.set_name = \(try c.quoteLiteral(set.name)) AND s.set_version = \(set.version)
+                    AND s.as_of = ANY(\(try c.quoteLiteral(array))::timestamptz[])
+                  ORDER BY s.as_of, s.user_id) TO STDOUT
+            """
+        var values = [Double](repeating: .nan, count: p)
+        try c.copyOut(sql) { row in
+            let fields = row.split(separator: 9, maxSplits: 3, omittingEmptySubsequences: false)
+            guard fields.count == 4 else { return }
+            var k = 0
+            var start = fields[2].startIndex + 1
+            let end = fields[2].endIndex - 1
+            var index = start
+            while index <= end && k < p {
+                if index == end || row[index] == 44 {
+                    let text = String(decoding: UnsafeRawBufferPointer(rebasing: row[start..<index]), as: UTF8.self)
+                    values[k] = text == "NULL" ? .nan : (Double(text) ?? .nan)
+                    k += 1
+                    start = index + 1
+                }
+                index += 1
+            }
+            if population == .purchasers, let j = purchaseCount, !(values[j] > 0) { return }
+            result.users.append(String(decoding: UnsafeRawBufferPointer(rebasing: fields[0]), as: UTF8.self))
+            result.cutoffs.append(Int64(String(decoding: UnsafeRawBufferPointer(rebasing: fields[1]), as: UTF8.self)) ?? 0)
+            result.features += values
+            result.labels.append(fields[3].first == UInt8(ascii: "t") ? 1 : 0)
+        }
+        return result
+    }
+}
+
+/// Why a training set could not be built, with the command that fixes it where there is one.
+public enum TrainingError: Error, CustomStringConvertible {
+    case noCutoffs
+    case noEvents
+    case missingSnapshots(set: String, cutoffs: [Timestamp])
+    case horizonPastData(cutoff: String, horizon: String, lastEvent: String)
+    case definitionChanged(String)
+    case populationNeeds(String)
+    case emptyTraining(String)
+
+    public var description: String {
+        switch self {
+        case .noCutoffs: return "no cutoffs: give --cutoffs D,D,... or --from D --to D --every 7d"
+        case .noEvents: return "no events stored: import some first (recur events import FILE)"
+        case .missingSnapshots(let set, let cutoffs):
+            let list = cutoffs.map(\.iso8601)
+            let command = cutoffs.count == 1
+                ? "recur features backfill --set \(set) --as-of \(list[0])"
+                : "recur features backfill --set \(set) " + list.map { "--as-of \($0)" }.joined(separator: " ")
+            return "no feature snapshots for \(set) at \(list.joined(separator: ", ")); run: \(command)"
+        case .horizonPastData(let cutoff, let horizon, let lastEvent):
+            return "cutoff \(cutoff) + horizon \(horizon) runs past the last stored event (\(lastEvent)): its labels would be incomplete; choose earlier cutoffs"
+        case .definitionChanged(let set):
+            return "feature set \(set) differs from the one its snapshots were computed with; re-run the backfill or use the stored version"
+        case .populationNeeds(let feature): return "the purchasers population needs the feature \(feature) in the set"
+        case .emptyTraining(let what): return "no rows to train on: \(what)"
+        }
+    }
+}

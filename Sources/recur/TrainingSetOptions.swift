@@ -1,0 +1,43 @@
+import ArgumentParser
+import RecurCore
+
+/// Which rows a training set holds: shared by `recur train` and `recur export dataset`.
+struct TrainingSetOptions: ParsableArguments {
+    @OptionGroup var features: FeatureSetOptions
+    @Option(help: ArgumentHelp("Cutoff dates, comma-separated.", valueName: "D,D,...")) var cutoffs: String?
+    @Option(help: "First cutoff of a series.") var from: String?
+    @Option(help: "Last cutoff of a series (included).") var to: String?
+    @Option(help: "Spacing of the series.") var every = "7d"
+    @Option(help: "Label window after each cutoff: purchased in [cutoff, cutoff + horizon).") var horizon = "30d"
+    @Option(name: .customLong("holdout-cutoff"), help: "The cutoff held out for evaluation (default: the last).") var holdoutCutoff: String?
+    @Option(help: "active (any event before the cutoff) or purchasers (a purchase before it).") var population = "active"
+
+    func cutoffTimes() throws -> [Timestamp] {
+        var times = try (cutoffs?.split(separator: ",").map { try parseTime(String($0).trimmingCharacters(in: .whitespaces), option: "--cutoffs") }) ?? []
+        if from != nil || to != nil {
+            guard let from, let to else { throw CLIError.usage("--from and --to go together") }
+            guard let step = TimeSpan(parsing: every) else { throw CLIError.usage("--every '\(every)' is not a duration such as 7d") }
+            times += BackfillPlan.times(from: try parseTime(from, option: "--from"), to: try parseTime(to, option: "--to"), every: step)
+        }
+        guard !times.isEmpty else { throw CLIError.usage("give --cutoffs D,D,... or --from D --to D --every 7d") }
+        if let holdoutCutoff { times.append(try parseTime(holdoutCutoff, option: "--holdout-cutoff")) }
+        return Array(Set(times)).sorted()
+    }
+
+    func horizonSpan() throws -> TimeSpan {
+        guard let span = TimeSpan(parsing: horizon) else { throw CLIError.usage("--horizon '\(horizon)' is not a duration such as 30d") }
+        return span
+    }
+
+    func populationRule() throws -> TrainingSet.Population {
+        guard let rule = TrainingSet.Population(rawValue: population) else { throw CLIError.usage("--population must be active or purchasers") }
+        return rule
+    }
+
+    func load(store: Store) throws -> (FeatureSet, [Timestamp], TrainingSet) {
+        let set = try features.resolve()
+        let times = try cutoffTimes()
+        let data = try TrainingSet.load(set: set, cutoffs: times, horizon: try horizonSpan(), population: try populationRule(), store: store)
+        return (set, times, data)
+    }
+}
