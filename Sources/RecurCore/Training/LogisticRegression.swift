@@ -90,6 +90,10 @@ public enum LogisticRegression {
             if abs(loss - candidateLoss) <= 1e-15 * max(1, abs(loss)) && scale < 1e-6 { loss = candidateLoss; break }
             loss = candidateLoss
         }
+        // Perfect separation: every training row already predicted with certainty; the optimum is at infinity.
+        let finalEta = z.times(beta)
+        let separable = (0..<n).allSatisfy { i in (y[i] == 1 ? finalEta[i] : -finalEta[i]) > 13 }
+        if separable { notes.append("the classes are perfectly separable: coefficients grow with the data, not the signal; raise --l2") }
         let converged = gradientNorm / Double(max(n, 1)) < parameters.tolerance * 10 || gradientNorm < 1e-6
         if !converged { notes.append("not converged after \(iterations) iterations (gradient \(gradientNorm)); separable data? raise --l2") }
         if !constant.isEmpty { notes.append("constant features (coefficient 0): \(constant.joined(separator: ", "))") }
