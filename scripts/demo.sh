@@ -1,18 +1,33 @@
 #!/usr/bin/env bash
 # The whole path on one machine: install, build, generate a year of shop events, import them into the
-# embedded PostgreSQL, and show what is stored. Data lives in ./.recur (or $RECUR_HOME).
+# embedded PostgreSQL, compute weekly feature snapshots, train and compare two models, promote one.
+# Data lives in ./.recur (or $RECUR_HOME); models in ./.recur/demo/models.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
 swift build -c release --product recur
 RECUR=.build/release/recur
-mkdir -p .recur/demo
 DEMO=.recur/demo
+mkdir -p "$DEMO"
+export RECUR_MODELS_DIR="$DEMO/models"
+step() { printf '\n== %s\n' "$*" >&2; }
 
-echo "== generate 5,000 users' events (2% late, 1% duplicated)" >&2
+step "generate a year of events for 5,000 users (2% late, 1% duplicated)"
 "$RECUR" events generate --users 5000 --seed 1 --late 2 --duplicates 1 --output "$DEMO/events.csv"
-echo "== import (then import again: nothing new)" >&2
+step "import (and import again: nothing new)"
 "$RECUR" events import "$DEMO/events.csv"
 "$RECUR" events import "$DEMO/events.csv" --quiet
-echo "== stored events" >&2
 "$RECUR" events stats
+
+step "weekly feature snapshots over the year, and every user's online state"
+"$RECUR" features backfill --from 2025-01-05 --to 2025-12-28 --every 7d
+"$RECUR" features describe | head -12
+USER_ID=$(head -2 "$DEMO/events.csv" | tail -1 | cut -d, -f2)
+"$RECUR" features show "$USER_ID" --as-of 2025-12-01 | head -8
+
+step "train: purchase in the next 30 days, cutoffs June to November, the last one held out"
+rm -rf "$RECUR_MODELS_DIR"
+"$RECUR" train --version v1 --model logistic --from 2025-06-01 --to 2025-11-30 --every 7d --horizon 30d
+"$RECUR" train --version v2 --model gbdt --from 2025-06-01 --to 2025-11-30 --every 7d --horizon 30d
+"$RECUR" models promote v2 --alias production
+"$RECUR" models list

@@ -39,9 +39,12 @@ public struct FeatureBins: Sendable, Codable, Equatable {
         return UInt8(1 + low)
     }
 
-    /// Column-major bins: one contiguous array per feature, which is what histogram building scans.
-    public func binColumns(features x: [Double], rows n: Int) -> [[UInt8]] {
+    /// Row-major bins: a row's bins are contiguous, so one pass over a leaf's rows fills every
+    /// feature's histogram (LightGBM's row-wise layout).
+    public func binRows(features x: [Double], rows n: Int) -> [UInt8] {
         let p = cuts.count
-        return (0..<p).map { j in (0..<n).map { bin(x[$0 * p + j], feature: j) } }
+        var out = [UInt8](repeating: 0, count: n * p)
+        for i in 0..<n { for j in 0..<p { out[i * p + j] = bin(x[i * p + j], feature: j) } }
+        return out
     }
 }

@@ -29,7 +29,7 @@ public enum GradientBoosting {
                            parameters: Parameters, seed: UInt64 = 1) -> (TreeEnsemble, [String]) {
         let p = names.count
         let binner = FeatureBins(features: x, rows: n, columns: p, maxBins: min(255, max(2, parameters.bins)))
-        let columns = binner.binColumns(features: x, rows: n)
+        let bins = binner.binRows(features: x, rows: n)
         var random = SeededRandom(seed: seed)
         var isValidation = [Bool](repeating: false, count: n)
         if parameters.earlyStoppingRounds > 0 && parameters.validationFraction > 0 && n >= 100 {
@@ -41,22 +41,20 @@ public enum GradientBoosting {
         let rate = min(max(positives / Double(max(1, trainRows.count)), 1e-6), 1 - 1e-6)
         let base = log(rate / (1 - rate))
         var raw = [Double](repeating: base, count: n)
-        var gradients = [Double](repeating: 0, count: n), hessians = [Double](repeating: 0, count: n)
+        // Gradient and hessian of each row side by side: the histogram loop reads both at once.
+        var gradientPairs = [Double](repeating: 0, count: 2 * n)
         var trees = [Tree]()
         var importance = [Double](repeating: 0, count: p)
         var bestLoss = Double.infinity, bestCount = 0
         var notes = [String]()
-        let grower = TreeGrower(columns: columns, binner: binner, parameters: parameters)
+        let grower = TreeGrower(bins: bins, binner: binner, parameters: parameters)
         for round in 0..<max(0, parameters.trees) {
-            for i in 0..<n {
-                let q = sigmoid(raw[i])
-                gradients[i] = q - Double(y[i])
-                hessians[i] = max(q * (1 - q), 1e-16)
-            }
-            let (tree, gains) = grower.grow(rows: trainRows, gradients: gradients, hessians: hessians)
+            Self.computeGradients(rows: trainRows, raw: raw, labels: y, into: &gradientPairs, threads: parameters.threads)
+            let (tree, gains, leaves) = grower.grow(rows: trainRows, gradientPairs: gradientPairs)
             for (j, g) in gains { importance[j] += g }
-            // Apply the new tree through the bins, the same path prediction takes through the cuts.
-            for i in 0..<n { raw[i] += tree.value(binned: columns, row: i) }
+            // Training rows already know their leaf; validation rows walk the tree through their bins.
+            for (rows, value) in leaves { for r in rows { raw[Int(r)] += value } }
+            for i in validRows { raw[i] += tree.value(binned: bins, features: p, row: i) }
             trees.append(tree)
             if !validRows.isEmpty {
                 var loss = 0.0
@@ -77,6 +75,39 @@ public enum GradientBoosting {
     }
 }
 
+extension GradientBoosting {
+    /// Logistic-loss gradient and hessian per training row, split across threads (exp is the cost).
+    static func computeGradients(rows: [Int32], raw: [Double], labels: [UInt8], into pairs: inout [Double], threads: Int) {
+        let t = max(1, min(threads, rows.count / 50_000 + 1))
+        let chunk = (rows.count + t - 1) / t
+        pairs.withUnsafeMutableBufferPointer { out in
+            let target = UnsafeMutableSendableBuffer(out)
+            rows.withUnsafeBufferPointer { r in
+                raw.withUnsafeBufferPointer { z in
+                    labels.withUnsafeBufferPointer { y in
+                        let rb = UnsafeSendable(r), zb = UnsafeSendable(z), yb = UnsafeSendable(y)
+                        let work: @Sendable (Int) -> Void = { part in
+                            for k in (part * chunk)..<min(rb.buffer.count, (part + 1) * chunk) {
+                                let i = Int(rb.buffer[k])
+                                let q = sigmoid(zb.buffer[i])
+                                target.buffer[2 * i] = q - Double(yb.buffer[i])
+                                target.buffer[2 * i + 1] = max(q * (1 - q), 1e-16)
+                            }
+                        }
+                        if t == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: t, execute: work) }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A mutable buffer handed to worker threads that write disjoint parts of it.
+struct UnsafeMutableSendableBuffer<T>: @unchecked Sendable {
+    let buffer: UnsafeMutableBufferPointer<T>
+    init(_ buffer: UnsafeMutableBufferPointer<T>) { self.buffer = buffer }
+}
+
 /// One regression tree during training: splits on bins.
 struct Tree {
     var feature: [Int32] = []
@@ -87,10 +118,10 @@ struct Tree {
     var value: [Double] = []
 
     /// Leaves have feature −1.
-    func value(binned columns: [[UInt8]], row: Int) -> Double {
+    func value(binned bins: [UInt8], features p: Int, row: Int) -> Double {
         var node = 0
         while feature[node] >= 0 {
-            let b = columns[Int(feature[node])][row]
+            let b = bins[row * p + Int(feature[node])]
             let goLeft = b == 0 ? missingLeft[node] : b <= splitBin[node]
             node = Int(goLeft ? left[node] : right[node])
         }

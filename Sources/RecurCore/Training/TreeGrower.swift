@@ -4,17 +4,20 @@ import Dispatch
 /// deriving the larger one by subtraction from the parent.
 struct TreeGrower: @unchecked Sendable {
     // Read-only during growth; shared across the histogram threads.
-    let columns: [[UInt8]]
+    let bins: [UInt8]
+    let features: Int
     let binner: FeatureBins
     let parameters: GradientBoosting.Parameters
 
-    init(columns: [[UInt8]], binner: FeatureBins, parameters: GradientBoosting.Parameters) {
-        self.columns = columns
+    init(bins: [UInt8], binner: FeatureBins, parameters: GradientBoosting.Parameters) {
+        self.bins = bins
+        self.features = binner.cuts.count
         self.binner = binner
         self.parameters = parameters
     }
 
-    /// Sums per (feature, bin): gradient, hessian, count, flattened as [feature][256][3].
+    /// Sums per (feature, bin): gradient and hessian, flattened as [feature][256][2]. Row counts are
+    /// estimated from the hessian share, as LightGBM does, which saves a third of the histogram work.
     typealias Histogram = [Double]
 
     struct Leaf {
@@ -32,7 +35,7 @@ struct TreeGrower: @unchecked Sendable {
         var gain: Double
     }
 
-    func grow(rows: [Int32], gradients: [Double], hessians: [Double]) -> (Tree, [(Int, Double)]) {
+    func grow(rows: [Int32], gradientPairs: [Double]) -> (Tree, [(Int, Double)], [([Int32], Double)]) {
         var tree = Tree()
         func addNode(_ v: Double) -> Int {
             tree.feature.append(-1); tree.splitBin.append(0); tree.missingLeft.append(false)
@@ -40,25 +43,24 @@ struct TreeGrower: @unchecked Sendable {
             return tree.feature.count - 1
         }
         var gains = [(Int, Double)]()
-        let rootHistogram = histogram(rows, gradients, hessians)
-        let (g0, h0) = totals(rows, gradients, hessians)
+        let rootHistogram = histogram(rows, gradientPairs)
+        let (g0, h0) = totals(rows, gradientPairs)
         var leaves = [Leaf(node: addNode(leafValue(g0, h0)), rows: rows, histogram: rootHistogram, g: g0, h: h0, best: nil)]
         leaves[0].best = bestSplit(leaves[0])
         while leaves.count < max(2, parameters.leaves) {
             guard let index = leaves.indices.filter({ leaves[$0].best != nil }).max(by: { leaves[$0].best!.gain < leaves[$1].best!.gain }) else { break }
             let leaf = leaves.remove(at: index)
             let split = leaf.best!
-            let column = columns[split.feature]
             var leftRows = [Int32](), rightRows = [Int32]()
             leftRows.reserveCapacity(leaf.rows.count); rightRows.reserveCapacity(leaf.rows.count)
             for r in leaf.rows {
-                let b = column[Int(r)]
+                let b = bins[Int(r) * features + split.feature]
                 if b == 0 ? split.missingLeft : b <= split.bin { leftRows.append(r) } else { rightRows.append(r) }
             }
-            let (gl, hl) = totals(leftRows, gradients, hessians)
+            let (gl, hl) = totals(leftRows, gradientPairs)
             let gr = leaf.g - gl, hr = leaf.h - hl
             let smallIsLeft = leftRows.count <= rightRows.count
-            let small = histogram(smallIsLeft ? leftRows : rightRows, gradients, hessians)
+            let small = histogram(smallIsLeft ? leftRows : rightRows, gradientPairs)
             var large = leaf.histogram
             for k in 0..<large.count { large[k] -= small[k] }
             let leftNode = addNode(leafValue(gl, hl)), rightNode = addNode(leafValue(gr, hr))
@@ -75,54 +77,53 @@ struct TreeGrower: @unchecked Sendable {
             leaves.append(l)
             leaves.append(r)
         }
-        return (tree, gains)
+        return (tree, gains, leaves.map { ($0.rows, tree.value[$0.node]) })
     }
 
     func leafValue(_ g: Double, _ h: Double) -> Double { -g / (h + parameters.l2 + 1e-12) * parameters.learningRate }
 
-    func totals(_ rows: [Int32], _ gradients: [Double], _ hessians: [Double]) -> (Double, Double) {
+    func totals(_ rows: [Int32], _ pairs: [Double]) -> (Double, Double) {
         var g = 0.0, h = 0.0
-        for r in rows { g += gradients[Int(r)]; h += hessians[Int(r)] }
+        for r in rows { g += pairs[2 * Int(r)]; h += pairs[2 * Int(r) + 1] }
         return (g, h)
     }
 
-    /// Histograms of all features for `rows`, features split across threads.
-    func histogram(_ rows: [Int32], _ gradients: [Double], _ hessians: [Double]) -> Histogram {
-        let p = columns.count
-        var out = Histogram(repeating: 0, count: p * 256 * 3)
-        let threads = max(1, min(parameters.threads, p))
-        out.withUnsafeMutableBufferPointer { buffer in
-            let base = UnsafeMutableSendable(buffer.baseAddress!)
+    /// Histograms of all features for `rows`: rows split across threads, each filling its own
+    /// histogram in one pass over its rows' contiguous bins, then summed.
+    func histogram(_ rows: [Int32], _ pairs: [Double]) -> Histogram {
+        let p = features
+        let size = p * 256 * 2
+        let threads = rows.count < 16_000 ? 1 : max(1, parameters.threads)
+        var partials = [Histogram](repeating: Histogram(repeating: 0, count: size), count: threads)
+        let chunk = (rows.count + threads - 1) / threads
+        bins.withUnsafeBufferPointer { binBuffer in
             rows.withUnsafeBufferPointer { rowBuffer in
-                gradients.withUnsafeBufferPointer { gBuffer in
-                    hessians.withUnsafeBufferPointer { hBuffer in
-                        let r = UnsafeSendable(rowBuffer), g = UnsafeSendable(gBuffer), h = UnsafeSendable(hBuffer)
-                        let work: @Sendable (Int) -> Void = { (t: Int) in
-                            var j = t
-                            while j < p {
-                                let column = columns[j]
-                                column.withUnsafeBufferPointer { bins in
-                                    let hist = base.pointer + j * 768
-                                    for row in r.buffer {
-                                        let i = Int(row)
-                                        let slot = Int(bins[i]) * 3
-                                        hist[slot] += g.buffer[i]
-                                        hist[slot + 1] += h.buffer[i]
-                                        hist[slot + 2] += 1
-                                    }
-                                }
-                                j += threads
+                pairs.withUnsafeBufferPointer { pairBuffer in
+                    let b = UnsafeSendable(binBuffer), r = UnsafeSendable(rowBuffer), gh = UnsafeSendable(pairBuffer)
+                    let results = PartialHistograms(count: threads, size: size)
+                    let work: @Sendable (Int) -> Void = { t in
+                        let hist = results.pointer(t)
+                        let end = min(rows.count, (t + 1) * chunk)
+                        var k = t * chunk
+                        while k < end {
+                            let row = Int(r.buffer[k])
+                            let g = gh.buffer[2 * row], h = gh.buffer[2 * row + 1]
+                            let base = row * p
+                            for j in 0..<p {
+                                let slot = (j * 256 + Int(b.buffer[base + j])) &* 2
+                                hist[slot] += g
+                                hist[slot + 1] += h
                             }
-                        }
-                        if threads == 1 || rows.count < 20_000 {
-                            for t in 0..<threads { work(t) }
-                        } else {
-                            DispatchQueue.concurrentPerform(iterations: threads, execute: work)
+                            k += 1
                         }
                     }
+                    if threads == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: threads, execute: work) }
+                    for t in 0..<threads { partials[t] = results.histogram(t) }
                 }
             }
         }
+        var out = partials[0]
+        for t in 1..<threads { for k in 0..<size { out[k] += partials[t][k] } }
         return out
     }
 
@@ -132,15 +133,16 @@ struct TreeGrower: @unchecked Sendable {
         let lambda = parameters.l2 + 1e-12
         let parentScore = leaf.g * leaf.g / (leaf.h + lambda)
         var best: Split?
-        for j in 0..<columns.count {
+        for j in 0..<features {
             let hist = leaf.histogram
-            let offset = j * 768
-            let missingG = hist[offset], missingH = hist[offset + 1], missingN = hist[offset + 2]
+            let offset = j * 512
+            let perHessian = Double(leaf.rows.count) / max(leaf.h, 1e-300)
+            let missingG = hist[offset], missingH = hist[offset + 1], missingN = (missingH * perHessian).rounded()
             let binCount = binner.cuts[j].count + 1
             guard binCount > 1 else { continue }
             var gl = 0.0, hl = 0.0, nl = 0.0
             for b in 1..<binCount {
-                gl += hist[offset + b * 3]; hl += hist[offset + b * 3 + 1]; nl += hist[offset + b * 3 + 2]
+                gl += hist[offset + b * 2]; hl += hist[offset + b * 2 + 1]; nl = (hl * perHessian).rounded()
                 for missingLeft in [false, true] {
                     let lg = gl + (missingLeft ? missingG : 0), lh = hl + (missingLeft ? missingH : 0), ln = nl + (missingLeft ? missingN : 0)
                     let rg = leaf.g - lg, rh = leaf.h - lh, rn = Double(leaf.rows.count) - ln
@@ -155,10 +157,23 @@ struct TreeGrower: @unchecked Sendable {
     }
 }
 
-/// Hands raw buffers to the histogram threads, which each write disjoint feature slices.
-struct UnsafeMutableSendable: @unchecked Sendable {
-    let pointer: UnsafeMutablePointer<Double>
-    init(_ pointer: UnsafeMutablePointer<Double>) { self.pointer = pointer }
+/// One histogram buffer per thread, so threads never write the same memory.
+final class PartialHistograms: @unchecked Sendable {
+    private let storage: UnsafeMutablePointer<Double>
+    private let size: Int
+    private let count: Int
+
+    init(count: Int, size: Int) {
+        self.count = count
+        self.size = size
+        storage = .allocate(capacity: count * size)
+        storage.initialize(repeating: 0, count: count * size)
+    }
+
+    deinit { storage.deallocate() }
+
+    func pointer(_ t: Int) -> UnsafeMutablePointer<Double> { storage + t * size }
+    func histogram(_ t: Int) -> [Double] { Array(UnsafeBufferPointer(start: storage + t * size, count: size)) }
 }
 
 struct UnsafeSendable<T>: @unchecked Sendable {
