@@ -1,0 +1,175 @@
+import Dispatch
+import Foundation
+import NIOCore
+import RecurCore
+
+/// Runs each request against the scoring service and writes the replies in request order.
+final class CommandHandler: ChannelInboundHandler {
+    typealias InboundIn = Frame
+    typealias OutboundOut = ByteBuffer
+
+    private let service: ScoringService
+    private let metrics: ServerMetrics
+    private let authToken: String?
+    private var authenticated: Bool
+    private var pending: ByteBuffer?
+    private var closeAfterFlush = false
+
+    init(service: ScoringService, metrics: ServerMetrics, authToken: String?) {
+        self.service = service
+        self.metrics = metrics
+        self.authToken = authToken
+        authenticated = authToken == nil
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        var out = pending ?? context.channel.allocator.buffer(capacity: 256)
+        switch unwrapInboundIn(data) {
+        case .invalid(let error):
+            let parts = error.message.split(separator: " ", maxSplits: 1).map(String.init)
+            Reply.error(code: parts[0], message: parts.count > 1 ? parts[1] : "").write(resp: error.resp, into: &out)
+            metrics.count("invalid", nanoseconds: 0)
+            if error.fatal { closeAfterFlush = true }
+        case .request(let request):
+            let started = DispatchTime.now().uptimeNanoseconds
+            let (name, reply) = execute(request)
+            reply.write(resp: request.resp, into: &out)
+            metrics.count(name, nanoseconds: DispatchTime.now().uptimeNanoseconds - started)
+            if name == "quit" { closeAfterFlush = true }
+        }
+        pending = out
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        if let out = pending, out.readableBytes > 0 {
+            pending = nil
+            if closeAfterFlush {
+                let channel = context.channel
+                context.writeAndFlush(wrapOutboundOut(out)).whenComplete { _ in channel.close(promise: nil) }
+            } else {
+                context.writeAndFlush(wrapOutboundOut(out), promise: nil)
+            }
+        } else if closeAfterFlush {
+            context.close(promise: nil)
+        }
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        // A client that does not read its replies stops being read: its memory use stays bounded.
+        _ = context.channel.setOption(ChannelOptions.autoRead, value: context.channel.isWritable)
+        context.fireChannelWritabilityChanged()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is IdleStateHandler.IdleStateEvent {
+            var out = context.channel.allocator.buffer(capacity: 64)
+            Reply.error(code: "IDLE", message: "closing an idle connection").write(resp: false, into: &out)
+            let channel = context.channel
+            context.writeAndFlush(wrapOutboundOut(out)).whenComplete { _ in channel.close(promise: nil) }
+        } else {
+            context.fireUserInboundEventTriggered(event)
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        context.close(promise: nil)
+    }
+
+    /// The command's metric name and its reply.
+    func execute(_ request: Request) -> (String, Reply) {
+        guard let first = request.words.first else { return ("empty", .error(code: "EMPTY", message: "empty request")) }
+        let command = first.uppercased()
+        let args = Array(request.words.dropFirst())
+        if !authenticated && command != "AUTH" && command != "PING" && command != "QUIT" {
+            return ("noauth", .error(code: "NOAUTH", message: "authentication required: AUTH token"))
+        }
+        do {
+            switch command {
+            case "PING":
+                return ("ping", args.isEmpty ? .simple("PONG") : .text(args.joined(separator: " ")))
+            case "SCORE":
+                guard let user = args.first else { return ("score", usage("SCORE user [MODEL version] [AT time]")) }
+                let (model, at) = try options(Array(args.dropFirst()))
+                let score = try service.score(user, model: model, at: at)
+                return ("score", .text(Self.format(score)))
+            case "MSCORE":
+                guard !args.isEmpty else { return ("mscore", usage("MSCORE user [user ...]")) }
+                guard args.count <= 1_000 else { return ("mscore", .error(code: "TOO_MANY", message: "at most 1000 users per MSCORE")) }
+                return ("mscore", .list(try args.map { Self.format(try service.score($0)) }))
+            case "FEATURES":
+                guard let user = args.first else { return ("features", usage("FEATURES user [AT time]")) }
+                let (_, at) = try options(Array(args.dropFirst()))
+                let (values, cold) = service.features(of: user, at: at)
+                var fields = zip(service.set.featureNames, values).map { "\"\($0)\":\($1.isFinite ? String($1) : "null")" }
+                if cold { fields.append("\"cold\":true") }
+                return ("features", .text("{" + fields.joined(separator: ",") + "}"))
+            case "EXPLAIN":
+                guard let user = args.first else { return ("explain", usage("EXPLAIN user")) }
+                let top = try service.explain(user)
+                return ("explain", .list(top.map { "\($0.feature)=\(String(format: "%+.4f", $0.contribution))" }))
+            case "MODELS":
+                let aliases = (try? service.registry.aliases()) ?? [:]
+                let versions = (try? service.registry.list().map(\.version)) ?? []
+                return ("models", .list(["serving=\(service.model.version)"] + aliases.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" } + versions))
+            case "STATS":
+                let fresh = service.freshness
+                let text = "{\"users\":\(service.userCount),\"model\":\"\(service.model.version)\",\"feature_set\":\"\(service.set.reference)\","
+                    + "\"uptime_s\":\(Int(service.uptime)),\"feature_update_age_s\":\(fresh.updateAge.isFinite ? String(format: "%.1f", fresh.updateAge) : "null"),"
+                    + "\"catch_up_age_s\":\(String(format: "%.1f", fresh.catchUpAge)),\"requests\":\(metrics.total)}"
+                return ("stats", .text(text))
+            case "AUTH":
+                guard let token = args.first, args.count == 1 else { return ("auth", usage("AUTH token")) }
+                guard let expected = authToken else { return ("auth", .error(code: "AUTH", message: "no token is configured on this server")) }
+                guard Self.constantTimeEqual(token, expected) else { return ("auth", .error(code: "AUTH", message: "wrong token")) }
+                authenticated = true
+                return ("auth", .simple("OK"))
+            case "QUIT":
+                return ("quit", .simple("OK"))
+            default:
+                return ("unknown", .error(code: "UNKNOWN_COMMAND", message: "\(first.prefix(40)); try PING, SCORE, MSCORE, FEATURES, EXPLAIN, MODELS, STATS, AUTH, QUIT"))
+            }
+        } catch let error as RequestError {
+            return (command.lowercased(), .error(code: error.code, message: error.message))
+        } catch {
+            return (command.lowercased(), .error(code: "FAILED", message: "\(error)"))
+        }
+    }
+
+    private func usage(_ text: String) -> Reply { .error(code: "SYNTAX", message: "usage: \(text)") }
+
+    private func options(_ args: [String]) throws -> (String?, Timestamp?) {
+        var model: String?, at: Timestamp?
+        var index = 0
+        while index < args.count {
+            let key = args[index].uppercased()
+            guard index + 1 < args.count else { throw RequestError(code: "SYNTAX", message: "\(key) needs a value") }
+            let value = args[index + 1]
+            switch key {
+            case "MODEL": model = value
+            case "AT":
+                guard let time = DateText.parse(value) else { throw RequestError(code: "BAD_TIME", message: "AT \(value.prefix(40)) is not a time") }
+                at = time
+            default: throw RequestError(code: "SYNTAX", message: "unknown option \(key.prefix(20)); expected MODEL or AT")
+            }
+            index += 2
+        }
+        return (model, at)
+    }
+
+    static func format(_ score: ScoringService.Score) -> String {
+        String(format: "%.6f", score.probability) + " " + score.version + (score.cold ? " cold" : "")
+    }
+
+    static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
+        let x = Array(a.utf8), y = Array(b.utf8)
+        var difference = UInt8(x.count == y.count ? 0 : 1)
+        for i in 0..<max(x.count, y.count) { difference |= (i < x.count ? x[i] : 0) ^ (i < y.count ? y[i] : 0) }
+        return difference == 0
+    }
+}
+
+/// A request that is well framed but cannot be answered.
+struct RequestError: Error {
+    var code: String
+    var message: String
+}

@@ -1,0 +1,26 @@
+/// One decoded request: its words, and whether it came as a RESP array (and gets RESP replies).
+public struct Request: Sendable, Equatable {
+    public var words: [String]
+    public var resp: Bool
+
+    public init(words: [String], resp: Bool) {
+        self.words = words
+        self.resp = resp
+    }
+}
+
+/// A request the decoder could not read; the connection answers with an error and reads on,
+/// unless `fatal` (the stream can no longer be framed, e.g. an oversized line), when it closes.
+public struct FramingError: Error, Equatable, Sendable {
+    public var message: String
+    public var resp: Bool
+    public var fatal: Bool
+}
+
+/// Limits that keep one client from exhausting memory.
+public struct FrameLimits: Sendable {
+    public var maximumLineLength = 64 * 1024
+    public var maximumArrayLength = 4_096
+    public var maximumBulkLength = 64 * 1024
+    public init() {}
+}

@@ -1,0 +1,115 @@
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+
+/// The TCP server: binds, applies the limits, and hands each connection a decoder and a command handler.
+public final class ScoringServer: @unchecked Sendable {
+    /// Where and how to listen.
+    public struct Configuration: Sendable {
+        public var host = "127.0.0.1"
+        public var port = 7878
+        public var threads = System.coreCount
+        public var maximumConnections = 1_024
+        public var idleTimeout: TimeAmount = .seconds(300)
+        public var limits = FrameLimits()
+        public var authToken: String?
+        public var metricsPort: Int?
+        public init() {}
+    }
+
+    public let configuration: Configuration
+    public let service: ScoringService
+    public let metrics = ServerMetrics()
+    private let group: MultiThreadedEventLoopGroup
+    private let connections = NIOLockedValueBox(0)
+    private var channel: Channel?
+    private var metricsChannel: Channel?
+
+    public init(configuration: Configuration, service: ScoringService) {
+        self.configuration = configuration
+        self.service = service
+        group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, configuration.threads))
+    }
+
+    /// Binds and starts accepting; returns the bound port (useful with port 0).
+    @discardableResult
+    public func start() throws -> Int {
+        let configuration = self.configuration
+        let service = self.service, metrics = self.metrics, connections = self.connections
+        let bootstrap = ServerBootstrap(group: group)
+            .serverChannelOption(ChannelOptions.backlog, value: 256)
+            .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(ChannelOptions.writeBufferWaterMark, value: .init(low: 32 * 1024, high: 256 * 1024))
+            .childChannelInitializer { channel in
+                let admitted = connections.withLockedValue { count -> Bool in
+                    guard count < configuration.maximumConnections else { return false }
+                    count += 1
+                    return true
+                }
+                guard admitted else {
+                    var out = channel.allocator.buffer(capacity: 64)
+                    Reply.error(code: "MAX_CONNECTIONS", message: "too many connections").write(resp: false, into: &out)
+                    return channel.writeAndFlush(out).flatMap { channel.close() }
+                }
+                channel.closeFuture.whenComplete { _ in connections.withLockedValue { $0 -= 1 } }
+                return channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(IdleStateHandler(allTimeout: configuration.idleTimeout))
+                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(RequestDecoder(limits: configuration.limits),
+                                                                                        maximumBufferSize: configuration.limits.maximumLineLength * 2 + 1024))
+                    try channel.pipeline.syncOperations.addHandler(CommandHandler(service: service, metrics: metrics, authToken: configuration.authToken))
+                }
+            }
+        let bound = try bootstrap.bind(host: configuration.host, port: configuration.port).wait()
+        channel = bound
+        if let port = configuration.metricsPort {
+            metricsChannel = try MetricsEndpoint.bind(group: group, host: "127.0.0.1", port: port) { metrics.render(service: service) }
+        }
+        return bound.localAddress?.port ?? configuration.port
+    }
+
+    public var metricsPort: Int? { metricsChannel?.localAddress?.port }
+
+    /// Stops accepting, lets open connections finish what they were sent, then stops the threads.
+    public func shutdown() {
+        try? channel?.close().wait()
+        try? metricsChannel?.close().wait()
+        try? group.syncShutdownGracefully()
+    }
+
+    /// Blocks until the listening socket is closed.
+    public func wait() throws { try channel?.closeFuture.wait() }
+}
+
+/// A tiny HTTP responder for Prometheus scrapes: any request gets the current metrics.
+enum MetricsEndpoint {
+    static func bind(group: EventLoopGroup, host: String, port: Int, render: @escaping @Sendable () -> String) throws -> Channel {
+        try ServerBootstrap(group: group)
+            .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(MetricsResponder(render: render)) }
+            }
+            .bind(host: host, port: port).wait()
+    }
+
+    final class MetricsResponder: ChannelInboundHandler {
+        typealias InboundIn = ByteBuffer
+        typealias OutboundOut = ByteBuffer
+        let render: @Sendable () -> String
+        private var seen = [UInt8]()
+        init(render: @escaping @Sendable () -> String) { self.render = render }
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            var buffer = unwrapInboundIn(data)
+            seen += buffer.readBytes(length: buffer.readableBytes) ?? []
+            guard seen.count > 8192 || seen.suffix(4) == [13, 10, 13, 10] || seen.suffix(2) == [10, 10] else { return }
+            let body = render()
+            var out = context.channel.allocator.buffer(capacity: body.utf8.count + 128)
+            out.writeString("HTTP/1.1 200 OK\r\nContent-Type: text/plain; version=0.0.4\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n")
+            out.writeString(body)
+            let channel = context.channel
+            context.writeAndFlush(wrapOutboundOut(out)).whenComplete { _ in channel.close(promise: nil) }
+        }
+    }
+}

@@ -1,0 +1,96 @@
+import ArgumentParser
+import Foundation
+
+/// `recur score USER…`: ask a running `recur serve` for scores (users from stdin when none are given).
+struct ScoreCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "score",
+        abstract: "Score users against a running `recur serve`; reads user ids from stdin when none are given (or -)."
+    )
+
+    @Argument(help: "User ids.") var users: [String] = []
+    @Option(help: "Server address.") var host = "127.0.0.1"
+    @Option(help: "Server port.") var port = 7878
+    @Option(help: "Score with this model version or alias instead of the served one.") var model: String?
+    @Option(help: "Score as of this time.") var at: String?
+    @Option(name: .customLong("auth-token-file"), help: "File holding the server's token.") var authTokenFile: String?
+
+    func run() throws {
+        var ids = users.filter { $0 != "-" }
+        if ids.isEmpty {
+            while let line = readLine() {
+                let id = line.trimmingCharacters(in: .whitespaces)
+                if !id.isEmpty { ids.append(id) }
+            }
+        }
+        for id in ids where id.contains(where: { $0 == " " || $0 == "\t" }) {
+            throw CLIError.usage("user id '\(id)' contains a space; the plain protocol separates words by spaces")
+        }
+        let connection = try LineClient(host: host, port: port)
+        if let authTokenFile {
+            let token = (try? String(contentsOfFile: authTokenFile, encoding: .utf8))?.split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
+            let reply = try connection.exchange(["AUTH \(token)"])[0]
+            guard reply == "OK" else { throw CLIError.failed("server refused the token: \(reply)") }
+        }
+        var suffix = ""
+        if let model { suffix += " MODEL \(model)" }
+        if let at { suffix += " AT \(at)" }
+        // Pipelined in batches: one round trip per thousand users.
+        var failed = false
+        for start in stride(from: 0, to: ids.count, by: 1_000) {
+            let batch = Array(ids[start..<min(ids.count, start + 1_000)])
+            let replies = try connection.exchange(batch.map { "SCORE \($0)\(suffix)" })
+            for (id, reply) in zip(batch, replies) {
+                if reply.hasPrefix("ERR") { failed = true; printError("\(id)\t\(reply)") } else { print("\(id)\t\(reply)") }
+            }
+        }
+        if failed { throw ExitCode.failure }
+    }
+}
+
+/// A blocking line-protocol client over a POSIX socket: enough for a CLI.
+final class LineClient {
+    private let descriptor: Int32
+    private var buffer = [UInt8]()
+
+    init(host: String, port: Int) throws {
+        var hints = addrinfo()
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        var result: UnsafeMutablePointer<addrinfo>?
+        guard getaddrinfo(host, String(port), &hints, &result) == 0, let info = result else {
+            throw CLIError.failed("cannot resolve \(host)")
+        }
+        defer { freeaddrinfo(result) }
+        descriptor = socket(info.pointee.ai_family, info.pointee.ai_socktype, info.pointee.ai_protocol)
+        guard descriptor >= 0, connect(descriptor, info.pointee.ai_addr, info.pointee.ai_addrlen) == 0 else {
+            if descriptor >= 0 { close(descriptor) }
+            throw CLIError.failed("cannot connect to recur serve at \(host):\(port): \(String(cString: strerror(errno)))")
+        }
+    }
+
+    deinit { close(descriptor) }
+
+    /// Sends every line, then reads one reply line per request.
+    func exchange(_ lines: [String]) throws -> [String] {
+        let payload = Array((lines.joined(separator: "\n") + "\n").utf8)
+        var sent = 0
+        while sent < payload.count {
+            let n = payload.withUnsafeBytes { send(descriptor, $0.baseAddress! + sent, $0.count - sent, 0) }
+            guard n > 0 else { throw CLIError.failed("connection lost while sending") }
+            sent += n
+        }
+        var replies = [String]()
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while replies.count < lines.count {
+            if let newline = buffer.firstIndex(of: 10) {
+                replies.append(String(decoding: buffer[..<newline], as: UTF8.self))
+                buffer.removeSubrange(...newline)
+                continue
+            }
+            let n = chunk.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress!, $0.count, 0) }
+            guard n > 0 else { throw CLIError.failed("the server closed the connection") }
+            buffer += chunk[0..<n]
+        }
+        return replies
+    }
+}

@@ -1,0 +1,89 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import Logging
+import NIOCore
+import RecurCore
+import RecurServer
+
+/// `recur serve`: scores over TCP, Redis-compatible framing.
+struct ServeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve scores over TCP: plain lines, or RESP so redis-cli and Redis clients work (see docs/protocol.md).",
+        discussion: """
+            Features are held in memory, loaded from user_features and kept fresh by LISTEN/NOTIFY with a periodic \
+            catch-up. Promoting the alias is picked up without a restart; SIGHUP reloads at once; SIGINT/SIGTERM drain and stop.
+            """
+    )
+
+    @OptionGroup var store: StoreOptions
+    @Option(help: "Address to bind; anything but loopback requires --auth-token-file.") var host = "127.0.0.1"
+    @Option(help: "TCP port.") var port = 7878
+    @Option(help: "Model version or alias to serve.") var model = "production"
+    @Option(name: .customLong("models-dir"), help: "Models folder (default: $RECUR_MODELS_DIR or ./models).") var modelsDir: String?
+    @OptionGroup var features: FeatureSetOptions
+    @Option(name: .customLong("metrics-port"), help: "Serve Prometheus metrics on 127.0.0.1:PORT.") var metricsPort: Int?
+    @Option(name: .customLong("auth-token-file"), help: "File whose first line is the token clients must AUTH with.") var authTokenFile: String?
+    @Option(name: .customLong("max-connections"), help: "Connections served at once.") var maxConnections = 1_024
+    @Option(name: .customLong("idle-timeout"), help: "Close connections idle this long, e.g. 300s.") var idleTimeout = "300s"
+    @Option(name: .customLong("max-line-length"), help: "Longest request line or bulk string, in bytes.") var maxLineLength = 65_536
+    @Option(help: "Event loop threads (default: one per core).") var threads = System.coreCount
+
+    func run() throws {
+        var logger = Logger(label: "recur.serve")
+        logger.logLevel = .info
+        var config = ScoringServer.Configuration()
+        config.host = host
+        config.port = port
+        config.threads = threads
+        config.maximumConnections = maxConnections
+        config.metricsPort = metricsPort
+        config.limits.maximumLineLength = maxLineLength
+        config.limits.maximumBulkLength = maxLineLength
+        guard let idle = TimeSpan(parsing: idleTimeout) else { throw CLIError.usage("--idle-timeout '\(idleTimeout)' is not a duration such as 300s") }
+        config.idleTimeout = .microseconds(idle.microseconds)
+        if let authTokenFile {
+            guard let text = try? String(contentsOfFile: authTokenFile, encoding: .utf8),
+                  let token = text.split(whereSeparator: \.isNewline).first.map({ $0.trimmingCharacters(in: .whitespaces) }), !token.isEmpty else {
+                throw CLIError.usage(ServerError.unreadableToken(authTokenFile).description)
+            }
+            config.authToken = token
+        } else if !["127.0.0.1", "::1", "localhost"].contains(host) {
+            throw CLIError.usage(ServerError.authRequired(host).description)
+        }
+        let registry = ModelRegistry(directory: modelsDir)
+        let service: ScoringService
+        do {
+            service = try ScoringService(registry: registry, modelReference: model, catalog: try features.catalog())
+        } catch {
+            throw CLIError.failed("cannot serve model \(model): \(error)")
+        }
+        let sync = FeatureSync(service: service, location: store.location, logger: logger)
+        let loaded: Int
+        do { loaded = try sync.loadAll() } catch { throw CLIError.database("\(error)", location: store.location.displayName) }
+        sync.start()
+        let watcher = ModelWatcher(service: service, logger: logger)
+        watcher.start()
+        let server = ScoringServer(configuration: config, service: service)
+        let bound = try server.start()
+        logger.info("serving", metadata: ["address": "\(host):\(bound)", "model": "\(service.model.version)", "feature_set": "\(service.set.reference)",
+                                          "users": "\(loaded)", "metrics_port": "\(server.metricsPort.map(String.init) ?? "off")"])
+
+        signal(SIGINT, SIG_IGN); signal(SIGTERM, SIG_IGN); signal(SIGHUP, SIG_IGN)
+        let signals = [SIGINT, SIGTERM].map { DispatchSource.makeSignalSource(signal: $0, queue: .global()) }
+        for source in signals {
+            source.setEventHandler {
+                logger.info("stopping: finishing requests in flight")
+                sync.stop(); watcher.stop()
+                server.shutdown()
+            }
+            source.resume()
+        }
+        let hangup = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
+        hangup.setEventHandler { watcher.reload() }
+        hangup.resume()
+        try server.wait()
+        withExtendedLifetime((signals, hangup)) {}
+    }
+}
