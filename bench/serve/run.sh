@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Serving beside Redis, one run: redis-benchmark -c 50 -n 200000 against `recur serve` (SCORE of random
+# known users) and against redis-server (GET of a stored key), pipelined 1 and 16; logistic, then GBDT.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+DATA=bench/data
+export RECUR_HOME="$PWD/$DATA/features-home"
+export RECUR_MODELS_DIR="$PWD/$DATA/serve-models"
+REQUESTS=${REQUESTS:-200000}
+RECUR_PORT=${RECUR_PORT:-7878}
+REDIS_PORT=${REDIS_PORT:-6390}
+command -v redis-benchmark >/dev/null || RECUR_SETUP_BENCH=1 ./scripts/setup.sh
+swift build -c release --product recur >/dev/null
+RECUR=.build/release/recur
+
+"$RECUR" db start >/dev/null
+if ! "$RECUR" features describe --as-of 2025-11-30 >/dev/null 2>&1; then bench/features/run.sh; fi
+USERS=$("$RECUR" events stats --format json | python3 -c 'import json,sys; print(json.load(sys.stdin)["users"])')
+if [[ ! -d "$RECUR_MODELS_DIR/logistic" ]]; then
+  "$RECUR" train --version logistic --model logistic --cutoffs 2025-10-26,2025-11-02,2025-11-30 --horizon 30d >/dev/null
+  "$RECUR" train --version gbdt --model gbdt --cutoffs 2025-10-26,2025-11-02,2025-11-30 --horizon 30d >/dev/null
+fi
+"$RECUR" models promote logistic --alias production >/dev/null
+
+redis-server --port "$REDIS_PORT" --save "" --appendonly no --daemonize yes --logfile "$PWD/$DATA/redis.log" --dir "$PWD/$DATA"
+"$RECUR" serve --port "$RECUR_PORT" --model production > "$DATA/serve.log" 2>&1 &
+SERVER=$!
+trap 'kill $SERVER 2>/dev/null || true; redis-cli -p '"$REDIS_PORT"' shutdown nosave >/dev/null 2>&1 || true' EXIT
+for _ in $(seq 1 100); do redis-cli -p "$RECUR_PORT" PING >/dev/null 2>&1 && break; sleep 0.2; done
+redis-cli -p "$REDIS_PORT" SET key:42 "0.231045 v3" >/dev/null
+
+# redis-benchmark's __rand_int__ is a 12-digit number below -r: the generated user ids have that form.
+bench() { redis-benchmark -p "$1" -c 50 -n "$REQUESTS" -P "$2" -r "$USERS" --csv "${@:3}" 2>/dev/null | tail -n 1; }
+fields() { python3 -c 'import csv,sys; r=next(csv.reader([sys.stdin.read()])); print(r[1], r[6])'; }
+report() {
+  local label=$1 depth=$2 recur redis
+  recur=$(bench "$RECUR_PORT" "$depth" SCORE __rand_int__ | fields)
+  redis=$(bench "$REDIS_PORT" "$depth" GET key:42 | fields)
+  set -- $recur $redis
+  printf '%-9s -P %-2s  recur %9.0f req/s p99 %6.3f ms   redis %9.0f req/s p99 %6.3f ms   ratio %.2f\n' \
+    "$label" "$depth" "$1" "$2" "$3" "$4" "$(echo "$1 / $3" | bc -l)"
+}
+echo "users: $USERS, requests per run: $REQUESTS, 50 clients"
+report logistic 1
+report logistic 16
+"$RECUR" models promote gbdt --alias production >/dev/null
+sleep 2
+redis-cli -p "$RECUR_PORT" MODELS | head -1
+report gbdt 1
+report gbdt 16
