@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import NIOCore
+import Prometheus
 import RecurCore
 
 /// Runs each request against the scoring service and writes the replies in request order.
@@ -14,6 +15,8 @@ final class CommandHandler: ChannelInboundHandler {
     private var authenticated: Bool
     private var pending: ByteBuffer?
     private var closeAfterFlush = false
+    private var instruments: [String: (Counter, DurationHistogram)] = [:]
+    private var unreported = 0
 
     init(service: ScoringService, metrics: ServerMetrics, authToken: String?) {
         self.service = service
@@ -28,19 +31,28 @@ final class CommandHandler: ChannelInboundHandler {
         case .invalid(let error):
             let parts = error.message.split(separator: " ", maxSplits: 1).map(String.init)
             Reply.error(code: parts[0], message: parts.count > 1 ? parts[1] : "").write(resp: error.resp, into: &out)
-            metrics.count("invalid", nanoseconds: 0)
+            record("invalid", nanoseconds: 0)
             if error.fatal { closeAfterFlush = true }
         case .request(let request):
             let started = DispatchTime.now().uptimeNanoseconds
             let (name, reply) = execute(request)
             reply.write(resp: request.resp, into: &out)
-            metrics.count(name, nanoseconds: DispatchTime.now().uptimeNanoseconds - started)
+            record(name, nanoseconds: DispatchTime.now().uptimeNanoseconds - started)
             if name == "quit" { closeAfterFlush = true }
         }
         pending = out
     }
 
+    private func record(_ name: String, nanoseconds: UInt64) {
+        let pair: (Counter, DurationHistogram)
+        if let cached = instruments[name] { pair = cached } else { pair = metrics.instruments(name); instruments[name] = pair }
+        pair.0.increment()
+        pair.1.recordNanoseconds(Int64(nanoseconds))
+        unreported += 1
+    }
+
     func channelReadComplete(context: ChannelHandlerContext) {
+        if unreported > 0 { metrics.add(unreported); unreported = 0 }
         if let out = pending, out.readableBytes > 0 {
             pending = nil
             if closeAfterFlush {
@@ -156,8 +168,18 @@ final class CommandHandler: ChannelInboundHandler {
         return (model, at)
     }
 
+    /// Six decimals, written by hand: Foundation's String(format:) cost more than the scoring.
     static func format(_ score: ScoringService.Score) -> String {
-        String(format: "%.6f", score.probability) + " " + score.version + (score.cold ? " cold" : "")
+        var text = ""
+        let p = score.probability
+        if p.isFinite {
+            let micros = Int((min(max(p, 0), 1) * 1_000_000).rounded())
+            let fraction = String(micros % 1_000_000)
+            text = "\(micros / 1_000_000)." + String(repeating: "0", count: 6 - fraction.count) + fraction
+        } else {
+            text = "nan"
+        }
+        return text + " " + score.version + (score.cold ? " cold" : "")
     }
 
     static func constantTimeEqual(_ a: String, _ b: String) -> Bool {

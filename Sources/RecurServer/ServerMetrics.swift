@@ -8,15 +8,14 @@ public final class ServerMetrics: @unchecked Sendable {
     private let lock = NIOLock()
     private var counters: [String: Counter] = [:]
     private var histograms: [String: DurationHistogram] = [:]
-    private var requests = 0
     private let buckets: [Duration] = [.microseconds(10), .microseconds(50), .microseconds(100), .microseconds(250), .microseconds(500),
                                        .milliseconds(1), .milliseconds(5), .milliseconds(25), .milliseconds(100)]
 
     public init() {}
 
-    func count(_ command: String, nanoseconds: UInt64) {
-        let (counter, histogram) = lock.withLock { () -> (Counter, DurationHistogram) in
-            requests += 1
+    /// The counter and histogram of a command; connections cache them so the hot path takes no lock here.
+    func instruments(_ command: String) -> (Counter, DurationHistogram) {
+        lock.withLock { () -> (Counter, DurationHistogram) in
             if let c = counters[command], let h = histograms[command] { return (c, h) }
             let c = registry.makeCounter(descriptor: Self.name("recur_requests_total", "Requests by command."), labels: [("command", command)])
             let h = registry.makeDurationHistogram(descriptor: Self.name("recur_request_duration_seconds", "Time to answer, by command."), labels: [("command", command)], buckets: buckets)
@@ -24,8 +23,6 @@ public final class ServerMetrics: @unchecked Sendable {
             histograms[command] = h
             return (c, h)
         }
-        counter.increment()
-        histogram.recordNanoseconds(Int64(nanoseconds))
     }
 
     static func name(_ metric: String, _ help: String) -> MetricNameDescriptor {
@@ -33,7 +30,9 @@ public final class ServerMetrics: @unchecked Sendable {
         MetricNameDescriptor(metricName: metric, unitName: "", helpText: help)
     }
 
-    var total: Int { lock.withLock { requests } }
+    private let totalBox = NIOLockedValueBox(0)
+    func add(_ n: Int) { totalBox.withLockedValue { $0 += n } }
+    var total: Int { totalBox.withLockedValue { $0 } }
 
     /// The text a scrape gets, with freshness and model read at scrape time.
     public func render(service: ScoringService) -> String {
