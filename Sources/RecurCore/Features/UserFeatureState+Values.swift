@@ -33,7 +33,8 @@ extension UserFeatureState {
         let day = Double(Timestamp.microsecondsPerDay)
         let from = f.window.map { t - $0.microseconds } ?? .min
         let allTime = f.window == nil
-        func codes(_ filter: FeatureDefinition.Filter) -> [Int] { filter == .any ? [0, 1, 2, 3] : [filter.ordinal] }
+        // Shared constant arrays: building a fresh array per feature was most of the cost of a call.
+        func codes(_ filter: FeatureDefinition.Filter) -> [Int] { filter == .any ? Self.allCodes : Self.singleCodes[filter.ordinal] }
         func count(_ filter: FeatureDefinition.Filter, since: Int64, includeFolded: Bool) -> Double {
             var n: Int64 = includeFolded ? codes(filter).reduce(0) { $0 + folded[$1].count } : 0
             for r in visible.reversed() {
@@ -128,6 +129,9 @@ extension UserFeatureState {
             return (short / window.days) / (long / baseline.days)
         }
     }
+
+    static let allCodes = [0, 1, 2, 3]
+    static let singleCodes = [[0], [1], [2], [3]]
 
     func sessions(_ visible: ArraySlice<Record>) -> [Session] {
         var sessions = [Session]()
