@@ -140,16 +140,18 @@ struct TreeGrower: @unchecked Sendable {
             let missingG = hist[offset], missingH = hist[offset + 1], missingN = (missingH * perHessian).rounded()
             let binCount = binner.cuts[j].count + 1
             guard binCount > 1 else { continue }
-            var gl = 0.0, hl = 0.0, nl = 0.0
+            var gl = 0.0, hl = 0.0
             for b in 1..<binCount {
-                gl += hist[offset + b * 2]; hl += hist[offset + b * 2 + 1]; nl = (hl * perHessian).rounded()
-                for missingLeft in [false, true] {
-                    let lg = gl + (missingLeft ? missingG : 0), lh = hl + (missingLeft ? missingH : 0), ln = nl + (missingLeft ? missingN : 0)
+                gl += hist[offset + b * 2]; hl += hist[offset + b * 2 + 1]
+                // Missing values on the right, then (when there are any) on the left.
+                for side in 0..<(missingN > 0 ? 2 : 1) {
+                    let missingLeft = side == 1
+                    let lg = missingLeft ? gl + missingG : gl, lh = missingLeft ? hl + missingH : hl
+                    let ln = (lh * perHessian).rounded()
                     let rg = leaf.g - lg, rh = leaf.h - lh, rn = Double(leaf.rows.count) - ln
                     guard ln >= minCount, rn >= minCount, lh > 1e-3, rh > 1e-3 else { continue }
                     let gain = lg * lg / (lh + lambda) + rg * rg / (rh + lambda) - parentScore
                     if gain > (best?.gain ?? 1e-12) { best = Split(feature: j, bin: UInt8(b), missingLeft: missingLeft, gain: gain) }
-                    if missingN == 0 { break }
                 }
             }
         }
