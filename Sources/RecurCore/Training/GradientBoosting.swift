@@ -42,7 +42,7 @@ public enum GradientBoosting {
         let base = log(rate / (1 - rate))
         var raw = [Double](repeating: base, count: n)
         // Gradient and hessian of each row side by side: the histogram loop reads both at once.
-        var gradientPairs = [Double](repeating: 0, count: 2 * n)
+        var gradientPairs = [Float](repeating: 0, count: 2 * n)
         var trees = [Tree]()
         var importance = [Double](repeating: 0, count: p)
         var bestLoss = Double.infinity, bestCount = 0
@@ -77,7 +77,7 @@ public enum GradientBoosting {
 
 extension GradientBoosting {
     /// Logistic-loss gradient and hessian per training row, split across threads (exp is the cost).
-    static func computeGradients(rows: [Int32], raw: [Double], labels: [UInt8], into pairs: inout [Double], threads: Int) {
+    static func computeGradients(rows: [Int32], raw: [Double], labels: [UInt8], into pairs: inout [Float], threads: Int) {
         let t = max(1, min(threads, rows.count / 50_000 + 1))
         let chunk = (rows.count + t - 1) / t
         pairs.withUnsafeMutableBufferPointer { out in
@@ -90,8 +90,8 @@ extension GradientBoosting {
                             for k in (part * chunk)..<min(rb.buffer.count, (part + 1) * chunk) {
                                 let i = Int(rb.buffer[k])
                                 let q = sigmoid(zb.buffer[i])
-                                target.buffer[2 * i] = q - Double(yb.buffer[i])
-                                target.buffer[2 * i + 1] = max(q * (1 - q), 1e-16)
+                                target.buffer[2 * i] = Float(q - Double(yb.buffer[i]))
+                                target.buffer[2 * i + 1] = Float(max(q * (1 - q), 1e-16))
                             }
                         }
                         if t == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: t, execute: work) }
