@@ -54,11 +54,22 @@ struct TreeGrower: @unchecked Sendable {
             let split = leaf.best!
             var leftRows = [Int32](), rightRows = [Int32]()
             leftRows.reserveCapacity(leaf.rows.count); rightRows.reserveCapacity(leaf.rows.count)
-            for r in leaf.rows {
-                let b = bins[Int(r) * features + split.feature]
-                if b == 0 ? split.missingLeft : b <= split.bin { leftRows.append(r) } else { rightRows.append(r) }
+            // Partition and sum the left side in one pass over the leaf's rows.
+            var gl = 0.0, hl = 0.0
+            bins.withUnsafeBufferPointer { binBuffer in
+                gradientPairs.withUnsafeBufferPointer { pairs in
+                    for r in leaf.rows {
+                        let i = Int(r)
+                        let b = binBuffer[i * features + split.feature]
+                        if b == 0 ? split.missingLeft : b <= split.bin {
+                            leftRows.append(r)
+                            gl += Double(pairs[2 * i]); hl += Double(pairs[2 * i + 1])
+                        } else {
+                            rightRows.append(r)
+                        }
+                    }
+                }
             }
-            let (gl, hl) = totals(leftRows, gradientPairs)
             let gr = leaf.g - gl, hr = leaf.h - hl
             let smallIsLeft = leftRows.count <= rightRows.count
             let small = histogram(smallIsLeft ? leftRows : rightRows, gradientPairs)
