@@ -80,7 +80,7 @@ public final class FeatureSync: @unchecked Sendable {
         for row in rows {
             let user = try row.require(String.self, 0)
             do {
-                changes.append((user, try UserFeatureState(decoding: Self.bytes(hex: try row.require(String.self, 1)), for: set)))
+                changes.append((user, try UserFeatureState(decoding: UserFeatureState.bytes(hex: try row.require(String.self, 1)), for: set)))
             } catch {
                 logger.error("skipping unreadable feature state", metadata: ["user": "\(user)", "error": "\(error)"])
             }
@@ -88,15 +88,5 @@ public final class FeatureSync: @unchecked Sendable {
         }
         watermark = newest
         return service.update(changes, newest: newest > 0 ? newest : nil)
-    }
-
-    static func bytes(hex: String) -> [UInt8] {
-        let digits = Array(hex.utf8)
-        var out = [UInt8]()
-        out.reserveCapacity(digits.count / 2)
-        func nibble(_ c: UInt8) -> UInt8 { c <= 57 ? c &- 48 : (c | 0x20) &- 87 }
-        var index = 0
-        while index + 1 < digits.count { out.append(nibble(digits[index]) << 4 | nibble(digits[index + 1])); index += 2 }
-        return out
     }
 }

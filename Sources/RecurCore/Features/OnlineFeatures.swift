@@ -27,12 +27,7 @@ public enum OnlineFeatures {
     static func storedState(of user: String, set: FeatureSet, connection c: Connection) throws -> UserFeatureState? {
         if let row = try c.query("SELECT encode(state, 'hex') FROM user_features WHERE set_name = $1 AND set_version = $2 AND user_id = $3",
                                  [set.name, set.version, user]).rows.first {
-            let hex = Array(try row.require(String.self, 0).utf8)
-            var bytes = [UInt8]()
-            bytes.reserveCapacity(hex.count / 2)
-            func nibble(_ c: UInt8) -> UInt8 { c <= 57 ? c - 48 : c - 87 }
-            var index = 0
-            while index + 1 < hex.count { bytes.append(nibble(hex[index]) << 4 | nibble(hex[index + 1])); index += 2 }
+            let bytes = UserFeatureState.bytes(hex: try row.require(String.self, 0))
             return try UserFeatureState(decoding: bytes, for: set)
         }
         return nil

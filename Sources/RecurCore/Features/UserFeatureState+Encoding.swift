@@ -98,4 +98,15 @@ extension UserFeatureState {
         guard index == data.count else { throw fail("trailing bytes") }
         self.records = records
     }
+
+    /// Bytes from PostgreSQL's `encode(state, 'hex')`, the form `user_features.state` is read in.
+    public static func bytes(hex: String) -> [UInt8] {
+        let digits = Array(hex.utf8)
+        var out = [UInt8]()
+        out.reserveCapacity(digits.count / 2)
+        func nibble(_ c: UInt8) -> UInt8 { c <= 57 ? c &- 48 : (c | 0x20) &- 87 }
+        var index = 0
+        while index + 1 < digits.count { out.append(nibble(digits[index]) << 4 | nibble(digits[index + 1])); index += 2 }
+        return out
+    }
 }
