@@ -31,3 +31,13 @@ rm -rf "$RECUR_MODELS_DIR"
 "$RECUR" train --version v2 --model gbdt --from 2025-06-01 --to 2025-11-30 --every 7d --horizon 30d
 "$RECUR" models promote v2 --alias production
 "$RECUR" models list
+
+step "serve scores over TCP (plain lines; redis-cli and Redis clients work too), then stop"
+PORT=${RECUR_DEMO_PORT:-7878}
+"$RECUR" serve --port "$PORT" --model production 2> "$DEMO/serve.log" &
+SERVER=$!
+trap 'kill $SERVER 2>/dev/null || true' EXIT
+for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break; sleep 0.1; done
+cut -d, -f2 "$DEMO/events.csv" | sed -n '2,200p' | sort -u | head -5 | "$RECUR" score --port "$PORT"
+"$RECUR" score nobody-yet --port "$PORT"
+kill -INT $SERVER; wait $SERVER 2>/dev/null || true
