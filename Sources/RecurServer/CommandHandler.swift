@@ -90,8 +90,9 @@ final class CommandHandler: ChannelInboundHandler {
     /// The command's metric name and its reply.
     func execute(_ request: Request) -> (String, Reply) {
         guard let first = request.words.first else { return ("empty", .error(code: "EMPTY", message: "empty request")) }
-        let command = first.uppercased()
-        let args = Array(request.words.dropFirst())
+        // Clients mostly send upper case: skip the allocation of upper-casing then.
+        let command = first.utf8.allSatisfy({ $0 < 97 || $0 > 122 }) ? first : first.uppercased()
+        let args = request.words.dropFirst()
         if !authenticated && command != "AUTH" && command != "PING" && command != "QUIT" {
             return ("noauth", .error(code: "NOAUTH", message: "authentication required: AUTH token"))
         }
@@ -101,16 +102,15 @@ final class CommandHandler: ChannelInboundHandler {
                 return ("ping", args.isEmpty ? .simple("PONG") : .text(args.joined(separator: " ")))
             case "SCORE":
                 guard let user = args.first else { return ("score", usage("SCORE user [MODEL version] [AT time]")) }
-                let (model, at) = try options(Array(args.dropFirst()))
-                let score = try service.score(user, model: model, at: at)
-                return ("score", .text(Self.format(score)))
+                let (model, at) = try options(args.dropFirst())
+                return ("score", .score(try service.score(user, model: model, at: at)))
             case "MSCORE":
                 guard !args.isEmpty else { return ("mscore", usage("MSCORE user [user ...]")) }
                 guard args.count <= 1_000 else { return ("mscore", .error(code: "TOO_MANY", message: "at most 1000 users per MSCORE")) }
-                return ("mscore", .list(try args.map { Self.format(try service.score($0)) }))
+                return ("mscore", .scores(try args.map { try service.score($0) }))
             case "FEATURES":
                 guard let user = args.first else { return ("features", usage("FEATURES user [AT time]")) }
-                let (_, at) = try options(Array(args.dropFirst()))
+                let (_, at) = try options(args.dropFirst())
                 let (values, cold) = service.features(of: user, at: at)
                 var fields = zip(service.set.featureNames, values).map { "\"\($0)\":\($1.isFinite ? String($1) : "null")" }
                 if cold { fields.append("\"cold\":true") }
@@ -149,12 +149,12 @@ final class CommandHandler: ChannelInboundHandler {
 
     private func usage(_ text: String) -> Reply { .error(code: "SYNTAX", message: "usage: \(text)") }
 
-    private func options(_ args: [String]) throws -> (String?, Timestamp?) {
+    private func options(_ args: ArraySlice<String>) throws -> (String?, Timestamp?) {
         var model: String?, at: Timestamp?
-        var index = 0
-        while index < args.count {
+        var index = args.startIndex
+        while index < args.endIndex {
             let key = args[index].uppercased()
-            guard index + 1 < args.count else { throw RequestError(code: "SYNTAX", message: "\(key) needs a value") }
+            guard index + 1 < args.endIndex else { throw RequestError(code: "SYNTAX", message: "\(key) needs a value") }
             let value = args[index + 1]
             switch key {
             case "MODEL": model = value
@@ -166,20 +166,6 @@ final class CommandHandler: ChannelInboundHandler {
             index += 2
         }
         return (model, at)
-    }
-
-    /// Six decimals, written by hand: Foundation's String(format:) cost more than the scoring.
-    static func format(_ score: ScoringService.Score) -> String {
-        var text = ""
-        let p = score.probability
-        if p.isFinite {
-            let micros = Int((min(max(p, 0), 1) * 1_000_000).rounded())
-            let fraction = String(micros % 1_000_000)
-            text = "\(micros / 1_000_000)." + String(repeating: "0", count: 6 - fraction.count) + fraction
-        } else {
-            text = "nan"
-        }
-        return text + " " + score.version + (score.cold ? " cold" : "")
     }
 
     static func constantTimeEqual(_ a: String, _ b: String) -> Bool {

@@ -14,8 +14,11 @@ public final class FeatureSync: @unchecked Sendable {
     private let logger: Logger
     private let running = NIOLockedValueBox(true)
     private var thread: Thread?
-    /// Seconds since 1970 of the newest `updated_at` applied; read and written on the sync thread only.
-    private var watermark: Double = 0
+    /// Rows stamped after this (seconds since 1970, database clock) may not have been seen yet.
+    /// Read and written on the sync thread only, as is `recent`.
+    private var floor: Double = 0
+    /// Users applied with stamps above the floor, and those stamps.
+    private var recent: [String: Double] = [:]
 
     public init(service: ScoringService, location: StoreLocation, interval: Double = 2, logger: Logger) {
         self.service = service
@@ -66,27 +69,40 @@ public final class FeatureSync: @unchecked Sendable {
         }
     }
 
-    /// Applies rows updated since the watermark (minus a small overlap for commits racing the clock).
+    /// Applies rows updated since the last catch-up could have missed them.
+    ///
+    /// A row's `updated_at` is stamped just before its transaction commits, so a row stamped more
+    /// than `commitAllowance` before the previous query's start was already visible to that query.
+    /// The floor therefore follows the database's clock, and a quiet store reads nothing; rows read
+    /// again in the overlap are skipped when their stamp is one already applied.
     @discardableResult
     private func catchUp(_ c: Connection) throws -> Int {
         let set = service.set
+        let started = try c.query("SELECT extract(epoch FROM now())::float8").rows.first?.require(Double.self, 0) ?? 0
         let rows = try c.query("""
             SELECT user_id, encode(state, 'hex'), extract(epoch FROM updated_at)::float8 FROM user_features
             WHERE set_name = $1 AND set_version = $2 AND updated_at > to_timestamp($3)
-            """, [set.name, set.version, max(0, watermark - 5)]).rows
+            """, [set.name, set.version, max(0, floor)]).rows
         var changes = [(String, UserFeatureState)]()
         changes.reserveCapacity(rows.count)
-        var newest = watermark
+        var newest: Double?
         for row in rows {
             let user = try row.require(String.self, 0)
+            let stamp = try row.require(Double.self, 2)
+            newest = max(newest ?? stamp, stamp)
+            if recent[user] == stamp { continue }
             do {
                 changes.append((user, try UserFeatureState(decoding: UserFeatureState.bytes(hex: try row.require(String.self, 1)), for: set)))
+                if stamp > started - Self.commitAllowance { recent[user] = stamp }
             } catch {
                 logger.error("skipping unreadable feature state", metadata: ["user": "\(user)", "error": "\(error)"])
             }
-            newest = max(newest, try row.require(Double.self, 2))
         }
-        watermark = newest
-        return service.update(changes, newest: newest > 0 ? newest : nil)
+        floor = started - Self.commitAllowance
+        recent = recent.filter { $0.value > floor }
+        return service.update(changes, newest: newest)
     }
+
+    /// How long before its commit a row may be stamped; generous against long transactions.
+    static let commitAllowance = 5.0
 }

@@ -1,3 +1,4 @@
+import Atomics
 import Foundation
 import NIOConcurrencyHelpers
 import RecurCore
@@ -5,13 +6,22 @@ import RecurCore
 /// What the server answers from: every user's feature state in memory and the served model.
 ///
 /// Thread-safe: event loops read, the feature sync and the model watcher write, all under one lock
-/// held only for a dictionary lookup or a swap; scoring itself runs outside the lock.
+/// held only for a dictionary lookup or a swap; scoring itself runs outside the lock. Each user keeps
+/// the span of as-of times over which only recency and tenure move, so a request "as of now" costs a
+/// copy and a few subtractions, not a refold of the user's history.
+/// Users live in `OnlineUserTable`, the model and bookkeeping behind `lock`.
 public final class ScoringService: @unchecked Sendable {
-    /// A model ready to score, with the feature set it reads.
-    public struct ServedModel: Sendable {
-        public var version: String
-        public var artifact: ModelArtifact
-        public var set: FeatureSet
+    /// A model ready to score, with the feature set it reads; shared, never changed once loaded.
+    public final class ServedModel: Sendable, AtomicReference {
+        public let version: String
+        public let artifact: ModelArtifact
+        public let set: FeatureSet
+
+        init(version: String, artifact: ModelArtifact, set: FeatureSet) {
+            self.version = version
+            self.artifact = artifact
+            self.set = set
+        }
     }
 
     /// One score and how it was made.
@@ -27,9 +37,12 @@ public final class ScoringService: @unchecked Sendable {
     public let set: FeatureSet
     private let catalog: FeatureCatalog
     private let lock = NIOLock()
-    private var served: ServedModel
+    /// Read on every request: an atomic load, so event loops never queue on the lock for it.
+    private let served: ManagedAtomic<ServedModel>
     private var byVersion: [String: ServedModel] = [:]
-    private var states: [String: UserFeatureState] = [:]
+    private let users = OnlineUserTable()
+    /// An empty history's values, which never change after 1970.
+    private let coldSpan: FeatureValueSpan
     private var newestUpdate: Double = 0
     private var lastCatchUp = Date()
     private let started = Date()
@@ -45,21 +58,26 @@ public final class ScoringService: @unchecked Sendable {
             throw ServerError.modelMismatch("model \(modelReference) was trained on features that differ from \(set.reference) in this build")
         }
         self.set = set
-        served = ServedModel(version: try registry.resolve(modelReference), artifact: artifact, set: set)
+        coldSpan = UserFeatureState(set: set).valueSpan(asOf: Timestamp(microseconds: 0))
+        served = ManagedAtomic(ServedModel(version: try registry.resolve(modelReference), artifact: artifact, set: set))
     }
 
-    public var model: ServedModel { lock.withLock { served } }
-    public var userCount: Int { lock.withLock { states.count } }
+    public var model: ServedModel { served.load(ordering: .acquiring) }
+    public var userCount: Int { users.count }
 
     /// Replaces users' states (from the database); returns how many there are now.
+    ///
+    /// Each state's span as of now is worked out here, on the caller's (the feature sync's) thread,
+    /// so that requests find it ready.
     @discardableResult
     public func update(_ changes: [(String, UserFeatureState)], newest: Double? = nil) -> Int {
+        let now = Timestamp.now
+        users.store(changes.map { user, state in (user, OnlineUser(state: state, span: state.valueSpan(asOf: now))) })
         lock.withLock {
-            for (user, state) in changes { states[user] = state }
             if let newest { newestUpdate = max(newestUpdate, newest) }
             lastCatchUp = Date()
-            return states.count
         }
+        return users.count
     }
 
     /// Seconds since the newest feature update the server holds, and since it last checked.
@@ -69,7 +87,7 @@ public final class ScoringService: @unchecked Sendable {
         }
     }
 
-    func state(of user: String) -> UserFeatureState? { lock.withLock { states[user] } }
+    func state(of user: String) -> UserFeatureState? { users[user]?.state }
 
     func resolveModel(_ reference: String?) throws -> ServedModel {
         guard let reference else { return model }
@@ -86,15 +104,46 @@ public final class ScoringService: @unchecked Sendable {
 
     /// Features as of `at` (default: now): recency and windows move with the clock.
     public func features(of user: String, at: Timestamp? = nil) -> (values: [Double], cold: Bool) {
-        let time = at ?? Timestamp(seconds: Date().timeIntervalSince1970)
-        if let state = state(of: user) { return (state.values(asOf: time), false) }
-        return (UserFeatureState(set: set).values(asOf: time), true)
+        withFeatures(of: user, at: at) { values, cold in (Array(values), cold) }
+    }
+
+    /// Calls `body` with the user's features as of `at` (default: now) in a buffer that lives for the call.
+    public func withFeatures<R>(of user: String, at: Timestamp? = nil, _ body: (UnsafeBufferPointer<Double>, _ cold: Bool) throws -> R) rethrows -> R {
+        try withUnsafeTemporaryAllocation(of: Double.self, capacity: set.features.count) { buffer in
+            let cold = writeFeatures(of: user, at: at, into: buffer)
+            return try body(UnsafeBufferPointer(buffer), cold)
+        }
+    }
+
+    /// Writes the features into `buffer`; true when the user is unknown (cold start).
+    private func writeFeatures(of user: String, at: Timestamp?, into buffer: UnsafeMutableBufferPointer<Double>) -> Bool {
+        let time = at ?? Timestamp.now
+        guard let online = users[user] else {
+            if coldSpan.covers(time) { coldSpan.write(asOf: time, into: buffer) } else { copy(UserFeatureState(set: set).values(asOf: time), into: buffer) }
+            return true
+        }
+        if online.span.covers(time) {
+            online.span.write(asOf: time, into: buffer)
+        } else if at != nil {
+            // Replays and evaluations ask for arbitrary times: answer exactly, keep the span for "now".
+            copy(online.state.values(asOf: time), into: buffer)
+        } else {
+            let span = online.state.valueSpan(asOf: time)
+            span.write(asOf: time, into: buffer)
+            users.replace(user, online, with: OnlineUser(state: online.state, span: span))
+        }
+        return false
+    }
+
+    private func copy(_ values: [Double], into buffer: UnsafeMutableBufferPointer<Double>) {
+        values.withUnsafeBufferPointer { _ = buffer.initialize(fromContentsOf: $0) }
     }
 
     public func score(_ user: String, model reference: String? = nil, at: Timestamp? = nil) throws -> Score {
         let model = try resolveModel(reference)
-        let (values, cold) = features(of: user, at: at)
-        return Score(probability: model.artifact.probability(values), version: model.version, cold: cold)
+        return withFeatures(of: user, at: at) { values, cold in
+            Score(probability: model.artifact.probability(values), version: model.version, cold: cold)
+        }
     }
 
     public func explain(_ user: String, top: Int = 5) throws -> [(feature: String, contribution: Double)] {
@@ -109,7 +158,7 @@ public final class ScoringService: @unchecked Sendable {
             let version = try registry.resolve(modelReference)
             if version == model.version { return .success(version) }
             let next = try resolveModel(version)
-            lock.withLock { served = next }
+            served.store(next, ordering: .releasing)
             return .success(version)
         } catch {
             return .failure(error)

@@ -24,7 +24,7 @@ struct FeatureSetOptions: ParsableArguments {
 
 /// Parses a time given on the command line, with a message naming the option.
 func parseTime(_ text: String, option: String) throws -> Timestamp {
-    if text == "now" { return Timestamp(seconds: Date().timeIntervalSince1970) }
+    if text == "now" { return Timestamp.now }
     guard let time = DateText.parse(text) else {
         throw CLIError.usage("\(option) '\(text)' is not a date or time (e.g. 2025-06-01 or 2025-06-01T12:00:00Z)")
     }

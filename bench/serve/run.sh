@@ -10,8 +10,9 @@ REQUESTS=${REQUESTS:-200000}
 RECUR_PORT=${RECUR_PORT:-7878}
 REDIS_PORT=${REDIS_PORT:-6390}
 command -v redis-benchmark >/dev/null || RECUR_SETUP_BENCH=1 ./scripts/setup.sh
-swift build -c release --product recur >/dev/null
-RECUR=.build/release/recur
+# RECUR names another build to measure (e.g. a saved baseline); THREADS sets the server's event loops.
+if [[ -z "${RECUR:-}" ]]; then swift build -c release --product recur >/dev/null; RECUR=.build/release/recur; fi
+THREADS=${THREADS:-}
 
 "$RECUR" db start >/dev/null
 if ! "$RECUR" features describe --as-of 2025-11-30 >/dev/null 2>&1; then bench/features/run.sh; fi
@@ -23,7 +24,7 @@ fi
 "$RECUR" models promote logistic --alias production >/dev/null
 
 redis-server --port "$REDIS_PORT" --save "" --appendonly no --daemonize yes --logfile "$PWD/$DATA/redis.log" --dir "$PWD/$DATA"
-"$RECUR" serve --port "$RECUR_PORT" --model production > "$DATA/serve.log" 2>&1 &
+"$RECUR" serve --port "$RECUR_PORT" --model production ${THREADS:+--threads "$THREADS"} > "$DATA/serve.log" 2>&1 &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null || true; redis-cli -p '"$REDIS_PORT"' shutdown nosave >/dev/null 2>&1 || true' EXIT
 for _ in $(seq 1 100); do redis-cli -p "$RECUR_PORT" PING >/dev/null 2>&1 && break; sleep 0.2; done

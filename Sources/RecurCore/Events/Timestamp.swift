@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A point in time in UTC, as microseconds since 1970-01-01T00:00:00Z (PostgreSQL's precision).
 public struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringConvertible {
     public var microseconds: Int64
@@ -5,6 +11,13 @@ public struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringCo
     public init(microseconds: Int64) { self.microseconds = microseconds }
     public init(seconds: Int64) { self.microseconds = seconds * 1_000_000 }
     public init(seconds: Double) { self.microseconds = Int64((seconds * 1_000_000).rounded()) }
+
+    /// The current time, to the microsecond.
+    public static var now: Timestamp {
+        var spec = timespec()
+        clock_gettime(CLOCK_REALTIME, &spec)
+        return Timestamp(microseconds: Int64(spec.tv_sec) * 1_000_000 + Int64(spec.tv_nsec) / 1_000)
+    }
 
     public static let microsecondsPerSecond: Int64 = 1_000_000
     public static let microsecondsPerDay: Int64 = 86_400_000_000

@@ -14,19 +14,23 @@ extension UserFeatureState {
     /// event minus the allowed lateness.
     public func values(asOf: Timestamp) -> [Double] {
         let t = asOf.microseconds
-        // Records strictly before t.
-        var low = 0, high = records.count
-        while low < high {
-            let mid = (low + high) / 2
-            if records[mid].time < t { low = mid + 1 } else { high = mid }
-        }
-        let visible = records[0..<low]
+        let visible = records[0..<firstRecord(atOrAfter: t)]
         let sessions = set.features.contains { $0.kind.readsSessions } ? self.sessions(visible) : []
         var out = [Double](repeating: .nan, count: set.features.count)
         for (index, feature) in set.features.enumerated() {
             out[index] = value(feature, t: t, visible: visible, sessions: sessions)
         }
         return out
+    }
+
+    /// The index of the first kept record at or after `t` (records are in time order).
+    func firstRecord(atOrAfter t: Int64, below end: Int? = nil) -> Int {
+        var low = 0, high = end ?? records.count
+        while low < high {
+            let mid = (low + high) / 2
+            if records[mid].time < t { low = mid + 1 } else { high = mid }
+        }
+        return low
     }
 
     private func value(_ f: FeatureDefinition, t: Int64, visible: ArraySlice<Record>, sessions: [Session]) -> Double {
@@ -79,13 +83,8 @@ extension UserFeatureState {
                 if d != lastDay { days += 1; lastDay = d }
             }
             return Double(days)
-        case .recency:
-            if let r = visible.last(where: { f.filter.matches($0.type) }) { return Double(t - r.time) / day }
-            let folds = codes(f.filter).map { folded[$0].lastTime }.filter { $0 != .min && $0 < t }
-            return folds.max().map { Double(t - $0) / day } ?? .nan
-        case .tenure:
-            let first = f.filter == .any ? firstTime[4] : firstTime[f.filter.ordinal]
-            return first == .max || first >= t ? .nan : Double(t - first) / day
+        case .recency, .tenure:
+            return anchor(f, t: t, visible: visible).map { Double(t - $0) / day } ?? .nan
         case .gapMean, .gapStd:
             var n: Int64 = 0, sum = 0.0, squares = 0.0
             var previous = Int64.min
@@ -127,6 +126,22 @@ extension UserFeatureState {
             guard long > 0 else { return .nan }
             let short = count(f.filter, since: t - window.microseconds, includeFolded: false)
             return (short / window.days) / (long / baseline.days)
+        }
+    }
+
+    /// For recency and tenure, the time the value counts days from (the last or first matching event
+    /// before `t`); nil when there is none. The value is `(t - anchor)` in days.
+    func anchor(_ f: FeatureDefinition, t: Int64, visible: ArraySlice<Record>) -> Int64? {
+        switch f.kind {
+        case .recency:
+            if let r = visible.last(where: { f.filter.matches($0.type) }) { return r.time }
+            let codes = f.filter == .any ? Self.allCodes : Self.singleCodes[f.filter.ordinal]
+            return codes.map { folded[$0].lastTime }.filter { $0 != .min && $0 < t }.max()
+        case .tenure:
+            let first = f.filter == .any ? firstTime[4] : firstTime[f.filter.ordinal]
+            return first == .max || first >= t ? nil : first
+        default:
+            return nil
         }
     }
 

@@ -6,7 +6,7 @@ struct RowInterpreter {
     let earliest = Timestamp(year: 1990, month: 1, day: 1)!
     let latest: Timestamp
 
-    init(defaultType: EventType?, now: Timestamp = Timestamp(seconds: Date().timeIntervalSince1970)) {
+    init(defaultType: EventType?, now: Timestamp = Timestamp.now) {
         self.defaultType = defaultType
         latest = now + .days(2)
     }

@@ -64,7 +64,7 @@ public struct ModelTrainer: Sendable {
             population: request.population.rawValue, trainingRows: training.rows, holdoutRows: test.rows,
             trainingPositiveRate: Double(positives) / Double(training.rows), parameters: parameters,
             holdout: Metrics(predictions: predictions, labels: test.labels), trainingSeconds: seconds, notes: notes,
-            codeVersion: codeVersion, createdAt: Timestamp(seconds: Date().timeIntervalSince1970).iso8601)
+            codeVersion: codeVersion, createdAt: Timestamp.now.iso8601)
         return (artifact, metadata)
     }
 

@@ -1,0 +1,79 @@
+/// Every feature of a user for all as-of times in `[from, until)`: no event enters or leaves a
+/// window in that span, so counts, sums and sessions are constant there, while recency and tenure
+/// grow with the clock from a fixed event time.
+///
+/// The server answers "as of this moment" from a span instead of refolding the user's state on
+/// every request; the answer is bit-for-bit what `UserFeatureState.values(asOf:)` gives.
+public struct FeatureValueSpan: Sendable {
+    /// A recency or tenure feature: its value at `t` is `t - anchor` in days.
+    struct Moving: Sendable {
+        var index: Int
+        var anchor: Int64
+    }
+
+    /// First and one-past-last as-of time covered, in microseconds.
+    public let from: Int64
+    public let until: Int64
+    let fixed: [Double]
+    let moving: [Moving]
+
+    public var count: Int { fixed.count }
+
+    public func covers(_ t: Timestamp) -> Bool { t.microseconds >= from && t.microseconds < until }
+
+    /// Writes the values as of `t` (a time the span covers) into `out`, in the set's feature order.
+    public func write(asOf t: Timestamp, into out: UnsafeMutableBufferPointer<Double>) {
+        precondition(covers(t) && out.count >= fixed.count, "as-of time outside the span or buffer too small")
+        fixed.withUnsafeBufferPointer { source in
+            _ = out.initialize(fromContentsOf: source)
+        }
+        let day = Double(Timestamp.microsecondsPerDay)
+        for m in moving { out[m.index] = Double(t.microseconds - m.anchor) / day }
+    }
+
+    /// The values as of `t`, a time the span covers.
+    public func values(asOf t: Timestamp) -> [Double] {
+        [Double](unsafeUninitializedCapacity: fixed.count) { buffer, initialized in
+            write(asOf: t, into: buffer)
+            initialized = fixed.count
+        }
+    }
+}
+
+extension UserFeatureState {
+    /// The span of as-of times starting at `asOf` over which only recency and tenure change.
+    ///
+    /// It ends at the first instant something else could change: the next kept event becoming
+    /// visible, a kept event leaving one of the set's windows, or a first or folded event time
+    /// being passed. The end is conservative: values may still be equal just past it.
+    public func valueSpan(asOf: Timestamp) -> FeatureValueSpan {
+        let t = asOf.microseconds
+        let visibleCount = firstRecord(atOrAfter: t)
+        var until = Int64.max
+        if visibleCount < records.count { until = records[visibleCount].time + 1 }
+        for width in windowWidths {
+            // A record at time r is inside [t' - width, t') while t' <= r + width.
+            let first = firstRecord(atOrAfter: t - width, below: visibleCount)
+            if first < visibleCount { until = min(until, records[first].time + width + 1) }
+        }
+        for time in firstTime where time != .max && time >= t { until = min(until, time + 1) }
+        for f in folded where f.lastTime != .min && f.lastTime >= t { until = min(until, f.lastTime + 1) }
+
+        let visible = records[0..<visibleCount]
+        var moving = [FeatureValueSpan.Moving]()
+        for (index, feature) in set.features.enumerated() where feature.kind == .recency || feature.kind == .tenure {
+            if let anchor = anchor(feature, t: t, visible: visible) { moving.append(.init(index: index, anchor: anchor)) }
+        }
+        return FeatureValueSpan(from: t, until: until, fixed: values(asOf: asOf), moving: moving)
+    }
+
+    /// Every distinct window and baseline length of the set, in microseconds.
+    private var windowWidths: Set<Int64> {
+        var widths = Set<Int64>()
+        for feature in set.features {
+            if let w = feature.window { widths.insert(w.microseconds) }
+            if let b = feature.baseline { widths.insert(b.microseconds) }
+        }
+        return widths
+    }
+}
