@@ -1,34 +1,43 @@
 import NIOConcurrencyHelpers
 import RecurCore
 
-/// A user's state and the span of its feature values as of the last time anyone looked.
-final class OnlineUser: Sendable {
-    let state: UserFeatureState
-    let span: FeatureValueSpan
-
-    init(state: UserFeatureState, span: FeatureValueSpan) {
-        self.state = state
-        self.span = span
-    }
-}
-
 /// Every user's online state, split over shards that each have their own lock, so that event
 /// loops on different cores almost never wait for each other (one lock measured as futex
 /// wake-ups and context switches under `redis-benchmark -P 16`).
+///
+/// Each user's current feature span is flattened into a row of a shard's `RowBlock`: answering
+/// "as of now" touches an index entry and one contiguous row, not a chain of heap objects. The
+/// full state stays beside it for when the span runs out.
 final class OnlineUserTable: @unchecked Sendable {
-    private final class Shard: @unchecked Sendable {
-        let lock = NIOLock()
-        var users: [String: OnlineUser] = [:]
+    /// What a lookup found.
+    enum Lookup {
+        /// The features were written.
+        case written
+        /// The stored span ends before the time asked: refold from this state, then `renew`.
+        case expired(UserFeatureState, generation: Int)
+        case unknown
     }
 
+    private final class Shard: @unchecked Sendable {
+        let lock = NIOLock()
+        var rowOf: [String: Int] = [:]
+        var states: [UserFeatureState] = []
+        /// Bumped each time a user's state is replaced, so a late renewal cannot undo a newer state.
+        var generations: [Int] = []
+        let rows: RowBlock
+        init(width: Int) { rows = RowBlock(width: width) }
+    }
+
+    let layout: FeatureValueSpan.RowLayout
     private let shards: [Shard]
     private let mask: Int
 
     /// `shardCount` is rounded up to a power of two.
-    init(shardCount: Int = 64) {
+    init(set: FeatureSet, shardCount: Int = 16) {
+        layout = FeatureValueSpan.RowLayout(set: set)
         var n = 1
         while n < shardCount { n <<= 1 }
-        shards = (0..<n).map { _ in Shard() }
+        shards = (0..<n).map { [layout] _ in Shard(width: layout.width) }
         mask = n - 1
     }
 
@@ -39,25 +48,50 @@ final class OnlineUserTable: @unchecked Sendable {
         return shards[Int(truncatingIfNeeded: hash) & mask]
     }
 
-    subscript(user: String) -> OnlineUser? {
+    /// Writes the user's features as of `t` into `out` when the stored span covers `t`.
+    func write(_ user: String, asOf t: Timestamp, into out: UnsafeMutableBufferPointer<Double>) -> Lookup {
         let shard = shard(user)
-        return shard.lock.withLock { shard.users[user] }
+        return shard.lock.withLock {
+            guard let row = shard.rowOf[user] else { return .unknown }
+            if layout.write(row: shard.rows.row(row), asOf: t, into: out) { return .written }
+            return .expired(shard.states[row], generation: shard.generations[row])
+        }
     }
 
-    /// Stores `new` unless the entry changed since it was read as `old` (a newer state won).
-    func replace(_ user: String, _ old: OnlineUser, with new: OnlineUser) {
+    func state(of user: String) -> UserFeatureState? {
+        let shard = shard(user)
+        return shard.lock.withLock { shard.rowOf[user].map { shard.states[$0] } }
+    }
+
+    /// Stores a span refolded after `.expired`, unless the state was replaced meanwhile.
+    func renew(_ user: String, generation: Int, span: FeatureValueSpan) {
         let shard = shard(user)
         shard.lock.withLock {
-            if shard.users[user] === old { shard.users[user] = new }
+            guard let row = shard.rowOf[user], shard.generations[row] == generation else { return }
+            layout.store(span, into: shard.rows.row(row))
         }
     }
 
-    func store(_ entries: [(String, OnlineUser)]) {
-        for (user, entry) in entries {
-            let shard = shard(user)
-            shard.lock.withLock { shard.users[user] = entry }
+    /// Replaces (or adds) users' states with their spans.
+    func store(_ entries: [(user: String, state: UserFeatureState, span: FeatureValueSpan)]) {
+        for entry in entries {
+            let shard = shard(entry.user)
+            shard.lock.withLock {
+                let row: Int
+                if let existing = shard.rowOf[entry.user] {
+                    row = existing
+                    shard.states[row] = entry.state
+                    shard.generations[row] += 1
+                } else {
+                    row = shard.rows.append()
+                    shard.rowOf[entry.user] = row
+                    shard.states.append(entry.state)
+                    shard.generations.append(0)
+                }
+                layout.store(entry.span, into: shard.rows.row(row))
+            }
         }
     }
 
-    var count: Int { shards.reduce(0) { total, shard in total + shard.lock.withLock { shard.users.count } } }
+    var count: Int { shards.reduce(0) { total, shard in total + shard.lock.withLock { shard.rowOf.count } } }
 }

@@ -36,21 +36,15 @@ public enum Reply: Sendable {
                 buffer.writeString("\n")
             }
         case .score(let score):
-            if resp { Self.writeBulkHeader(Self.textLength(score), into: &buffer) }
-            Self.writeText(score, into: &buffer)
-            buffer.writeStaticString(resp ? "\r\n" : "\n")
+            Self.writeScore(score, resp: resp, into: &buffer)
+            if !resp { buffer.writeInteger(UInt8(ascii: "\n")) }
         case .scores(let scores):
             if resp { Self.writeHeader(UInt8(ascii: "*"), scores.count, into: &buffer) }
             for (index, score) in scores.enumerated() {
-                if resp {
-                    Self.writeBulkHeader(Self.textLength(score), into: &buffer)
-                } else if index > 0 {
-                    buffer.writeInteger(UInt8(ascii: " "))
-                }
-                Self.writeText(score, into: &buffer)
-                if resp { buffer.writeStaticString("\r\n") }
+                if !resp && index > 0 { buffer.writeInteger(UInt8(ascii: " ")) }
+                Self.writeScore(score, resp: resp, into: &buffer)
             }
-            if !resp { buffer.writeStaticString("\n") }
+            if !resp { buffer.writeInteger(UInt8(ascii: "\n")) }
         case .error(let code, let message):
             // One line, always: a message can never break the framing.
             let clean = message.replacingOccurrences(of: "\r", with: " ").replacingOccurrences(of: "\n", with: " ")
@@ -58,29 +52,40 @@ public enum Reply: Sendable {
         }
     }
 
-    private static func textLength(_ score: ScoringService.Score) -> Int {
-        (score.probability.isFinite ? 8 : 3) + 1 + score.version.utf8.count + (score.cold ? 5 : 0)
-    }
-
-    /// Six decimals, written by hand: Foundation's String(format:) cost more than the scoring.
-    private static func writeText(_ score: ScoringService.Score, into buffer: inout ByteBuffer) {
-        let p = score.probability
-        if p.isFinite {
-            let micros = Int((min(max(p, 0), 1) * 1_000_000).rounded())
-            buffer.writeInteger(UInt8(ascii: "0") + UInt8(micros / 1_000_000))
-            buffer.writeInteger(UInt8(ascii: "."))
-            let fraction = micros % 1_000_000
-            var divisor = 100_000
-            while divisor > 0 {
-                buffer.writeInteger(UInt8(ascii: "0") + UInt8(fraction / divisor % 10))
-                divisor /= 10
+    /// A score's text, `0.231045 v3` (` cold` for an unknown user), as a RESP bulk string when `resp`.
+    ///
+    /// Composed on the stack and written in one call: byte-by-byte buffer writes cost more than scoring.
+    private static func writeScore(_ score: ScoringService.Score, resp: Bool, into buffer: inout ByteBuffer) {
+        let version = score.version.utf8
+        let textLength = (score.probability.isFinite ? 8 : 3) + 1 + version.count + (score.cold ? 5 : 0)
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: textLength + 16) { out in
+            var n = 0
+            func put(_ byte: UInt8) { out[n] = byte; n += 1 }
+            func put<S: Sequence<UInt8>>(_ bytes: S) { for b in bytes { put(b) } }
+            if resp {
+                put(UInt8(ascii: "$"))
+                put(String(textLength).utf8)
+                put(13); put(10)
             }
-        } else {
-            buffer.writeStaticString("nan")
+            let p = score.probability
+            if p.isFinite {
+                let micros = Int((min(max(p, 0), 1) * 1_000_000).rounded())
+                put(UInt8(ascii: "0") + UInt8(micros / 1_000_000))
+                put(UInt8(ascii: "."))
+                var divisor = 100_000
+                while divisor > 0 {
+                    put(UInt8(ascii: "0") + UInt8(micros % 1_000_000 / divisor % 10))
+                    divisor /= 10
+                }
+            } else {
+                put("nan".utf8)
+            }
+            put(UInt8(ascii: " "))
+            put(version)
+            if score.cold { put(" cold".utf8) }
+            if resp { put(13); put(10) }
+            buffer.writeBytes(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(out)[0..<n]))
         }
-        buffer.writeInteger(UInt8(ascii: " "))
-        buffer.writeString(score.version)
-        if score.cold { buffer.writeStaticString(" cold") }
     }
 
     private static func writeBulkHeader(_ length: Int, into buffer: inout ByteBuffer) {

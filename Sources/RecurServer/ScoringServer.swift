@@ -56,9 +56,8 @@ public final class ScoringServer: @unchecked Sendable {
                 channel.closeFuture.whenComplete { _ in connections.withLockedValue { $0 -= 1 } }
                 return channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(IdleStateHandler(allTimeout: configuration.idleTimeout))
-                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(RequestDecoder(limits: configuration.limits),
-                                                                                        maximumBufferSize: configuration.limits.maximumLineLength * 2 + 1024))
-                    try channel.pipeline.syncOperations.addHandler(CommandHandler(service: service, metrics: metrics, authToken: configuration.authToken))
+                    try channel.pipeline.syncOperations.addHandler(CommandHandler(service: service, metrics: metrics, authToken: configuration.authToken,
+                                                                                  limits: configuration.limits))
                 }
             }
         let bound = try bootstrap.bind(host: configuration.host, port: configuration.port).wait()

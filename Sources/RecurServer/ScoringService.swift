@@ -40,7 +40,7 @@ public final class ScoringService: @unchecked Sendable {
     /// Read on every request: an atomic load, so event loops never queue on the lock for it.
     private let served: ManagedAtomic<ServedModel>
     private var byVersion: [String: ServedModel] = [:]
-    private let users = OnlineUserTable()
+    private let users: OnlineUserTable
     /// An empty history's values, which never change after 1970.
     private let coldSpan: FeatureValueSpan
     private var newestUpdate: Double = 0
@@ -58,6 +58,7 @@ public final class ScoringService: @unchecked Sendable {
             throw ServerError.modelMismatch("model \(modelReference) was trained on features that differ from \(set.reference) in this build")
         }
         self.set = set
+        users = OnlineUserTable(set: set)
         coldSpan = UserFeatureState(set: set).valueSpan(asOf: Timestamp(microseconds: 0))
         served = ManagedAtomic(ServedModel(version: try registry.resolve(modelReference), artifact: artifact, set: set))
     }
@@ -72,7 +73,7 @@ public final class ScoringService: @unchecked Sendable {
     @discardableResult
     public func update(_ changes: [(String, UserFeatureState)], newest: Double? = nil) -> Int {
         let now = Timestamp.now
-        users.store(changes.map { user, state in (user, OnlineUser(state: state, span: state.valueSpan(asOf: now))) })
+        users.store(changes.map { user, state in (user, state, state.valueSpan(asOf: now)) })
         lock.withLock {
             if let newest { newestUpdate = max(newestUpdate, newest) }
             lastCatchUp = Date()
@@ -87,7 +88,7 @@ public final class ScoringService: @unchecked Sendable {
         }
     }
 
-    func state(of user: String) -> UserFeatureState? { users[user]?.state }
+    func state(of user: String) -> UserFeatureState? { users.state(of: user) }
 
     func resolveModel(_ reference: String?) throws -> ServedModel {
         guard let reference else { return model }
@@ -118,21 +119,23 @@ public final class ScoringService: @unchecked Sendable {
     /// Writes the features into `buffer`; true when the user is unknown (cold start).
     private func writeFeatures(of user: String, at: Timestamp?, into buffer: UnsafeMutableBufferPointer<Double>) -> Bool {
         let time = at ?? Timestamp.now
-        guard let online = users[user] else {
+        switch users.write(user, asOf: time, into: buffer) {
+        case .written:
+            return false
+        case .expired(let state, let generation):
+            if at != nil {
+                // Replays and evaluations ask for arbitrary times: answer exactly, keep the span for "now".
+                copy(state.values(asOf: time), into: buffer)
+            } else {
+                let span = state.valueSpan(asOf: time)
+                span.write(asOf: time, into: buffer)
+                users.renew(user, generation: generation, span: span)
+            }
+            return false
+        case .unknown:
             if coldSpan.covers(time) { coldSpan.write(asOf: time, into: buffer) } else { copy(UserFeatureState(set: set).values(asOf: time), into: buffer) }
             return true
         }
-        if online.span.covers(time) {
-            online.span.write(asOf: time, into: buffer)
-        } else if at != nil {
-            // Replays and evaluations ask for arbitrary times: answer exactly, keep the span for "now".
-            copy(online.state.values(asOf: time), into: buffer)
-        } else {
-            let span = online.state.valueSpan(asOf: time)
-            span.write(asOf: time, into: buffer)
-            users.replace(user, online, with: OnlineUser(state: online.state, span: span))
-        }
-        return false
     }
 
     private func copy(_ values: [Double], into buffer: UnsafeMutableBufferPointer<Double>) {

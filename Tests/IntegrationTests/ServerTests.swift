@@ -166,8 +166,36 @@ final class TestClient {
         r.send("*3\r\n$5\r\nSCORE\r\n$99999999\r\n")
         #expect(r.line()?.hasPrefix("-ERR PROTOCOL") == true)
         #expect(r.line() == nil)
+        // Every bulk string within the limit, but the array as a whole beyond what a connection may buffer.
+        let big = try TestClient(port: f.port)
+        big.send("*4000\r\n" + String(repeating: "$1000\r\n" + String(repeating: "x", count: 1_000) + "\r\n", count: 5))
+        #expect(big.line()?.hasPrefix("-ERR TOO_LARGE") == true)
+        #expect(big.line() == nil)
         let after = try TestClient(port: f.port)
         #expect(after.ask("PING") == "PONG")
+    }
+
+    @Test func requestsSplitAcrossReadsAreReassembled() throws {
+        let f = try Self.fixture()
+        defer { Self.stop(f) }
+        let c = try TestClient(port: f.port)
+        let user = f.users[0]
+        let whole = try f.server.service.score(user)
+        for piece in ["SCO", "RE \(user)", "\r", "\nPI", "NG\n"] {
+            c.send(piece)
+            usleep(20_000)
+        }
+        #expect(c.line()?.hasSuffix(whole.version) == true)
+        #expect(c.line() == "PONG")
+        let resp = "*2\r\n$5\r\nSCORE\r\n$\(user.utf8.count)\r\n\(user)\r\n"
+        for cut in [1, 5, 12, resp.utf8.count - 1] {
+            let bytes = Array(resp.utf8)
+            c.send(Array(bytes[..<cut]))
+            usleep(20_000)
+            c.send(Array(bytes[cut...]))
+            #expect(c.line()?.hasPrefix("$") == true, "bulk header, cut at \(cut)")
+            #expect(c.line()?.hasSuffix(whole.version) == true, "cut at \(cut)")
+        }
     }
 
     @Test func manyConcurrentClientsAndAHotSwapFailNothing() async throws {

@@ -70,3 +70,29 @@ import Testing
         #expect(span.values(asOf: Timestamp(year: 2030, month: 1, day: 1)!).count == set.features.count)
     }
 }
+
+extension FeatureValueSpanTests {
+    @Test func aStoredRowAnswersExactlyAsTheSpan() {
+        var random = SeededRandom(seed: 32)
+        let layout = FeatureValueSpan.RowLayout(set: set)
+        let row = UnsafeMutablePointer<UInt64>.allocate(capacity: layout.width)
+        defer { row.deallocate() }
+        var out = [Double](repeating: 0, count: set.features.count)
+        for trial in 0..<200 {
+            let events = FeaturePropertyTests().randomHistory(&random, start: Timestamp(year: 2024, month: 1, day: 1)!, count: 1 + random.below(100))
+            let start = events.last!.timestamp + TimeSpan(microseconds: Int64(random.unit() * 30 * Double(day)))
+            let span = state(events).valueSpan(asOf: start)
+            layout.store(span, into: row)
+            let end = span.until == .max ? start.microseconds + 1_000 * day : span.until
+            let t = Timestamp(microseconds: start.microseconds + Int64(random.unit() * Double(end - 1 - start.microseconds)))
+            let answered = out.withUnsafeMutableBufferPointer { layout.write(row: row, asOf: t, into: $0) }
+            #expect(answered)
+            #expect(identical(out, span.values(asOf: t)), "trial \(trial)")
+            // Outside the span the row refuses rather than answering stale values.
+            if span.until != .max {
+                #expect(!out.withUnsafeMutableBufferPointer { layout.write(row: row, asOf: Timestamp(microseconds: span.until), into: $0) })
+            }
+            #expect(!out.withUnsafeMutableBufferPointer { layout.write(row: row, asOf: Timestamp(microseconds: start.microseconds - 1), into: $0) })
+        }
+    }
+}

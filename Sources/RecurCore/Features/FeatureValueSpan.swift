@@ -77,3 +77,51 @@ extension UserFeatureState {
         return widths
     }
 }
+
+extension FeatureValueSpan {
+    /// How spans of one feature set are flattened into rows of 64-bit words, so that a table can
+    /// keep many of them in one block of memory: `from`, `until`, one anchor per recency or tenure
+    /// feature (`Int64.min` when it has none), then the values.
+    public struct RowLayout: Sendable {
+        public let featureCount: Int
+        /// Indices of the features whose value moves with the clock.
+        let movingFeatures: [Int]
+        public var width: Int { 2 + movingFeatures.count + featureCount }
+
+        public init(set: FeatureSet) {
+            featureCount = set.features.count
+            movingFeatures = set.features.indices.filter { set.features[$0].kind == .recency || set.features[$0].kind == .tenure }
+        }
+
+        /// Writes `span` into `row` (`width` words).
+        public func store(_ span: FeatureValueSpan, into row: UnsafeMutablePointer<UInt64>) {
+            precondition(span.fixed.count == featureCount, "span of another feature set")
+            row[0] = UInt64(bitPattern: span.from)
+            row[1] = UInt64(bitPattern: span.until)
+            let anchors = row + 2
+            for j in movingFeatures.indices { anchors[j] = UInt64(bitPattern: Int64.min) }
+            for m in span.moving {
+                guard let j = movingFeatures.firstIndex(of: m.index) else { preconditionFailure("moving feature outside the layout") }
+                anchors[j] = UInt64(bitPattern: m.anchor)
+            }
+            let values = anchors + movingFeatures.count
+            for i in 0..<featureCount { values[i] = span.fixed[i].bitPattern }
+        }
+
+        /// Writes the values as of `t` from a stored row into `out`; false (and nothing written)
+        /// when the row's span does not cover `t`. Gives exactly what `FeatureValueSpan.write` gives.
+        public func write(row: UnsafePointer<UInt64>, asOf t: Timestamp, into out: UnsafeMutableBufferPointer<Double>) -> Bool {
+            let time = t.microseconds
+            guard time >= Int64(bitPattern: row[0]), time < Int64(bitPattern: row[1]) else { return false }
+            let anchors = row + 2
+            let values = anchors + movingFeatures.count
+            UnsafeMutableRawPointer(out.baseAddress!).copyMemory(from: values, byteCount: featureCount * 8)
+            let day = Double(Timestamp.microsecondsPerDay)
+            for (j, index) in movingFeatures.enumerated() {
+                let anchor = Int64(bitPattern: anchors[j])
+                if anchor != .min { out[index] = Double(time - anchor) / day }
+            }
+            return true
+        }
+    }
+}
