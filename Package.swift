@@ -71,7 +71,9 @@ let package = Package(
         .executableTarget(
             name: "recur-bench",
             dependencies: [
-                "RecurCore", "LinearAlgebra",
+                "RecurCore", "RecurServer", "LinearAlgebra",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

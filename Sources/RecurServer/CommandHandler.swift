@@ -1,7 +1,6 @@
 import Dispatch
 import Foundation
 import NIOCore
-import Prometheus
 import RecurCore
 
 /// Frames requests out of the byte stream, runs each against the scoring service and writes the
@@ -26,10 +25,7 @@ final class CommandHandler: ChannelInboundHandler {
     private var authenticated: Bool
     private var pending: ByteBuffer?
     private var closeAfterFlush = false
-    private var instruments: [String: (Counter, DurationHistogram)] = [:]
-    private var unreported = 0
-    /// Pipelines repeat one command: skip the dictionary then.
-    private var lastInstruments: (name: String, counter: Counter, histogram: DurationHistogram)?
+    private var tally = RequestTally()
 
     init(service: ScoringService, metrics: ServerMetrics, authToken: String?, limits: FrameLimits) {
         self.service = service
@@ -60,19 +56,19 @@ final class CommandHandler: ChannelInboundHandler {
                 let started = DispatchTime.now().uptimeNanoseconds
                 let (name, reply) = execute(request)
                 reply.write(resp: request.resp, into: &out)
-                record(name, nanoseconds: DispatchTime.now().uptimeNanoseconds - started)
-                if name == "quit" { stop() }
+                tally.record(name, nanoseconds: DispatchTime.now().uptimeNanoseconds - started)
+                if name == .quit { stop() }
             case .invalid(let error, let consumed):
                 let parts = error.message.split(separator: " ", maxSplits: 1).map(String.init)
                 Reply.error(code: parts[0], message: parts.count > 1 ? parts[1] : "").write(resp: error.resp, into: &out)
-                record("invalid", nanoseconds: 0)
+                tally.record(.invalid, nanoseconds: 0)
                 if error.fatal { stop() } else { input.moveReaderIndex(forwardBy: consumed) }
             }
         }
         if !stopped && input.readableBytes > maximumBuffered {
             let resp = input.readableBytesView.first == UInt8(ascii: "*")
             Reply.error(code: "TOO_LARGE", message: "request exceeds \(maximumBuffered) bytes").write(resp: resp, into: &out)
-            record("invalid", nanoseconds: 0)
+            tally.record(.invalid, nanoseconds: 0)
             stop()
         }
         if !stopped && input.readableBytes > 0 { unparsed = input }
@@ -86,21 +82,8 @@ final class CommandHandler: ChannelInboundHandler {
         unparsed = nil
     }
 
-    private func record(_ name: String, nanoseconds: UInt64) {
-        let pair: (Counter, DurationHistogram)
-        if let last = lastInstruments, last.name == name {
-            pair = (last.counter, last.histogram)
-        } else {
-            if let cached = instruments[name] { pair = cached } else { pair = metrics.instruments(name); instruments[name] = pair }
-            lastInstruments = (name, pair.0, pair.1)
-        }
-        pair.0.increment()
-        pair.1.recordNanoseconds(Int64(nanoseconds))
-        unreported += 1
-    }
-
     func channelReadComplete(context: ChannelHandlerContext) {
-        if unreported > 0 { metrics.add(unreported); unreported = 0 }
+        metrics.add(&tally)
         if let out = pending, out.readableBytes > 0 {
             pending = nil
             if closeAfterFlush {
@@ -136,62 +119,62 @@ final class CommandHandler: ChannelInboundHandler {
     }
 
     /// The command's metric name and its reply.
-    func execute(_ request: Request) -> (String, Reply) {
-        guard let first = request.words.first else { return ("empty", .error(code: "EMPTY", message: "empty request")) }
+    func execute(_ request: Request) -> (MeteredCommand, Reply) {
+        guard let first = request.words.first else { return (.empty, .error(code: "EMPTY", message: "empty request")) }
         // Clients mostly send upper case: skip the allocation of upper-casing then.
         let command = first.utf8.allSatisfy({ $0 < 97 || $0 > 122 }) ? first : first.uppercased()
         let args = request.words.dropFirst()
         if !authenticated && command != "AUTH" && command != "PING" && command != "QUIT" {
-            return ("noauth", .error(code: "NOAUTH", message: "authentication required: AUTH token"))
+            return (.noauth, .error(code: "NOAUTH", message: "authentication required: AUTH token"))
         }
         do {
             switch command {
             case "PING":
-                return ("ping", args.isEmpty ? .simple("PONG") : .text(args.joined(separator: " ")))
+                return (.ping, args.isEmpty ? .simple("PONG") : .text(args.joined(separator: " ")))
             case "SCORE":
-                guard let user = args.first else { return ("score", usage("SCORE user [MODEL version] [AT time]")) }
+                guard let user = args.first else { return (.score, usage("SCORE user [MODEL version] [AT time]")) }
                 let (model, at) = try options(args.dropFirst())
-                return ("score", .score(try service.score(user, model: model, at: at)))
+                return (.score, .score(try service.score(user, model: model, at: at)))
             case "MSCORE":
-                guard !args.isEmpty else { return ("mscore", usage("MSCORE user [user ...]")) }
-                guard args.count <= 1_000 else { return ("mscore", .error(code: "TOO_MANY", message: "at most 1000 users per MSCORE")) }
-                return ("mscore", .scores(try args.map { try service.score($0) }))
+                guard !args.isEmpty else { return (.mscore, usage("MSCORE user [user ...]")) }
+                guard args.count <= 1_000 else { return (.mscore, .error(code: "TOO_MANY", message: "at most 1000 users per MSCORE")) }
+                return (.mscore, .scores(try args.map { try service.score($0) }))
             case "FEATURES":
-                guard let user = args.first else { return ("features", usage("FEATURES user [AT time]")) }
+                guard let user = args.first else { return (.features, usage("FEATURES user [AT time]")) }
                 let (_, at) = try options(args.dropFirst())
                 let (values, cold) = service.features(of: user, at: at)
                 var fields = zip(service.set.featureNames, values).map { "\"\($0)\":\($1.isFinite ? String($1) : "null")" }
                 if cold { fields.append("\"cold\":true") }
-                return ("features", .text("{" + fields.joined(separator: ",") + "}"))
+                return (.features, .text("{" + fields.joined(separator: ",") + "}"))
             case "EXPLAIN":
-                guard let user = args.first else { return ("explain", usage("EXPLAIN user")) }
+                guard let user = args.first else { return (.explain, usage("EXPLAIN user")) }
                 let top = try service.explain(user)
-                return ("explain", .list(top.map { "\($0.feature)=\(String(format: "%+.4f", $0.contribution))" }))
+                return (.explain, .list(top.map { "\($0.feature)=\(String(format: "%+.4f", $0.contribution))" }))
             case "MODELS":
                 let aliases = (try? service.registry.aliases()) ?? [:]
                 let versions = (try? service.registry.list().map(\.version)) ?? []
-                return ("models", .list(["serving=\(service.model.version)"] + aliases.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" } + versions))
+                return (.models, .list(["serving=\(service.model.version)"] + aliases.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" } + versions))
             case "STATS":
                 let fresh = service.freshness
                 let text = "{\"users\":\(service.userCount),\"model\":\"\(service.model.version)\",\"feature_set\":\"\(service.set.reference)\","
                     + "\"uptime_s\":\(Int(service.uptime)),\"feature_update_age_s\":\(fresh.updateAge.isFinite ? String(format: "%.1f", fresh.updateAge) : "null"),"
                     + "\"catch_up_age_s\":\(String(format: "%.1f", fresh.catchUpAge)),\"requests\":\(metrics.total)}"
-                return ("stats", .text(text))
+                return (.stats, .text(text))
             case "AUTH":
-                guard let token = args.first, args.count == 1 else { return ("auth", usage("AUTH token")) }
-                guard let expected = authToken else { return ("auth", .error(code: "AUTH", message: "no token is configured on this server")) }
-                guard Self.constantTimeEqual(token, expected) else { return ("auth", .error(code: "AUTH", message: "wrong token")) }
+                guard let token = args.first, args.count == 1 else { return (.auth, usage("AUTH token")) }
+                guard let expected = authToken else { return (.auth, .error(code: "AUTH", message: "no token is configured on this server")) }
+                guard Self.constantTimeEqual(token, expected) else { return (.auth, .error(code: "AUTH", message: "wrong token")) }
                 authenticated = true
-                return ("auth", .simple("OK"))
+                return (.auth, .simple("OK"))
             case "QUIT":
-                return ("quit", .simple("OK"))
+                return (.quit, .simple("OK"))
             default:
-                return ("unknown", .error(code: "UNKNOWN_COMMAND", message: "\(first.prefix(40)); try PING, SCORE, MSCORE, FEATURES, EXPLAIN, MODELS, STATS, AUTH, QUIT"))
+                return (.unknown, .error(code: "UNKNOWN_COMMAND", message: "\(first.prefix(40)); try PING, SCORE, MSCORE, FEATURES, EXPLAIN, MODELS, STATS, AUTH, QUIT"))
             }
         } catch let error as RequestError {
-            return (command.lowercased(), .error(code: error.code, message: error.message))
+            return (MeteredCommand(command: command) ?? .unknown, .error(code: error.code, message: error.message))
         } catch {
-            return (command.lowercased(), .error(code: "FAILED", message: "\(error)"))
+            return (MeteredCommand(command: command) ?? .unknown, .error(code: "FAILED", message: "\(error)"))
         }
     }
 

@@ -1,18 +1,21 @@
 #!/usr/bin/env bash
-# Serving beside Redis, one run: redis-benchmark -c 50 -n 200000 against `recur serve` (SCORE of random
-# known users) and against redis-server (GET of a stored key), pipelined 1 and 16; logistic, then GBDT.
+# Serving beside Redis: redis-benchmark -c 50 against `recur serve` (SCORE of random known users) and
+# against redis-server (GET of a stored key), pipelined 1 and 16; logistic, then GBDT after a hot swap.
+# Each figure is the median of RUNS runs; Recur and Redis alternate within each run so that both see
+# the same machine. THREADS sets Recur's event loops (default: one per core); RECUR measures another
+# build (e.g. a saved baseline).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 DATA=bench/data
 export RECUR_HOME="$PWD/$DATA/features-home"
 export RECUR_MODELS_DIR="$PWD/$DATA/serve-models"
 REQUESTS=${REQUESTS:-200000}
+RUNS=${RUNS:-3}
 RECUR_PORT=${RECUR_PORT:-7878}
 REDIS_PORT=${REDIS_PORT:-6390}
-command -v redis-benchmark >/dev/null || RECUR_SETUP_BENCH=1 ./scripts/setup.sh
-# RECUR names another build to measure (e.g. a saved baseline); THREADS sets the server's event loops.
-if [[ -z "${RECUR:-}" ]]; then swift build -c release --product recur >/dev/null; RECUR=.build/release/recur; fi
 THREADS=${THREADS:-}
+command -v redis-benchmark >/dev/null || RECUR_SETUP_BENCH=1 ./scripts/setup.sh
+if [[ -z "${RECUR:-}" ]]; then swift build -c release --product recur >/dev/null; RECUR=.build/release/recur; fi
 
 "$RECUR" db start >/dev/null
 if ! "$RECUR" features describe --as-of 2025-11-30 >/dev/null 2>&1; then bench/features/run.sh; fi
@@ -32,16 +35,24 @@ redis-cli -p "$REDIS_PORT" SET key:42 "0.231045 v3" >/dev/null
 
 # redis-benchmark's __rand_int__ is a 12-digit number below -r: the generated user ids have that form.
 bench() { redis-benchmark -p "$1" -c 50 -n "$REQUESTS" -P "$2" -r "$USERS" --csv "${@:3}" 2>/dev/null | tail -n 1; }
+# requests/s and p99 (ms) from redis-benchmark's CSV line
 fields() { python3 -c 'import csv,sys; r=next(csv.reader([sys.stdin.read()])); print(r[1], r[6])'; }
+median() { python3 -c 'import statistics,sys; print(statistics.median(float(x) for x in sys.argv[1:]))' "$@"; }
 report() {
-  local label=$1 depth=$2 recur redis
-  recur=$(bench "$RECUR_PORT" "$depth" SCORE __rand_int__ | fields)
-  redis=$(bench "$REDIS_PORT" "$depth" GET key:42 | fields)
-  set -- $recur $redis
-  printf '%-9s -P %-2s  recur %9.0f req/s p99 %6.3f ms   redis %9.0f req/s p99 %6.3f ms   ratio %.2f\n' \
-    "$label" "$depth" "$1" "$2" "$3" "$4" "$(echo "$1 / $3" | bc -l)"
+  local label=$1 depth=$2 i
+  local -a rq rp dq dp
+  for ((i = 0; i < RUNS; i++)); do
+    read -r a b < <(bench "$RECUR_PORT" "$depth" SCORE __rand_int__ | fields); rq+=("$a"); rp+=("$b")
+    read -r a b < <(bench "$REDIS_PORT" "$depth" GET key:42 | fields); dq+=("$a"); dp+=("$b")
+  done
+  local q p rq_m dq_m
+  rq_m=$(median "${rq[@]}"); dq_m=$(median "${dq[@]}")
+  printf '%-9s -P %-2s  recur %9.0f req/s p99 %6.3f ms   redis %9.0f req/s p99 %6.3f ms   ratio %.2f   (recur runs: %s)\n' \
+    "$label" "$depth" "$rq_m" "$(median "${rp[@]}")" "$dq_m" "$(median "${dp[@]}")" "$(echo "$rq_m / $dq_m" | bc -l)" "${rq[*]}"
 }
-echo "users: $USERS, requests per run: $REQUESTS, 50 clients"
+echo "users: $USERS, requests per run: $REQUESTS, 50 clients, median of $RUNS runs, recur event loops: ${THREADS:-one per core}"
+# One untimed pass so that every user's feature span is in place before timing.
+bench "$RECUR_PORT" 16 SCORE __rand_int__ >/dev/null
 report logistic 1
 report logistic 16
 "$RECUR" models promote gbdt --alias production >/dev/null
