@@ -26,6 +26,9 @@ final class CommandHandler: ChannelInboundHandler {
     private var pending: ByteBuffer?
     private var closeAfterFlush = false
     private var tally = RequestTally()
+    /// The served model as this connection last saw it, and the swap count it was read at.
+    private var model: ScoringService.ServedModel
+    private var modelSwaps: Int
 
     init(service: ScoringService, metrics: ServerMetrics, authToken: String?, limits: FrameLimits) {
         self.service = service
@@ -34,6 +37,14 @@ final class CommandHandler: ChannelInboundHandler {
         parser = FrameParser(limits: limits)
         maximumBuffered = 2 * max(limits.maximumLineLength, limits.maximumBulkLength) + 1024
         authenticated = authToken == nil
+        modelSwaps = service.modelSwaps
+        model = service.model
+    }
+
+    private var servedModel: ScoringService.ServedModel {
+        let swaps = service.modelSwaps
+        if swaps != modelSwaps { (model, modelSwaps) = (service.model, swaps) }
+        return model
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -134,11 +145,12 @@ final class CommandHandler: ChannelInboundHandler {
             case "SCORE":
                 guard let user = args.first else { return (.score, usage("SCORE user [MODEL version] [AT time]")) }
                 let (model, at) = try options(args.dropFirst())
-                return (.score, .score(try service.score(user, model: model, at: at)))
+                return (.score, .score(model == nil ? service.score(user, with: servedModel, at: at) : try service.score(user, model: model, at: at)))
             case "MSCORE":
                 guard !args.isEmpty else { return (.mscore, usage("MSCORE user [user ...]")) }
                 guard args.count <= 1_000 else { return (.mscore, .error(code: "TOO_MANY", message: "at most 1000 users per MSCORE")) }
-                return (.mscore, .scores(try args.map { try service.score($0) }))
+                let current = servedModel
+                return (.mscore, .scores(args.map { service.score($0, with: current) }))
             case "FEATURES":
                 guard let user = args.first else { return (.features, usage("FEATURES user [AT time]")) }
                 let (_, at) = try options(args.dropFirst())

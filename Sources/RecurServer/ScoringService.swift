@@ -16,11 +16,13 @@ public final class ScoringService: @unchecked Sendable {
         public let version: String
         public let artifact: ModelArtifact
         public let set: FeatureSet
+        let scorer: ModelScorer
 
         init(version: String, artifact: ModelArtifact, set: FeatureSet) {
             self.version = version
             self.artifact = artifact
             self.set = set
+            scorer = ModelScorer(artifact)
         }
     }
 
@@ -39,6 +41,9 @@ public final class ScoringService: @unchecked Sendable {
     private let lock = NIOLock()
     /// Read on every request: an atomic load, so event loops never queue on the lock for it.
     private let served: ManagedAtomic<ServedModel>
+    /// Bumped on every swap: connections keep their own reference to the model and re-read it only
+    /// when this moves, so the shared model object's reference count is not touched per request.
+    private let swaps = ManagedAtomic(0)
     private var byVersion: [String: ServedModel] = [:]
     private let users: OnlineUserTable
     /// An empty history's values, which never change after 1970.
@@ -64,6 +69,7 @@ public final class ScoringService: @unchecked Sendable {
     }
 
     public var model: ServedModel { served.load(ordering: .acquiring) }
+    var modelSwaps: Int { swaps.load(ordering: .acquiring) }
     public var userCount: Int { users.count }
 
     /// Replaces users' states (from the database); returns how many there are now.
@@ -143,9 +149,12 @@ public final class ScoringService: @unchecked Sendable {
     }
 
     public func score(_ user: String, model reference: String? = nil, at: Timestamp? = nil) throws -> Score {
-        let model = try resolveModel(reference)
-        return withFeatures(of: user, at: at) { values, cold in
-            Score(probability: model.artifact.probability(values), version: model.version, cold: cold)
+        score(user, with: try resolveModel(reference), at: at)
+    }
+
+    func score(_ user: String, with model: ServedModel, at: Timestamp? = nil) -> Score {
+        withFeatures(of: user, at: at) { values, cold in
+            Score(probability: model.scorer.probability(values), version: model.version, cold: cold)
         }
     }
 
@@ -162,6 +171,7 @@ public final class ScoringService: @unchecked Sendable {
             if version == model.version { return .success(version) }
             let next = try resolveModel(version)
             served.store(next, ordering: .releasing)
+            swaps.wrappingIncrement(ordering: .releasing)
             return .success(version)
         } catch {
             return .failure(error)
