@@ -78,7 +78,7 @@ public final class ModelScorer: @unchecked Sendable {
                 var node = nodes[Int(root)]
                 while node.feature >= 0 {
                     let v = x[Int(node.feature)]
-                    let goLeft = v.isNaN ? node.missingLeft : v <= node.threshold
+                    let goLeft = v <= node.threshold || (v.isNaN && node.missingLeft)
                     node = nodes[Int(goLeft ? node.left : node.right)]
                 }
                 sum += node.threshold
