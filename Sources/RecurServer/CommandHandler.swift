@@ -52,10 +52,12 @@ final class CommandHandler: ChannelInboundHandler {
         var input = unwrapInboundIn(data)
         if var earlier = unparsed {
             unparsed = nil
+            earlier.discardReadBytes()
             earlier.writeBuffer(&input)
             input = earlier
         }
-        var out = pending ?? context.channel.allocator.buffer(capacity: 256)
+        // Room for a pipeline of 16 replies without growing.
+        var out = pending ?? context.channel.allocator.buffer(capacity: 1_024)
         // Let go of the stored copy first, so that writing into `out` does not copy the buffer.
         pending = nil
         parsing: while input.readableBytes > 0 && !stopped {
