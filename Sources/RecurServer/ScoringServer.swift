@@ -17,10 +17,9 @@ public final class ScoringServer: @unchecked Sendable {
         public var metricsPort: Int?
         public init() {}
 
-        /// One event loop per core but one: the feature sync, PostgreSQL (embedded by default, on the
-        /// same machine) and local clients need a core too. On two cores, beside redis-benchmark, one
-        /// loop answered -P 1 at about half the p99 latency of two, which time-sliced against the rest.
-        public static var defaultThreads: Int { max(1, System.coreCount - 1) }
+        /// One event loop per core. On a small machine shared with its clients (redis-benchmark on
+        /// the same two cores) `--threads 1` answers with a lower tail latency and less throughput.
+        public static var defaultThreads: Int { System.coreCount }
     }
 
     public let configuration: Configuration

@@ -2,7 +2,7 @@
 # Serving beside Redis: redis-benchmark -c 50 against `recur serve` (SCORE of random known users) and
 # against redis-server (GET of a stored key), pipelined 1 and 16; logistic, then GBDT after a hot swap.
 # Each figure is the median of RUNS runs; Recur and Redis alternate within each run so that both see
-# the same machine. THREADS sets Recur's event loops (default: the server's, one per core but one); RECUR measures another
+# the same machine. THREADS sets Recur's event loops (default: the server's, one per core); RECUR measures another
 # build (e.g. a saved baseline).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -50,7 +50,7 @@ report() {
   printf '%-9s -P %-2s  recur %9.0f req/s p99 %6.3f ms   redis %9.0f req/s p99 %6.3f ms   ratio %.2f   (recur runs: %s)\n' \
     "$label" "$depth" "$rq_m" "$(median "${rp[@]}")" "$dq_m" "$(median "${dp[@]}")" "$(echo "$rq_m / $dq_m" | bc -l)" "${rq[*]}"
 }
-echo "users: $USERS, requests per run: $REQUESTS, 50 clients, median of $RUNS runs, recur event loops: ${THREADS:-default (cores - 1)}"
+echo "users: $USERS, requests per run: $REQUESTS, 50 clients, median of $RUNS runs, recur event loops: ${THREADS:-default (one per core)}"
 # One untimed pass so that every user's feature span is in place before timing.
 bench "$RECUR_PORT" 16 SCORE __rand_int__ >/dev/null
 report logistic 1
