@@ -58,11 +58,6 @@ final class OnlineUserTable: @unchecked Sendable {
         }
     }
 
-    func state(of user: String) -> UserFeatureState? {
-        let shard = shard(user)
-        return shard.lock.withLock { shard.rowOf[user].map { shard.states[$0] } }
-    }
-
     /// Stores a span refolded after `.expired`, unless the state was replaced meanwhile.
     func renew(_ user: String, generation: Int, span: FeatureValueSpan) {
         let shard = shard(user)

@@ -94,8 +94,6 @@ public final class ScoringService: @unchecked Sendable {
         }
     }
 
-    func state(of user: String) -> UserFeatureState? { users.state(of: user) }
-
     func resolveModel(_ reference: String?) throws -> ServedModel {
         guard let reference else { return model }
         let version = try registry.resolve(reference)

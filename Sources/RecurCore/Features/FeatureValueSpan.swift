@@ -17,8 +17,6 @@ public struct FeatureValueSpan: Sendable {
     let fixed: [Double]
     let moving: [Moving]
 
-    public var count: Int { fixed.count }
-
     public func covers(_ t: Timestamp) -> Bool { t.microseconds >= from && t.microseconds < until }
 
     /// Writes the values as of `t` (a time the span covers) into `out`, in the set's feature order.
