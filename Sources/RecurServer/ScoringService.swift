@@ -5,11 +5,10 @@ import RecurCore
 
 /// What the server answers from: every user's feature state in memory and the served model.
 ///
-/// Thread-safe: event loops read, the feature sync and the model watcher write, all under one lock
-/// held only for a dictionary lookup or a swap; scoring itself runs outside the lock. Each user keeps
-/// the span of as-of times over which only recency and tenure move, so a request "as of now" costs a
-/// copy and a few subtractions, not a refold of the user's history.
-/// Users live in `OnlineUserTable`, the model and bookkeeping behind `lock`.
+/// Thread-safe: event loops read, the feature sync and the model watcher write. Users live in the
+/// sharded `OnlineUserTable`, the served model in an atomic, the rest behind `lock`; scoring runs
+/// outside every lock. Each user keeps the span of as-of times over which only recency and tenure
+/// move, so a request "as of now" costs a copy and a few subtractions, not a refold of the history.
 public final class ScoringService: @unchecked Sendable {
     /// A model ready to score, with the feature set it reads; shared, never changed once loaded.
     public final class ServedModel: Sendable, AtomicReference {

@@ -2,7 +2,9 @@ import Testing
 @testable import RecurCore
 
 @Suite struct FeatureValueSpanTests {
-    let set = try! FeatureCatalog.builtin.resolve("default")
+    let set: FeatureSet
+
+    init() throws { set = try FeatureCatalog.builtin.resolve("default") }
     let day: Int64 = 86_400_000_000
 
     /// Bit-for-bit equal, NaN equal to NaN: the span must give exactly what a full refold gives.

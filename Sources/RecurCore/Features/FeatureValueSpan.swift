@@ -59,7 +59,7 @@ extension UserFeatureState {
 
         let visible = records[0..<visibleCount]
         var moving = [FeatureValueSpan.Moving]()
-        for (index, feature) in set.features.enumerated() where feature.kind == .recency || feature.kind == .tenure {
+        for (index, feature) in set.features.enumerated() where feature.kind.movesWithClock {
             if let anchor = anchor(feature, t: t, visible: visible) { moving.append(.init(index: index, anchor: anchor)) }
         }
         return FeatureValueSpan(from: t, until: until, fixed: values(asOf: asOf), moving: moving)
@@ -88,7 +88,7 @@ extension FeatureValueSpan {
 
         public init(set: FeatureSet) {
             featureCount = set.features.count
-            movingFeatures = set.features.indices.filter { set.features[$0].kind == .recency || set.features[$0].kind == .tenure }
+            movingFeatures = set.features.indices.filter { set.features[$0].kind.movesWithClock }
         }
 
         /// Writes `span` into `row` (`width` words).

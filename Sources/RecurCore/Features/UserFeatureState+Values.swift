@@ -167,5 +167,7 @@ extension UserFeatureState {
 }
 
 extension FeatureDefinition.Kind {
+    /// Recency and tenure: the value grows with the as-of time, from a fixed event time.
+    var movesWithClock: Bool { self == .recency || self == .tenure }
     var readsSessions: Bool { self == .sessions || self == .sessionMinutesMean || self == .sessionEventsMean || self == .abandonedSessions }
 }
