@@ -34,7 +34,7 @@ let package = Package(
         .target(
             name: "RecurCore",
             dependencies: [
-                "Postgres", "LinearAlgebra", "CZlib",
+                "Postgres", "Kafka", "LinearAlgebra", "CZlib",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
@@ -63,6 +63,7 @@ let package = Package(
                 "RecurCore", "RecurServer", "Postgres", "Kafka",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -9,4 +9,5 @@ static const int64_t recur_kafka_offset_beginning = RD_KAFKA_OFFSET_BEGINNING;
 static const int64_t recur_kafka_offset_end = RD_KAFKA_OFFSET_END;
 static const int64_t recur_kafka_offset_stored = RD_KAFKA_OFFSET_STORED;
 static const int64_t recur_kafka_offset_invalid = RD_KAFKA_OFFSET_INVALID;
+static const int recur_kafka_msg_f_copy = RD_KAFKA_MSG_F_COPY;
 #endif

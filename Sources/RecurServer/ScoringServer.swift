@@ -86,8 +86,8 @@ public final class ScoringServer: @unchecked Sendable {
 }
 
 /// A tiny HTTP responder for Prometheus scrapes: any request gets the current metrics.
-enum MetricsEndpoint {
-    static func bind(group: EventLoopGroup, host: String, port: Int, render: @escaping @Sendable () -> String) throws -> Channel {
+public enum MetricsEndpoint {
+    public static func bind(group: EventLoopGroup, host: String, port: Int, render: @escaping @Sendable () -> String) throws -> Channel {
         try ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in

@@ -5,8 +5,8 @@ import RecurCore
 struct EventsCommands: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "events",
-        abstract: "Generate, import and inspect raw events.",
-        subcommands: [GenerateEvents.self, ImportEvents.self, EventStatsCommand.self]
+        abstract: "Generate, import, publish and inspect raw events.",
+        subcommands: [GenerateEvents.self, ImportEvents.self, ProduceEvents.self, RejectedEvents.self, EventStatsCommand.self]
     )
 }
 

@@ -18,16 +18,7 @@ struct ImportEvents: ParsableCommand {
 
     @OptionGroup var store: StoreOptions
     @Argument(help: ArgumentHelp("Files to import; - reads standard input.", valueName: "file")) var files: [String]
-    @Option(help: "csv, tsv, semicolon, whitespace or jsonl (default: detected).") var format: String?
-    @Flag(name: .customLong("no-header"), help: "The first line is data, not column names.") var noHeader = false
-    @Flag(name: .customLong("header"), help: "The first line names the columns.") var header = false
-    @Option(help: ArgumentHelp("Column meanings by position, e.g. user_id,ts,quantity,amount (_ skips one).", valueName: "names"))
-    var columns: String?
-    @Option(name: .customLong("map"), help: ArgumentHelp("Field from a named column, e.g. --map ts=order_date (repeatable).", valueName: "field=column"))
-    var renames: [String] = []
-    @Option(help: ArgumentHelp("A mapping file of `field = \"column\"` lines (also format, header, columns, event_type).", valueName: "file"))
-    var mapping: String?
-    @Option(name: .customLong("event-type"), help: "The type of every row when there is no event type column.") var eventType: String?
+    @OptionGroup var input: InputMappingOptions
     @Option(help: "Rows per COPY batch (each is one transaction).") var batchSize = 50_000
     @Flag(help: "No progress bar.") var quiet = false
 
@@ -63,11 +54,56 @@ struct ImportEvents: ParsableCommand {
         for (kind, count) in s.rejectionsByKind.sorted(by: { $0.value > $1.value }) {
             printError("  rejected \(count): \(kind)")
         }
+        if s.skipped > 0 { printError("  skipped \(s.skipped) of unknown event types (--unknown-events skip)") }
+        if !s.unknownTypes.isEmpty {
+            let named = s.unknownTypes.sorted { $0.value > $1.value }.prefix(8).map { "\($0.key) (\($0.value))" }.joined(separator: ", ")
+            printError("  unknown event types: \(named); map them with \(s.suggestedEventMap ?? "--event-map NAME=view")")
+        }
         for note in s.notes { printError("  note: \(note)") }
         if s.rejected > 0 { printError("  see: recur events rejected (or SELECT * FROM rejected_events)") }
     }
 
-    private func importOptions() throws -> ImportOptions {
+    func importOptions() throws -> ImportOptions {
+        var options = try input.importOptions()
+        guard batchSize > 0 else { throw CLIError.usage("--batch-size must be positive") }
+        options.batchSize = batchSize
+        return options
+    }
+}
+
+/// How a source's own event type names map onto Recur's: shared by import, produce and stream.
+struct EventTypeOptions: ParsableArguments {
+    @Option(name: .customLong("event-map"), help: ArgumentHelp("Source event types onto Recur's, e.g. search=view,catalog=view,transaction=purchase (repeatable).", valueName: "name=type,…"))
+    var eventMap: [String] = []
+    @Option(name: .customLong("unknown-events"), help: ArgumentHelp("Event types neither mapped nor known: reject (to rejected_events), view, or skip.", valueName: "policy"))
+    var unknownEvents: String?
+
+    func apply(to options: inout ImportOptions) throws {
+        for text in eventMap { try options.addEventMap(text) }
+        if let unknownEvents {
+            guard let policy = ImportOptions.UnknownEventPolicy(rawValue: unknownEvents.lowercased()) else {
+                throw CLIError.usage("--unknown-events '\(unknownEvents)': expected reject, view or skip")
+            }
+            options.unknownEvents = policy
+        }
+    }
+}
+
+/// How input records map onto events: format, header, columns, event types. Shared by import, produce and stream.
+struct InputMappingOptions: ParsableArguments {
+    @Option(help: "csv, tsv, semicolon, whitespace or jsonl (default: detected).") var format: String?
+    @Flag(name: .customLong("no-header"), help: "The first line is data, not column names.") var noHeader = false
+    @Flag(name: .customLong("header"), help: "The first line names the columns.") var header = false
+    @Option(help: ArgumentHelp("Column meanings by position, e.g. user_id,ts,quantity,amount (_ skips one).", valueName: "names"))
+    var columns: String?
+    @Option(name: .customLong("map"), help: ArgumentHelp("Field from a named column, e.g. --map ts=order_date (repeatable).", valueName: "field=column"))
+    var renames: [String] = []
+    @Option(help: ArgumentHelp("A mapping file of `field = \"column\"` lines (also format, header, columns, event_type).", valueName: "file"))
+    var mapping: String?
+    @Option(name: .customLong("event-type"), help: "The type of every row when there is no event type column.") var eventType: String?
+    @OptionGroup var eventTypes: EventTypeOptions
+
+    func importOptions() throws -> ImportOptions {
         var options = ImportOptions()
         if let format {
             guard let f = ImportOptions.Format(rawValue: format.lowercased()) else {
@@ -91,8 +127,7 @@ struct ImportEvents: ParsableCommand {
             }
             options.eventType = type
         }
-        guard batchSize > 0 else { throw CLIError.usage("--batch-size must be positive") }
-        options.batchSize = batchSize
+        try eventTypes.apply(to: &options)
         if let mapping {
             guard let text = try? String(contentsOfFile: mapping, encoding: .utf8) else {
                 throw CLIError.usage("cannot read mapping file \(mapping)")
@@ -101,4 +136,5 @@ struct ImportEvents: ParsableCommand {
         }
         return options
     }
+
 }

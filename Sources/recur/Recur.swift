@@ -11,7 +11,7 @@ struct Recur: ParsableCommand {
             (or $RECUR_HOME) and starts it on first use.
             """,
         version: RecurVersion.current,
-        subcommands: [DatabaseCommands.self, EventsCommands.self, FeaturesCommands.self, TrainCommand.self, ModelsCommands.self, ExportCommands.self, ServeCommand.self, ScoreCommand.self]
+        subcommands: [DatabaseCommands.self, EventsCommands.self, FeaturesCommands.self, StreamCommand.self, KafkaCommands.self, TrainCommand.self, ModelsCommands.self, ExportCommands.self, ServeCommand.self, ScoreCommand.self]
     )
 }
 

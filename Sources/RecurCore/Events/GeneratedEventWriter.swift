@@ -32,6 +32,15 @@ public struct GeneratedEventWriter {
         return rows.count
     }
 
+    /// One row as a JSON object without the newline: the message `recur events produce` publishes.
+    public func jsonRecord(_ row: EventGenerator.Row) -> [UInt8] {
+        var buffer = [UInt8]()
+        buffer.reserveCapacity(256)
+        GeneratedEventWriter(format: .jsonl, seed: seed).append(row, to: &buffer)
+        buffer.removeLast()
+        return buffer
+    }
+
     func append(_ row: EventGenerator.Row, to buffer: inout [UInt8]) {
         let eventID = "ev\(seed)-\(row.serial)"
         let user = EventGenerator.userID(row.user)

@@ -72,7 +72,7 @@ final class BackfillWorker: @unchecked Sendable {
                 nextCutoff += 1
             }
             let encoded = state.encoded()
-            appendState(user: user, encoded: encoded, lastEvent: state.lastEventAt)
+            appendState(user: user, encoded: encoded, lastEvent: state.lastEventAt, events: userEvents)
             chunkUsers += 1
             chunkEvents += userEvents
             chunkBytes += encoded.count
@@ -128,13 +128,15 @@ final class BackfillWorker: @unchecked Sendable {
         chunkSnapshots += 1
     }
 
-    private func appendState(user: String, encoded: [UInt8], lastEvent: Timestamp?) {
+    private func appendState(user: String, encoded: [UInt8], lastEvent: Timestamp?, events: Int) {
         EventLoader.append(user, to: &stateRows); stateRows.append(9)
         stateRows.append(contentsOf: [92, 92, 120])  // \\x: a bytea hex literal inside COPY text
         let hex = Array("0123456789abcdef".utf8)
         for byte in encoded { stateRows.append(hex[Int(byte >> 4)]); stateRows.append(hex[Int(byte & 15)]) }
         stateRows.append(9)
         if let lastEvent { EventLoader.appendTimestamp(lastEvent, to: &stateRows) } else { stateRows.append(contentsOf: [92, 78]) }
+        stateRows.append(9)
+        stateRows.append(contentsOf: Array(String(events).utf8))
         stateRows.append(10)
     }
 
@@ -143,18 +145,22 @@ final class BackfillWorker: @unchecked Sendable {
         let set = plan.set
         try writer.transaction {
             if !stagingReady {
-                try writer.execute("CREATE TEMP TABLE IF NOT EXISTS backfill_states (user_id text, state bytea, last_event_at timestamptz) ON COMMIT DELETE ROWS")
+                try writer.execute("CREATE TEMP TABLE IF NOT EXISTS backfill_states (user_id text, state bytea, last_event_at timestamptz, events_folded bigint) ON COMMIT DELETE ROWS")
                 stagingReady = true
             }
             if !snapshotRows.isEmpty {
                 _ = try writer.copyIn("COPY feature_snapshots (set_name, set_version, as_of, user_id, vals) FROM STDIN") { try $0.write(snapshotRows) }
             }
             _ = try writer.copyIn("COPY backfill_states FROM STDIN") { try $0.write(stateRows) }
+            // A state that holds fewer stored events than the one there (the stream committed more
+            // since this run read them) never replaces it: a backfill can run beside the stream.
             try writer.execute("""
-                INSERT INTO user_features (set_name, set_version, user_id, state, last_event_at, updated_at)
-                SELECT $1, $2, user_id, state, last_event_at, clock_timestamp() FROM backfill_states
+                INSERT INTO user_features (set_name, set_version, user_id, state, last_event_at, updated_at, revision, events_folded)
+                SELECT $1, $2, user_id, state, last_event_at, clock_timestamp(), 1, events_folded FROM backfill_states
                 ON CONFLICT (set_name, set_version, user_id) DO UPDATE
-                SET state = excluded.state, last_event_at = excluded.last_event_at, updated_at = excluded.updated_at
+                SET state = excluded.state, last_event_at = excluded.last_event_at, updated_at = excluded.updated_at,
+                    revision = user_features.revision + 1, events_folded = excluded.events_folded
+                WHERE user_features.events_folded <= excluded.events_folded
                 """, [set.name, set.version])
             try writer.execute("""
                 INSERT INTO backfill_progress (run_id, part, last_user_id) VALUES ($1, $2, $3)

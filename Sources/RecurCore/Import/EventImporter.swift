@@ -8,8 +8,44 @@ public struct EventImporter {
 
     /// Imports `path` (`-` for stdin) into the store's `events` and `rejected_events`.
     public func run(path: String, store: Store, progress: ((ImportProgress) -> Void)? = nil) throws -> ImportSummary {
+        let source = Self.sourceName(path)
+        let loader = EventLoader(connection: store.connection, source: source)
+        let pipeline = LoadPipeline(loader: loader)
+        var submitted = 0
+        var summary: ImportSummary
+        do {
+            summary = try read(path: path, progress: progress) { events, rejected in
+                submitted += events.count
+                try pipeline.submit((events, rejected))
+            }
+            summary.loaded = try pipeline.finish()
+            summary.duplicates = submitted - summary.loaded
+        } catch let error as ImportError {
+            // A read error mid-file: what was read so far is still loaded before reporting it.
+            _ = try? pipeline.finish()
+            throw error
+        } catch {
+            _ = try? pipeline.finish()
+            throw ImportError.database(source: path == "-" ? "stdin" : path, message: "\(error)")
+        }
+        _ = try? store.connection.execute("""
+            INSERT INTO import_runs (source, started_at, finished_at, rows_read, loaded, duplicates, rejected)
+            VALUES ($1, to_timestamp($2), now(), $3, $4, $5, $6)
+            """, [source, Date().timeIntervalSince1970 - summary.seconds, summary.read, summary.loaded, summary.duplicates, summary.rejected])
+        return summary
+    }
+
+    /// The path as stored in `rejected_events.source`.
+    static func sourceName(_ path: String) -> String {
+        path == "-" ? "stdin" : URL(fileURLWithPath: path).standardizedFileURL.path
+    }
+
+    /// Reads and validates `path` without storing anything: `batch` gets each batch of events (ids
+    /// filled in) and rejected rows, at most `options.batchSize` records at a time. Returns the counts
+    /// (`loaded` and `duplicates` are left for the caller, who knows what the store kept).
+    func read(path: String, progress: ((ImportProgress) -> Void)? = nil,
+              batch: ([Event], [EventLoader.RejectedRow]) throws -> Void) throws -> ImportSummary {
         let started = Date()
-        let source = path == "-" ? "stdin" : URL(fileURLWithPath: path).standardizedFileURL.path
         var summary = ImportSummary(source: path == "-" ? "stdin" : path)
         let input: InputFile
         do { input = try InputFile(path: path) } catch { throw ImportError.nothingRead(source: summary.source, reason: "\(error)") }
@@ -24,7 +60,6 @@ public struct EventImporter {
         reader.joinsQuotedLines = format == .csv || format == .semicolon
         if options.format == nil { summary.notes.append("format: \(format.rawValue) (detected)") }
 
-        let loader = EventLoader(connection: store.connection, source: source)
         var session = ImportSession(options: options, format: format, source: summary.source)
         var pending: RecordReader.Record? = firstRecord
         if let delimiter = format.delimiter {
@@ -41,11 +76,8 @@ public struct EventImporter {
         if session.usesDefaultPurchase { summary.notes.append("no event type column: rows with an amount are purchases (use --event-type)") }
 
         var lastReport = Date.distantPast
-        let pipeline = LoadPipeline(loader: loader)
-        var submitted = 0
         func flush() throws {
-            submitted += session.events.count
-            try pipeline.submit((session.events, session.rejected))
+            try batch(session.events, session.rejected)
             session.events.removeAll(keepingCapacity: true)
             session.rejected.removeAll(keepingCapacity: true)
         }
@@ -54,10 +86,7 @@ public struct EventImporter {
                 pending = nil
                 if record.bytes.isEmpty || record.bytes.allSatisfy({ $0 == 32 || $0 == 9 || $0 == 13 }) { continue }
                 summary.read += 1
-                if let rejection = session.take(record) {
-                    summary.rejected += 1
-                    summary.rejectionsByKind[rejection.kind, default: 0] += 1
-                }
+                if let rejection = session.take(record) { summary.count(rejection) }
                 if session.events.count + session.rejected.count >= options.batchSize { try flush() }
                 if let progress, summary.read % 4096 == 0, Date().timeIntervalSince(lastReport) > 0.2 {
                     lastReport = Date()
@@ -65,23 +94,19 @@ public struct EventImporter {
                 }
             }
             try flush()
-            summary.loaded = try pipeline.finish()
-            summary.duplicates = submitted - summary.loaded
         } catch let error as FileError {
-            // A read error mid-file: what was read so far is still loaded before reporting it.
-            _ = try? pipeline.finish()
+            try? flush()
             throw ImportError.nothingRead(source: summary.source, reason: "\(error) after \(summary.read) rows (rows before it were loaded)")
-        } catch {
-            _ = try? pipeline.finish()
-            throw ImportError.database(source: summary.source, message: "\(error)")
         }
         if summary.read == 0 { throw ImportError.nothingRead(source: summary.source, reason: "only a header, no rows") }
         summary.seconds = Date().timeIntervalSince(started)
-        _ = try? store.connection.execute("""
-            INSERT INTO import_runs (source, started_at, finished_at, rows_read, loaded, duplicates, rejected)
-            VALUES ($1, to_timestamp($2), now(), $3, $4, $5, $6)
-            """, [source, started.timeIntervalSince1970, summary.read, summary.loaded, summary.duplicates, summary.rejected])
         return summary
+    }
+
+    /// Reads and validates `path` without storing anything, handing each batch of valid events to
+    /// `body` (rejected rows are only counted in the summary).
+    public func events(path: String, _ body: ([Event]) throws -> Void) throws -> ImportSummary {
+        try read(path: path) { events, _ in try body(events) }
     }
 
     /// By file name first, then by what the first line looks like.

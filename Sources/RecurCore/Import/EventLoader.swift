@@ -6,7 +6,8 @@ import Postgres
 /// re-import), that batch and the rest of the file go through a staging table and
 /// `INSERT … ON CONFLICT DO NOTHING`, which is slower but skips duplicates instead of failing.
 final class EventLoader {
-    struct RejectedRow {
+    /// A refused record: where it was, its raw text, and why.
+    struct RejectedRow: Sendable {
         var position: String
         var raw: String
         var reason: String
@@ -62,7 +63,7 @@ final class EventLoader {
         stagingReady = true
     }
 
-    private func copy(_ events: [Event], into table: String) throws -> Int {
+    func copy(_ events: some Collection<Event>, into table: String) throws -> Int {
         try connection.copyIn("""
             COPY \(table) (event_id, user_id, ts, event_type, amount, quantity, product_id, session_id, category, device) FROM STDIN
             """) { writer in
@@ -88,7 +89,7 @@ final class EventLoader {
         return events.count
     }
 
-    private func insertRejected(_ rows: [RejectedRow]) throws {
+    func insertRejected(_ rows: [RejectedRow]) throws {
         var start = 0
         while start < rows.count {
             let chunk = rows[start..<min(rows.count, start + 200)]

@@ -18,13 +18,16 @@ struct ImportSession {
     private var jsonKeys: [String: CanonicalField?] = [:]
     private let renamedKeys: [String: CanonicalField]
     private var fields: [FieldSplitter.Field] = []
+    /// Whether a derived id includes the content's occurrence number in this input: right for a file,
+    /// wrong for a stream, where a producer's retry repeats a message and must collapse into one event.
+    var countsOccurrences = true
 
     init(options: ImportOptions, format: ImportOptions.Format, source: String) {
         self.options = options
         self.format = format
         self.source = source
         renamedKeys = Dictionary(options.renames.map { (CanonicalField.normalize($0.value), $0.key) }, uniquingKeysWith: { a, _ in a })
-        interpreter = RowInterpreter(defaultType: options.eventType)
+        interpreter = RowInterpreter(defaultType: options.eventType, options: options)
         events.reserveCapacity(options.batchSize)
     }
 
@@ -34,8 +37,9 @@ struct ImportSession {
         return layout.positions[.eventType] == nil
     }
 
-    /// Validates one record into the batch; returns the rejection when it was refused.
-    mutating func take(_ record: RecordReader.Record) -> Rejection? {
+    /// Validates one record into the batch; returns the rejection when it was refused (a skipped
+    /// type is returned too, but stored nowhere). `position` defaults to the record's line.
+    mutating func take(_ record: RecordReader.Record, position: String? = nil) -> Rejection? {
         let outcome = interpret(record)
         switch outcome {
         case .success(var event):
@@ -43,9 +47,10 @@ struct ImportSession {
             events.append(event)
             return nil
         case .failure(let rejection):
+            if case .skippedEventType = rejection { return rejection }
             var hash = StableHash()
             hash.add(record.bytes)
-            rejected.append(EventLoader.RejectedRow(position: "line \(record.line)", raw: Self.printable(record.bytes),
+            rejected.append(EventLoader.RejectedRow(position: position ?? "line \(record.line)", raw: Self.printable(record.bytes),
                                                     reason: rejection.description, rawHash: hash.hex))
             return rejection
         }
@@ -61,7 +66,7 @@ struct ImportSession {
         if !ascii, String(validating: record.bytes, as: UTF8.self) == nil { return .failure(.invalidUTF8) }
 
         let defaultType = options.eventType ?? (usesDefaultPurchase ? .purchase : nil)
-        let rowInterpreter = defaultType == options.eventType ? interpreter : RowInterpreter(defaultType: defaultType)
+        let rowInterpreter = defaultType == options.eventType ? interpreter : RowInterpreter(defaultType: defaultType, options: options)
         if let splitter, let layout {
             guard splitter.split(record.bytes, into: &fields) else { return .failure(.unterminatedQuote) }
             guard fields.count == layout.width else { return .failure(.wrongColumnCount(expected: layout.width, found: fields.count)) }
@@ -85,7 +90,7 @@ struct ImportSession {
             return .failure(.nestedValue(field))
         }
         let jsonInterpreter = options.eventType == nil && values[.eventType] == nil && (values[.amount] ?? values[.price]) != nil
-            ? RowInterpreter(defaultType: .purchase) : interpreter
+            ? RowInterpreter(defaultType: .purchase, options: options) : interpreter
         return jsonInterpreter.event { values[$0] }
     }
 
@@ -110,6 +115,7 @@ struct ImportSession {
         hash.add(event.sessionID)
         hash.add(event.category)
         hash.add(event.device)
+        guard countsOccurrences else { return "d" + hash.hex }
         let seen = occurrences[hash, default: 0]
         occurrences[hash] = seen + 1
         return seen == 0 ? "d" + hash.hex : "d" + hash.hex + "-\(seen + 1)"

@@ -8,11 +8,37 @@ public struct ImportSummary: Sendable {
     public var rejected = 0
     public var seconds = 0.0
     public var rejectionsByKind: [String: Int] = [:]
+    /// Event type names neither mapped nor known, with how often each came (rejected or skipped).
+    public var unknownTypes: [String: Int] = [:]
+    /// Records of an unknown type dropped under `--unknown-events skip`.
+    public var skipped = 0
     public var notes: [String] = []
 
     public init(source: String) { self.source = source }
 
+    /// The flag that would map the unknown types seen, e.g. `--event-map search=view,home=view`.
+    public var suggestedEventMap: String? {
+        guard !unknownTypes.isEmpty else { return nil }
+        let names = unknownTypes.sorted { $0.value > $1.value }.prefix(8).map { "\($0.key)=view" }
+        return "--event-map " + names.joined(separator: ",")
+    }
+
     public var rowsPerSecond: Double { seconds > 0 ? Double(read) / seconds : 0 }
+
+    /// Counts one refused record under its reason (a skipped type is counted apart: it is not a rejection).
+    public mutating func count(_ rejection: Rejection) {
+        switch rejection {
+        case .skippedEventType(let name):
+            skipped += 1
+            unknownTypes[Rejection.clip(name), default: 0] += 1
+            return
+        case .unknownEventType(let name):
+            unknownTypes[Rejection.clip(name), default: 0] += 1
+        default: break
+        }
+        rejected += 1
+        rejectionsByKind[rejection.kind, default: 0] += 1
+    }
 
     public static func + (a: ImportSummary, b: ImportSummary) -> ImportSummary {
         var total = a
@@ -23,6 +49,8 @@ public struct ImportSummary: Sendable {
         total.rejected += b.rejected
         total.seconds += b.seconds
         total.rejectionsByKind.merge(b.rejectionsByKind, uniquingKeysWith: +)
+        total.unknownTypes.merge(b.unknownTypes, uniquingKeysWith: +)
+        total.skipped += b.skipped
         total.notes += b.notes
         return total
     }

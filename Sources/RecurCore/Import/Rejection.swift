@@ -5,7 +5,8 @@ public enum Rejection: Error, Sendable, Hashable, CustomStringConvertible {
     case badTimestamp(String)
     case timestampOutOfRange(String)
     case unknownEventType(String)
-    case missingAmount(EventType)
+    /// An unknown type under `--unknown-events skip`: counted, never stored.
+    case skippedEventType(String)
     case badNumber(CanonicalField, String)
     case negativeAmount(EventType)
     case badQuantity(String)
@@ -16,6 +17,8 @@ public enum Rejection: Error, Sendable, Hashable, CustomStringConvertible {
     case unterminatedQuote
     case invalidJSON(String)
     case nestedValue(CanonicalField)
+    /// A stream message with no value at all (empty, or a null tombstone).
+    case emptyMessage
 
     /// A short, stable name for counting reasons in summaries.
     public var kind: String {
@@ -25,7 +28,7 @@ public enum Rejection: Error, Sendable, Hashable, CustomStringConvertible {
         case .badTimestamp: "bad timestamp"
         case .timestampOutOfRange: "timestamp out of range"
         case .unknownEventType: "unknown event type"
-        case .missingAmount: "missing amount"
+        case .skippedEventType: "skipped event type"
         case .badNumber: "bad number"
         case .negativeAmount: "negative amount"
         case .badQuantity: "bad quantity"
@@ -36,6 +39,7 @@ public enum Rejection: Error, Sendable, Hashable, CustomStringConvertible {
         case .unterminatedQuote: "unterminated quote"
         case .invalidJSON: "invalid JSON"
         case .nestedValue: "nested value"
+        case .emptyMessage: "empty message"
         }
     }
 
@@ -45,8 +49,8 @@ public enum Rejection: Error, Sendable, Hashable, CustomStringConvertible {
         case .missingField(let field): "missing field: \(field.rawValue) is empty"
         case .badTimestamp(let text): "bad timestamp: `\(Self.clip(text))` is not a date or time Recur reads"
         case .timestampOutOfRange(let text): "timestamp out of range: `\(Self.clip(text))` is before 1990 or in the future"
-        case .unknownEventType(let text): "unknown event type: `\(Self.clip(text))` (expected view, cart, purchase or refund)"
-        case .missingAmount(let type): "missing amount: a \(type.rawValue) needs an amount (or price and quantity)"
+        case .unknownEventType(let text): "unknown event type: `\(Self.clip(text))` (expected view, cart, purchase or refund; map it with --event-map \(Self.clip(text))=view)"
+        case .skippedEventType(let text): "skipped event type: `\(Self.clip(text))`"
         case .badNumber(let field, let text): "bad number: \(field.rawValue) `\(Self.clip(text))` is not a finite number"
         case .negativeAmount(let type): "negative amount for a \(type.rawValue)"
         case .badQuantity(let text): "bad quantity: `\(Self.clip(text))` (expected a whole number from 0 to 1000000)"
@@ -57,6 +61,7 @@ public enum Rejection: Error, Sendable, Hashable, CustomStringConvertible {
         case .unterminatedQuote: "unterminated quote: a quoted field never closes"
         case .invalidJSON(let message): message
         case .nestedValue(let field): "nested value: \(field.rawValue) holds an object or array"
+        case .emptyMessage: "empty message: the message has no value (empty or null)"
         }
     }
 

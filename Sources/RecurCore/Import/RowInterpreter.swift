@@ -5,10 +5,27 @@ struct RowInterpreter {
     let defaultType: EventType?
     let earliest = Timestamp(year: 1990, month: 1, day: 1)!
     let latest: Timestamp
+    var eventMap: [String: EventType] = [:]
+    var unknownEvents: ImportOptions.UnknownEventPolicy = .reject
 
-    init(defaultType: EventType?, now: Timestamp = Timestamp.now) {
+    init(defaultType: EventType?, now: Timestamp = Timestamp.now, options: ImportOptions? = nil) {
         self.defaultType = defaultType
         latest = now + .days(2)
+        if let options {
+            eventMap = options.eventMap
+            unknownEvents = options.unknownEvents
+        }
+    }
+
+    /// The source's type name through the user's map, then the built-in aliases, then the unknown-type policy.
+    func eventType(_ text: String) -> Result<EventType, Rejection> {
+        if !eventMap.isEmpty, let mapped = eventMap[CanonicalField.normalize(text)] { return .success(mapped) }
+        if let matched = EventType.matching(text) { return .success(matched) }
+        switch unknownEvents {
+        case .reject: return .failure(.unknownEventType(text))
+        case .view: return .success(.view)
+        case .skip: return .failure(.skippedEventType(text))
+        }
     }
 
     /// `value(field)` gives the trimmed text of a mapped field, or nil when the field is absent or empty.
@@ -23,8 +40,10 @@ struct RowInterpreter {
 
         var type: EventType
         if let typeText = value(.eventType) {
-            guard let matched = EventType.matching(typeText) else { return .failure(.unknownEventType(typeText)) }
-            type = matched
+            switch eventType(typeText) {
+            case .success(let matched): type = matched
+            case .failure(let rejection): return .failure(rejection)
+            }
         } else if let defaultType {
             type = defaultType
         } else {
@@ -62,9 +81,9 @@ struct RowInterpreter {
             }
             guard a <= 1e12 else { return .failure(.badNumber(.amount, value(.amount) ?? value(.price) ?? "")) }
             amount = (a * 10_000).rounded() / 10_000
-        } else if type.requiresAmount {
-            return .failure(.missingAmount(type))
         }
+        // A purchase without an amount is still a purchase (RetailRocket's transactions, most clickstreams):
+        // it counts in counts and recency, and is missing only in money features.
 
         return .success(Event(eventID: value(.eventID) ?? "", userID: user, timestamp: time, type: type, amount: amount,
                               quantity: quantity, productID: value(.productID), sessionID: value(.sessionID),

@@ -1,6 +1,6 @@
 /// Recur's schema, as numbered migrations. Never edit an applied one: append a new version.
 public enum Migrations {
-    public static let all: [Migration] = [events, features]
+    public static let all: [Migration] = [events, features, streaming]
 
     static let events = Migration(version: 1, name: "events and rejected events", sql: """
         CREATE TABLE events (
@@ -90,6 +90,47 @@ public enum Migrations {
             part         integer NOT NULL,
             last_user_id text NOT NULL,
             PRIMARY KEY (run_id, part)
+        );
+        """)
+
+    /// The stream's fence and the guards that keep the stream, repairs and backfills from undoing each other.
+    static let streaming = Migration(version: 3, name: "stream offsets, loaded files, state revisions, repairs", sql: """
+        -- Per Kafka partition: the next offset to read. Written in the same transaction as the rows it
+        -- produced; a batch commits only if the row still holds the offset the batch started from.
+        -- next_offset -2 means "from the beginning of the partition".
+        CREATE TABLE stream_offsets (
+            topic       text NOT NULL,
+            partition   integer NOT NULL,
+            next_offset bigint NOT NULL,
+            group_id    text,
+            writer      text,
+            updated_at  timestamptz NOT NULL DEFAULT now(),
+            PRIMARY KEY (topic, partition)
+        );
+
+        -- Files loaded by the watched folder, recorded with their rows: each content is loaded once.
+        CREATE TABLE stream_files (
+            sha256    text PRIMARY KEY,
+            name      text NOT NULL,
+            size      bigint NOT NULL,
+            rows_read bigint NOT NULL,
+            loaded    bigint NOT NULL,
+            rejected  bigint NOT NULL,
+            loaded_at timestamptz NOT NULL DEFAULT now()
+        );
+
+        -- revision: bumped on every write, so a writer holding an older state notices and reloads.
+        -- events_folded: how many stored events the state holds; a state never replaces one that holds more.
+        ALTER TABLE user_features ADD COLUMN revision bigint NOT NULL DEFAULT 0,
+                                  ADD COLUMN events_folded bigint NOT NULL DEFAULT 0;
+
+        -- Users whose state met an event later than the allowed lateness: refolded from events.
+        CREATE TABLE feature_repairs (
+            set_name    text NOT NULL,
+            set_version integer NOT NULL,
+            user_id     text NOT NULL,
+            queued_at   timestamptz NOT NULL DEFAULT now(),
+            PRIMARY KEY (set_name, set_version, user_id)
         );
         """)
 }

@@ -1,0 +1,263 @@
+import Foundation
+import Kafka
+import Postgres
+
+/// `recur stream` over Kafka: a consumer-group member that turns micro-batches of JSON events into
+/// events, online states and offsets, one PostgreSQL transaction per batch (see `StreamWriter`).
+///
+/// Everything runs on the caller's thread: librdkafka serves the rebalance callbacks inside `poll`,
+/// so positions, the pending batch and the writer are never touched concurrently.
+public final class KafkaStreamBuilder {
+    /// How batches are cut and how much is kept in memory.
+    public struct Options: Sendable {
+        public var topic: String
+        public var group = "recur-stream"
+        /// A batch is committed when it holds this many messages…
+        public var maxBatchMessages = 50_000
+        /// …or when its first message has waited this long.
+        public var maxBatchSeconds = 0.5
+        public var maxUsersInMemory = 200_000
+        public var importOptions = ImportOptions()
+        /// Refold users with events later than the allowed lateness between batches.
+        public var repairsInBackground = true
+
+        public init(topic: String) { self.topic = topic }
+    }
+
+    private let location: StoreLocation
+    private let set: FeatureSet
+    private let kafka: KafkaConfiguration
+    private let options: Options
+    public let metrics: StreamMetrics
+    private let log: (String) -> Void
+    private let writerName: String
+
+    private var store: Store?
+    private var writer: StreamWriter?
+    /// Next offset to read per assigned partition, as PostgreSQL holds it (-2: from the beginning).
+    private var positions: [TopicPartition: Int64] = [:]
+    private var pending: [TopicPartition: [KafkaMessage]] = [:]
+    private var pendingCount = 0
+    private var batchDeadline = Date.distantFuture
+    private var needsResync = false
+    private var stopping: () -> Bool = { false }
+    private var backoff = 0.25
+
+    public init(location: StoreLocation, set: FeatureSet, kafka: KafkaConfiguration, options: Options, metrics: StreamMetrics = StreamMetrics(),
+                log: @escaping (String) -> Void) {
+        self.location = location
+        self.set = set
+        self.kafka = kafka
+        self.options = options
+        self.metrics = metrics
+        self.log = log
+        writerName = "\(ProcessInfo.processInfo.hostName):\(getpid())"
+    }
+
+    /// Consumes until `shouldStop` says so, then commits the batch in flight and leaves the group.
+    public func run(shouldStop: @escaping () -> Bool) throws -> StreamMetrics.Totals {
+        stopping = shouldStop
+        let consumer = try Consumer(
+            configuration: kafka, group: options.group,
+            onAssign: { [unowned self] in self.assigned($0) },
+            onRevoke: { [unowned self] in self.revoked($0, lost: $1) },
+            onClientError: { [log] in log("kafka: \($0)") })
+        try consumer.subscribe([options.topic])
+        var lastHousekeeping = Date()
+        while !shouldStop() {
+            if needsResync {
+                resync(consumer)
+                continue
+            }
+            let wait = pendingCount == 0 ? 0.1 : max(0, min(0.1, batchDeadline.timeIntervalSinceNow))
+            do {
+                if let message = try consumer.poll(timeout: wait) { take(message) }
+            } catch {
+                log("kafka: \(error)")
+            }
+            if let fatal = consumer.fatalError { throw StreamError.kafka("\(fatal)") }
+            if pendingCount >= options.maxBatchMessages || (pendingCount > 0 && Date() >= batchDeadline) { flush(consumer) }
+            if Date().timeIntervalSince(lastHousekeeping) >= 1 {
+                lastHousekeeping = Date()
+                housekeeping(consumer)
+            }
+        }
+        // Finish the batch in flight; if PostgreSQL is down, keep trying for a while (nothing is lost either way).
+        let giveUp = Date().addingTimeInterval(15)
+        while pendingCount > 0 && Date() < giveUp {
+            flush(consumer)
+            if pendingCount > 0 { Thread.sleep(forTimeInterval: 0.5) }
+        }
+        let uncommitted = pendingCount
+        consumer.close()
+        if uncommitted > 0 {
+            throw StreamError.kafka("stopped with \(uncommitted) messages uncommitted because PostgreSQL is unreachable; nothing is lost: the next run reads them again")
+        }
+        return metrics.totals
+    }
+
+    private func take(_ message: KafkaMessage) {
+        let partition = message.topicPartition
+        guard let position = positions[partition] else { return }
+        // Fetched before a seek, or already committed: the stored offset decides.
+        if position >= 0 && message.offset < position { return }
+        if let last = pending[partition]?.last, message.offset <= last.offset { return }
+        if pendingCount == 0 { batchDeadline = Date().addingTimeInterval(options.maxBatchSeconds) }
+        pending[partition, default: []].append(message)
+        pendingCount += 1
+    }
+
+    private func flush(_ consumer: Consumer) {
+        guard pendingCount > 0 else { return }
+        var decoder = StreamDecoder(options: options.importOptions, source: "kafka:\(options.topic)")
+        var ranges = [StreamBatch.PartitionRange]()
+        for (partition, messages) in pending.sorted(by: { $0.key.partition < $1.key.partition }) {
+            guard let start = positions[partition], let last = messages.last else { continue }
+            for message in messages { decoder.take(message.value, position: "partition \(partition.partition) offset \(message.offset)") }
+            ranges.append(StreamBatch.PartitionRange(partition: partition.partition, start: start, next: last.offset + 1))
+        }
+        var batch = StreamBatch(source: "kafka:\(options.topic)", fence: .offsets(topic: options.topic, group: options.group, partitions: ranges))
+        (batch.events, batch.rejected) = decoder.drain()
+        batch.records = pendingCount
+        do {
+            let writer = try connectedWriter()
+            switch try writer.commit(batch) {
+            case .committed(let result):
+                var advisory = [TopicPartition: Int64]()
+                for range in ranges {
+                    let partition = TopicPartition(topic: options.topic, partition: range.partition)
+                    positions[partition] = range.next
+                    advisory[partition] = range.next
+                }
+                consumer.commitAdvisory(advisory)
+                metrics.consumed(pendingCount)
+                metrics.record(result, records: pendingCount, usersInMemory: writer.usersInMemory)
+                if result.repairsQueued > 0 && options.repairsInBackground { repair() }
+                backoff = 0.25
+            case .fenced:
+                metrics.refused()
+                log("commit refused: a partition's stored offset moved (another builder committed it); rereading offsets from PostgreSQL")
+                needsResync = true
+            case .alreadyLoaded:
+                break
+            }
+            clearPending()
+        } catch {
+            lost(error)
+        }
+    }
+
+    private func clearPending() {
+        pending.removeAll(keepingCapacity: true)
+        pendingCount = 0
+        batchDeadline = .distantFuture
+    }
+
+    /// PostgreSQL failed: drop the batch (its offsets were not stored), wait, and resume where the store says.
+    private func lost(_ error: Error) {
+        metrics.databaseLost()
+        log("database: \(error); nothing from this batch was stored; retrying in \(backoff) s and resuming from the stored offsets")
+        store = nil
+        writer = nil
+        clearPending()
+        needsResync = true
+        Thread.sleep(forTimeInterval: backoff)
+        backoff = min(backoff * 2, 5)
+    }
+
+    /// Rereads the stored offsets of every assigned partition and seeks there; forgets cached states.
+    private func resync(_ consumer: Consumer) {
+        do {
+            let writer = try connectedWriter()
+            let stored = try storedOffsets(Array(positions.keys), connection: writer.connection)
+            var seeks = [TopicPartition: StartOffset]()
+            for (partition, offset) in stored {
+                positions[partition] = offset
+                seeks[partition] = offset < 0 ? .beginning : .offset(offset)
+            }
+            writer.forgetStates()
+            clearPending()
+            try consumer.seek(seeks)
+            needsResync = false
+        } catch {
+            lost(error)
+        }
+    }
+
+    private func assigned(_ partitions: [TopicPartition]) -> [StartOffset]? {
+        while !stopping() {
+            do {
+                let writer = try connectedWriter()
+                let stored = try storedOffsets(partitions, connection: writer.connection)
+                writer.forgetStates()
+                var starts = [StartOffset]()
+                for partition in partitions {
+                    let offset = stored[partition] ?? -2
+                    positions[partition] = offset
+                    starts.append(offset < 0 ? .beginning : .offset(offset))
+                }
+                log("assigned \(partitions.map(\.description).sorted().joined(separator: " ")), starting at the offsets stored in PostgreSQL")
+                return starts
+            } catch {
+                lost(error)
+                needsResync = false
+            }
+        }
+        return nil
+    }
+
+    private func revoked(_ partitions: [TopicPartition], lost: Bool) {
+        for partition in partitions {
+            positions[partition] = nil
+            if let dropped = pending.removeValue(forKey: partition) { pendingCount -= dropped.count }
+        }
+        writer?.forgetStates()
+        log("\(lost ? "lost" : "revoked") \(partitions.map(\.description).sorted().joined(separator: " "))")
+    }
+
+    /// Creates missing offset rows (-2: from the beginning) and reads every one.
+    private func storedOffsets(_ partitions: [TopicPartition], connection c: Connection) throws -> [TopicPartition: Int64] {
+        guard !partitions.isEmpty else { return [:] }
+        let numbers = StreamWriter.array(partitions.map { Int64($0.partition) })
+        try c.execute("""
+            INSERT INTO stream_offsets (topic, partition, next_offset, group_id) SELECT $1, unnest($2::int[]), -2, $3
+            ON CONFLICT DO NOTHING
+            """, [options.topic, numbers, options.group])
+        var offsets = [TopicPartition: Int64]()
+        for row in try c.query("SELECT partition, next_offset FROM stream_offsets WHERE topic = $1 AND partition = ANY($2::int[])",
+                               [options.topic, numbers]).rows {
+            offsets[TopicPartition(topic: options.topic, partition: Int32(try row.require(Int.self, 0)))] = try row.require(Int64.self, 1)
+        }
+        return offsets
+    }
+
+    private func housekeeping(_ consumer: Consumer) {
+        var lag = [String: Int64]()
+        for (partition, position) in positions {
+            if let high = consumer.highWatermark(partition) { lag[String(partition.partition)] = max(0, high - max(0, position)) }
+        }
+        metrics.setLag(lag)
+        metrics.setUsersInMemory(writer?.usersInMemory ?? 0)
+        if options.repairsInBackground, writer != nil { repair() }
+    }
+
+    /// Refolds a bounded number of queued users; the stream goes on between passes.
+    private func repair() {
+        guard let writer else { return }
+        do {
+            let repaired = try FeatureRepair(set: set).runOnce(connection: writer.connection, limit: 500)
+            writer.forget(repaired)
+        } catch {
+            log("repair: \(error)")
+        }
+    }
+
+    private func connectedWriter() throws -> StreamWriter {
+        if let writer, writer.connection.isOpen { return writer }
+        let store = try Store.open(location)
+        self.store = store
+        let writer = StreamWriter(connection: store.connection, set: set, writerName: writerName, maxUsersInMemory: options.maxUsersInMemory)
+        self.writer = writer
+        return writer
+    }
+}
