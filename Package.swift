@@ -91,7 +91,7 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "RecurCore", "RecurServer", "Postgres",
+                "RecurCore", "RecurServer", "Postgres", "Kafka",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]

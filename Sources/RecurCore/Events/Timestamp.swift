@@ -122,7 +122,11 @@ public struct TimeSpan: Hashable, Comparable, Sendable, Codable, CustomStringCon
     public init?(parsing text: String) {
         var total: Int64 = 0
         var number: Int64? = nil
-        for char in text.lowercased() where !char.isWhitespace {
+        let chars = Array(text.lowercased().filter { !$0.isWhitespace })
+        var index = 0
+        while index < chars.count {
+            let char = chars[index]
+            index += 1
             if let digit = char.wholeNumberValue, char.isASCII {
                 let (product, overflow) = (number ?? 0).multipliedReportingOverflow(by: 10)
                 guard !overflow else { return nil }
@@ -135,6 +139,9 @@ public struct TimeSpan: Hashable, Comparable, Sendable, Codable, CustomStringCon
             case "w": unit = 7 * Timestamp.microsecondsPerDay
             case "d": unit = Timestamp.microsecondsPerDay
             case "h": unit = 3_600_000_000
+            case "m" where index < chars.count && chars[index] == "s":
+                index += 1
+                unit = 1_000
             case "m": unit = 60_000_000
             case "s": unit = 1_000_000
             default: return nil

@@ -47,6 +47,10 @@ public final class KafkaStreamBuilder {
                 log: @escaping (String) -> Void) {
         self.location = location
         self.set = set
+        var kafka = kafka
+        // A builder that dies is noticed in 10 s rather than Kafka's 45 s, so its partitions move on sooner.
+        if kafka["session.timeout.ms"] == nil { kafka.set("session.timeout.ms", "10000") }
+        if kafka["heartbeat.interval.ms"] == nil { kafka.set("heartbeat.interval.ms", "1000") }
         self.kafka = kafka
         self.options = options
         self.metrics = metrics
@@ -69,6 +73,9 @@ public final class KafkaStreamBuilder {
                 resync(consumer)
                 continue
             }
+            // A batch whose time is up is committed before polling again: after a long pause (SIGSTOP, a
+            // stall) this is the commit that the fence refuses if the partitions moved meanwhile.
+            if pendingCount > 0 && Date() >= batchDeadline { flush(consumer) }
             let wait = pendingCount == 0 ? 0.1 : max(0, min(0.1, batchDeadline.timeIntervalSinceNow))
             do {
                 if let message = try consumer.poll(timeout: wait) { take(message) }
@@ -247,6 +254,8 @@ public final class KafkaStreamBuilder {
         do {
             let repaired = try FeatureRepair(set: set).runOnce(connection: writer.connection, limit: 500)
             writer.forget(repaired)
+        } catch let error as PostgresError where error.isConnectionLoss {
+            lost(error)
         } catch {
             log("repair: \(error)")
         }

@@ -1,0 +1,112 @@
+import Foundation
+import Kafka
+import Postgres
+@testable import RecurCore
+
+/// Real processes for the stream tests: `recur stream` builders, `recur events produce`, kcat.
+final class RecurProcess {
+    let process = Process()
+    let stderrPath: String
+
+    init(_ arguments: [String], environment extra: [String: String] = [:], label: String) throws {
+        process.executableURL = URL(fileURLWithPath: RecurBinary.path)
+        process.arguments = arguments
+        var environment = ProcessInfo.processInfo.environment
+        environment.removeValue(forKey: "DATABASE_URL")
+        for (key, value) in extra { environment[key] = value }
+        process.environment = environment
+        stderrPath = FileManager.default.temporaryDirectory.appendingPathComponent("recur-\(label)-\(UInt32.random(in: 0...UInt32.max)).log").path
+        _ = FileManager.default.createFile(atPath: stderrPath, contents: nil)
+        let log = FileHandle(forWritingAtPath: stderrPath)!
+        process.standardError = log
+        process.standardOutput = log
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+    }
+
+    var log: String { (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "" }
+    var pid: Int32 { process.processIdentifier }
+    func signal(_ number: Int32) { kill(process.processIdentifier, number) }
+
+    /// Waits for the process to end; returns its exit status (or nil after `timeout` seconds, when it is killed).
+    @discardableResult
+    func wait(timeout: Double = 120) -> Int32? {
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning && Date() < deadline { usleep(50_000) }
+        if process.isRunning { signal(SIGKILL); process.waitUntilExit(); return nil }
+        return process.terminationStatus
+    }
+
+    /// Waits until the log contains `text`.
+    func waitFor(_ text: String, timeout: Double = 60) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if log.contains(text) { return true }
+            if !process.isRunning { return log.contains(text) }
+            usleep(100_000)
+        }
+        return false
+    }
+}
+
+/// Checks that the stream's end state is what a backfill computes from the same events.
+enum StreamCheck {
+    static func environment(_ store: Store) -> [String: String] {
+        ["RECUR_HOME": TestStore.home, "RECUR_SCHEMA": store.location.schema]
+    }
+
+    /// Every user's stored state answers like a fold of that user's stored events, at several as-of times;
+    /// returns the number of users compared and any that differ.
+    static func statesMatchEvents(_ store: Store, set: FeatureSet) throws -> (users: Int, mismatched: [String]) {
+        let c = store.connection
+        var states = [String: UserFeatureState]()
+        for row in try c.query("SELECT user_id, encode(state, 'hex') FROM user_features WHERE set_name = $1 AND set_version = $2",
+                               [set.name, set.version]).rows {
+            states[try row.require(String.self, 0)] = try UserFeatureState(decoding: UserFeatureState.bytes(hex: try row.require(String.self, 1)), for: set)
+        }
+        var folds = [String: UserFeatureState]()
+        for row in try c.query("""
+            SELECT user_id, (extract(epoch FROM ts) * 1000000)::bigint, event_type, coalesce((amount * 100)::bigint, 0)
+            FROM events ORDER BY user_id, ts
+            """).rows {
+            let user = try row.require(String.self, 0)
+            var state = folds[user] ?? UserFeatureState(set: set)
+            state.apply(time: try row.require(Int64.self, 1), type: UserFeatureState.code(EventType(rawValue: try row.require(String.self, 2))!),
+                        cents: try row.require(Int64.self, 3))
+            folds[user] = state
+        }
+        var mismatched = [String]()
+        for (user, fold) in folds {
+            guard let stored = states[user], let last = fold.lastEventAt else { mismatched.append(user); continue }
+            for asOf in [last + .seconds(1), last + .days(7), last + .days(40), last + .days(400)] {
+                let a = stored.values(asOf: asOf), b = fold.values(asOf: asOf)
+                let same = a.count == b.count && zip(a, b).allSatisfy { x, y in (x.isNaN && y.isNaN) || abs(x - y) <= 1e-9 * max(1, abs(x)) }
+                if !same { mismatched.append(user); break }
+            }
+        }
+        if states.count != folds.count { mismatched += states.keys.filter { folds[$0] == nil } }
+        return (folds.count, mismatched)
+    }
+
+    static func count(_ store: Store, _ sql: String) throws -> Int { try store.connection.query(sql).require(Int.self, 0, 0) }
+
+    /// Parses `produced N messages … (L late, D duplicated, M malformed)` from the producer's summary.
+    static func produced(_ log: String) -> (messages: Int, duplicated: Int, malformed: Int)? {
+        guard let line = log.split(separator: "\n").first(where: { $0.hasPrefix("produced ") }) else { return nil }
+        let numbers = line.split(whereSeparator: { !$0.isNumber }).compactMap { Int($0) }
+        guard numbers.count >= 4 else { return nil }
+        return (numbers[0], numbers[2], numbers[3])
+    }
+
+    /// A feature set like the default but allowing only 10 minutes of lateness, so the producer's
+    /// 30-60-minute-late events take the stream's refold path.
+    static func strictLatenessFolder() throws -> String {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("recur-strict-\(UInt32.random(in: 0...UInt32.max))").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        var text = BuiltinFeatureSets.files.first { $0.name.hasPrefix("default") }?.text ?? ""
+        text = text.replacingOccurrences(of: "name = \"default\"", with: "name = \"strict\"")
+        text = text.replacingOccurrences(of: "allowed_lateness = \"2d\"", with: "allowed_lateness = \"10m\"")
+        try text.write(toFile: folder + "/strict.toml", atomically: true, encoding: .utf8)
+        return folder
+    }
+}
