@@ -6,7 +6,9 @@ cd "$(dirname "$0")/.."
 ./scripts/setup.sh
 export RECUR_TEST_HOME="${RECUR_TEST_HOME:-$PWD/.build/test-cluster}"
 if [[ -z "${KAFKA_BROKERS:-}" ]]; then
-  echo "test: KAFKA_BROKERS not set: tests against a real Kafka broker are skipped (none use it yet)" >&2
+  echo "test: KAFKA_BROKERS not set: RealBrokerTests are skipped; the Kafka tests run against librdkafka's mock cluster" >&2
+else
+  echo "test: KAFKA_BROKERS is set: RealBrokerTests also run against $KAFKA_BROKERS" >&2
 fi
 # Warnings in Recur's own code fail the build; dependencies' warnings are theirs.
 mkdir -p .build

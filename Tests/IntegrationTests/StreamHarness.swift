@@ -93,9 +93,14 @@ enum StreamCheck {
     /// Parses `produced N messages … (L late, D duplicated, M malformed)` from the producer's summary.
     static func produced(_ log: String) -> (messages: Int, duplicated: Int, malformed: Int)? {
         guard let line = log.split(separator: "\n").first(where: { $0.hasPrefix("produced ") }) else { return nil }
-        let numbers = line.split(whereSeparator: { !$0.isNumber }).compactMap { Int($0) }
-        guard numbers.count >= 4 else { return nil }
-        return (numbers[0], numbers[2], numbers[3])
+        let words = line.split(whereSeparator: { $0 == " " || $0 == "(" || $0 == "," })
+        func number(before label: String) -> Int? {
+            guard let index = words.firstIndex(where: { $0.hasPrefix(label) }), index > 0 else { return nil }
+            return Int(words[index - 1])
+        }
+        guard let messages = number(before: "messages"), let duplicated = number(before: "duplicated"),
+              let malformed = number(before: "malformed") else { return nil }
+        return (messages, duplicated, malformed)
     }
 
     /// A feature set like the default but allowing only 10 minutes of lateness, so the producer's

@@ -42,6 +42,8 @@ public final class KafkaStreamBuilder {
     private var needsResync = false
     private var stopping: () -> Bool = { false }
     private var backoff = 0.25
+    /// Set while `run` is consuming, so the revoke callback can commit the batch in flight.
+    private var consumer: Consumer?
 
     public init(location: StoreLocation, set: FeatureSet, kafka: KafkaConfiguration, options: Options, metrics: StreamMetrics = StreamMetrics(),
                 log: @escaping (String) -> Void) {
@@ -66,6 +68,8 @@ public final class KafkaStreamBuilder {
             onAssign: { [unowned self] in self.assigned($0) },
             onRevoke: { [unowned self] in self.revoked($0, lost: $1) },
             onClientError: { [log] in log("kafka: \($0)") })
+        self.consumer = consumer
+        defer { self.consumer = nil }
         try consumer.subscribe([options.topic])
         var lastHousekeeping = Date()
         while !shouldStop() {
@@ -214,6 +218,10 @@ public final class KafkaStreamBuilder {
     }
 
     private func revoked(_ partitions: [TopicPartition], lost: Bool) {
+        // Commit what was read before letting go, so the next owner does not read it again. Even for
+        // partitions already lost this is safe: if another member has committed past them since, the
+        // offset fence refuses the whole batch and nothing is written twice.
+        if let consumer, partitions.contains(where: { pending[$0] != nil }) { flush(consumer) }
         for partition in partitions {
             positions[partition] = nil
             if let dropped = pending.removeValue(forKey: partition) { pendingCount -= dropped.count }
