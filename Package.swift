@@ -72,7 +72,7 @@ let package = Package(
         .executableTarget(
             name: "recur-bench",
             dependencies: [
-                "RecurCore", "RecurServer", "LinearAlgebra",
+                "RecurCore", "RecurServer", "LinearAlgebra", "Kafka",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -89,7 +89,8 @@ struct StreamCommand: ParsableCommand {
         }
         printError("""
             stream: stopped; \(totals.consumed) read, \(totals.committed) events committed, \(totals.duplicates) duplicates, \
-            \(totals.late) late, \(totals.rejected) rejected in \(totals.batches) batches; commit p50 \
+            \(totals.late) late, \(totals.rejected) rejected in \(totals.batches) batches; \
+            \(Int(totals.sustainedRate)) events/s over \(String(format: "%.1f", totals.busySeconds)) s busy; commit p50 \
             \(String(format: "%.1f", totals.commitP50 * 1000)) ms, p99 \(String(format: "%.1f", totals.commitP99 * 1000)) ms\
             \(totals.refusedCommits > 0 ? "; \(totals.refusedCommits) commits refused by the offset fence" : "")
             """)
@@ -121,10 +122,11 @@ final class StreamReporter: @unchecked Sendable {
 
     func idleTooLong() -> Bool {
         guard let idleLimit else { return false }
-        let consumed = metrics.totals.consumed
+        let consumed = metrics.activity
         return lock.withLock {
             if consumed != lastConsumed { lastConsumed = consumed; lastChange = Date() }
-            return Date().timeIntervalSince(lastChange) > idleLimit
+            // Joining a group takes seconds: before the first assignment, wait at least a minute.
+            return Date().timeIntervalSince(lastChange) > (consumed == 0 ? max(idleLimit, 60) : idleLimit)
         }
     }
 

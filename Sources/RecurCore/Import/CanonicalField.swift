@@ -30,7 +30,7 @@ public enum CanonicalField: String, Sendable, CaseIterable, Hashable {
     }
 
     /// The field a column name means, by its canonical name or a known alias.
-    public static func matching(_ name: String) -> CanonicalField? { aliases[normalize(name)] }
+    public static func matching(_ name: String) -> CanonicalField? { aliases[name] ?? aliases[normalize(name)] }
 
     static let aliases: [String: CanonicalField] = {
         let table: [CanonicalField: [String]] = [
@@ -62,7 +62,8 @@ public enum CanonicalField: String, Sendable, CaseIterable, Hashable {
 
 extension EventType {
     /// The event type a source's value means: `add_to_cart`, `buy`, `click`, `return`, … .
-    public static func matching(_ text: String) -> EventType? { aliases[CanonicalField.normalize(text)] }
+    // Most values are already a canonical alias, and normalizing costs more than the lookup.
+    public static func matching(_ text: String) -> EventType? { aliases[text] ?? aliases[CanonicalField.normalize(text)] }
 
     static let aliases: [String: EventType] = {
         let table: [EventType: [String]] = [

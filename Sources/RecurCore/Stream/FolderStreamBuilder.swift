@@ -96,6 +96,7 @@ public final class FolderStreamBuilder {
         }
         var batch = StreamBatch(source: path, fence: .file(file))
         var summary: ImportSummary
+        metrics.readFirstMessage()
         do {
             summary = try EventImporter(options: options.importOptions).read(path: path) { events, rejected in
                 batch.events += events

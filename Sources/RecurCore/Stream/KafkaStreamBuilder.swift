@@ -44,6 +44,8 @@ public final class KafkaStreamBuilder {
     private var backoff = 0.25
     /// Set while `run` is consuming, so the revoke callback can commit the batch in flight.
     private var consumer: Consumer?
+    /// The batch PostgreSQL is writing while the next one is read; settled before anything else uses the writer.
+    private var inFlight: InFlightCommit?
 
     public init(location: StoreLocation, set: FeatureSet, kafka: KafkaConfiguration, options: Options, metrics: StreamMetrics = StreamMetrics(),
                 log: @escaping (String) -> Void) {
@@ -86,23 +88,24 @@ public final class KafkaStreamBuilder {
             } catch {
                 log("kafka: \(error)")
             }
-            if let fatal = consumer.fatalError { throw StreamError.kafka("\(fatal)") }
+            if let fatal = consumer.fatalError {
+                settle(consumer)
+                throw StreamError.kafka("\(fatal)")
+            }
             if pendingCount >= options.maxBatchMessages || (pendingCount > 0 && Date() >= batchDeadline) { flush(consumer) }
             if Date().timeIntervalSince(lastHousekeeping) >= 1 {
                 lastHousekeeping = Date()
                 housekeeping(consumer)
             }
         }
-        // Finish the batch in flight; if PostgreSQL is down, keep trying for a while (nothing is lost either way).
-        let giveUp = Date().addingTimeInterval(15)
-        while pendingCount > 0 && Date() < giveUp {
-            flush(consumer)
-            if pendingCount > 0 { Thread.sleep(forTimeInterval: 0.5) }
-        }
-        let uncommitted = pendingCount
+        // Finish the batch in flight. If PostgreSQL is down it is not stored, and the next run reads it again.
+        let outages = metrics.totals.databaseOutages
+        flush(consumer)
+        settle(consumer)
+        let unstored = metrics.totals.databaseOutages > outages
         consumer.close()
-        if uncommitted > 0 {
-            throw StreamError.kafka("stopped with \(uncommitted) messages uncommitted because PostgreSQL is unreachable; nothing is lost: the next run reads them again")
+        if unstored {
+            throw StreamError.kafka("stopped with the last batch uncommitted because PostgreSQL is unreachable; nothing is lost: the next run reads it again from the stored offsets")
         }
         return metrics.totals
     }
@@ -113,47 +116,70 @@ public final class KafkaStreamBuilder {
         // Fetched before a seek, or already committed: the stored offset decides.
         if position >= 0 && message.offset < position { return }
         if let last = pending[partition]?.last, message.offset <= last.offset { return }
-        if pendingCount == 0 { batchDeadline = Date().addingTimeInterval(options.maxBatchSeconds) }
+        if pendingCount == 0 {
+            batchDeadline = Date().addingTimeInterval(options.maxBatchSeconds)
+            metrics.readFirstMessage()
+        }
         pending[partition, default: []].append(message)
         pendingCount += 1
     }
 
+    /// Decodes the pending messages, waits for the batch before it, and starts committing them.
     private func flush(_ consumer: Consumer) {
         guard pendingCount > 0 else { return }
         var decoder = StreamDecoder(options: options.importOptions, source: "kafka:\(options.topic)")
-        var ranges = [StreamBatch.PartitionRange]()
+        var lastOffsets = [(partition: Int32, last: Int64)]()
         for (partition, messages) in pending.sorted(by: { $0.key.partition < $1.key.partition }) {
-            guard let start = positions[partition], let last = messages.last else { continue }
+            guard let last = messages.last else { continue }
             for message in messages { decoder.take(message.value, position: "partition \(partition.partition) offset \(message.offset)") }
-            ranges.append(StreamBatch.PartitionRange(partition: partition.partition, start: start, next: last.offset + 1))
+            lastOffsets.append((partition.partition, last.offset))
+        }
+        let records = pendingCount
+        clearPending()
+        // The fence of this batch starts where the one before ends: that one must be settled first. If it
+        // failed, this batch is dropped too, and the resync rereads both from the stored offsets.
+        settle(consumer)
+        guard !needsResync else { return }
+        let ranges = lastOffsets.compactMap { entry -> StreamBatch.PartitionRange? in
+            guard let start = positions[TopicPartition(topic: options.topic, partition: entry.partition)] else { return nil }
+            return StreamBatch.PartitionRange(partition: entry.partition, start: start, next: entry.last + 1)
         }
         var batch = StreamBatch(source: "kafka:\(options.topic)", fence: .offsets(topic: options.topic, group: options.group, partitions: ranges))
         (batch.events, batch.rejected) = decoder.drain()
-        batch.records = pendingCount
+        batch.records = records
         do {
-            let writer = try connectedWriter()
-            switch try writer.commit(batch) {
-            case .committed(let result):
-                var advisory = [TopicPartition: Int64]()
-                for range in ranges {
-                    let partition = TopicPartition(topic: options.topic, partition: range.partition)
-                    positions[partition] = range.next
-                    advisory[partition] = range.next
-                }
-                consumer.commitAdvisory(advisory)
-                metrics.consumed(pendingCount)
-                metrics.record(result, records: pendingCount, usersInMemory: writer.usersInMemory)
-                if result.repairsQueued > 0 && options.repairsInBackground { repair() }
-                backoff = 0.25
-            case .fenced:
-                metrics.refused()
-                log("commit refused: a partition's stored offset moved (another builder committed it); rereading offsets from PostgreSQL")
-                needsResync = true
-            case .alreadyLoaded:
-                break
-            }
-            clearPending()
+            let commit = InFlightCommit(batch: batch, ranges: ranges, writer: try connectedWriter())
+            inFlight = commit
+            commit.start()
         } catch {
+            lost(error)
+        }
+    }
+
+    /// Waits for the batch in flight, if any, and takes in its outcome.
+    private func settle(_ consumer: Consumer) {
+        guard let commit = inFlight else { return }
+        inFlight = nil
+        switch commit.wait() {
+        case .success(.committed(let result)):
+            var advisory = [TopicPartition: Int64]()
+            for range in commit.ranges {
+                let partition = TopicPartition(topic: options.topic, partition: range.partition)
+                if positions[partition] != nil { positions[partition] = range.next }
+                advisory[partition] = range.next
+            }
+            consumer.commitAdvisory(advisory)
+            metrics.consumed(commit.records)
+            metrics.record(result, records: commit.records, usersInMemory: commit.writer.usersInMemory)
+            if result.repairsQueued > 0 && options.repairsInBackground { repair() }
+            backoff = 0.25
+        case .success(.fenced):
+            metrics.refused()
+            log("commit refused: a partition's stored offset moved (another builder committed it); rereading offsets from PostgreSQL")
+            needsResync = true
+        case .success(.alreadyLoaded):
+            break
+        case .failure(let error):
             lost(error)
         }
     }
@@ -178,6 +204,7 @@ public final class KafkaStreamBuilder {
 
     /// Rereads the stored offsets of every assigned partition and seeks there; forgets cached states.
     private func resync(_ consumer: Consumer) {
+        settle(consumer)
         do {
             let writer = try connectedWriter()
             let stored = try storedOffsets(Array(positions.keys), connection: writer.connection)
@@ -196,6 +223,7 @@ public final class KafkaStreamBuilder {
     }
 
     private func assigned(_ partitions: [TopicPartition]) -> [StartOffset]? {
+        if let consumer { settle(consumer) }
         while !stopping() {
             do {
                 let writer = try connectedWriter()
@@ -207,6 +235,7 @@ public final class KafkaStreamBuilder {
                     positions[partition] = offset
                     starts.append(offset < 0 ? .beginning : .offset(offset))
                 }
+                metrics.assigned()
                 log("assigned \(partitions.map(\.description).sorted().joined(separator: " ")), starting at the offsets stored in PostgreSQL")
                 return starts
             } catch {
@@ -221,7 +250,10 @@ public final class KafkaStreamBuilder {
         // Commit what was read before letting go, so the next owner does not read it again. Even for
         // partitions already lost this is safe: if another member has committed past them since, the
         // offset fence refuses the whole batch and nothing is written twice.
-        if let consumer, partitions.contains(where: { pending[$0] != nil }) { flush(consumer) }
+        if let consumer {
+            if partitions.contains(where: { pending[$0] != nil }) { flush(consumer) }
+            settle(consumer)
+        }
         for partition in partitions {
             positions[partition] = nil
             if let dropped = pending.removeValue(forKey: partition) { pendingCount -= dropped.count }
@@ -252,6 +284,8 @@ public final class KafkaStreamBuilder {
             if let high = consumer.highWatermark(partition) { lag[String(partition.partition)] = max(0, high - max(0, position)) }
         }
         metrics.setLag(lag)
+        // The writer belongs to the commit in flight until it is settled.
+        guard inFlight == nil else { return }
         metrics.setUsersInMemory(writer?.usersInMemory ?? 0)
         if options.repairsInBackground, writer != nil { repair() }
     }

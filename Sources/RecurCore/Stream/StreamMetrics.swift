@@ -12,6 +12,7 @@ public final class StreamMetrics: @unchecked Sendable {
     private var rejected = 0
     private var batches = 0
     private var refusedCommits = 0
+    private var assignments = 0
     private var databaseOutages = 0
     private var newestEvent: Timestamp?
     private var usersInMemory = 0
@@ -20,10 +21,15 @@ public final class StreamMetrics: @unchecked Sendable {
     private var commitSeconds = Histogram(bounds: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10])
     /// Commit latencies kept for percentiles in the run's summary (bounded).
     private var latencies: [Double] = []
+    /// From the first message read to the last commit: the time the builder was busy, for sustained rates.
+    private var firstRead: Date?
+    private var lastCommit: Date?
 
     public init() {}
 
     func consumed(_ count: Int) { lock.withLock { consumed += count } }
+    func assigned() { lock.withLock { assignments += 1 } }
+    func readFirstMessage() { lock.withLock { if firstRead == nil { firstRead = Date() } } }
 
     func record(_ result: StreamCommitResult, records: Int, usersInMemory users: Int) {
         lock.withLock {
@@ -32,6 +38,7 @@ public final class StreamMetrics: @unchecked Sendable {
             late += result.late
             rejected += result.rejected
             batches += 1
+            lastCommit = Date()
             usersInMemory = users
             if let newest = result.newestEvent { newestEvent = max(newestEvent ?? newest, newest) }
             batchSizes.observe(Double(records))
@@ -45,10 +52,19 @@ public final class StreamMetrics: @unchecked Sendable {
     func setLag(_ values: [String: Int64]) { lock.withLock { lag = values } }
     func setUsersInMemory(_ users: Int) { lock.withLock { usersInMemory = users } }
 
+    /// Messages consumed plus assignments received: cheap, for noticing whether anything happened.
+    public var activity: Int { lock.withLock { consumed + assignments } }
+
     /// Totals so far, for summaries and tests.
     public struct Totals: Sendable {
         public var consumed, committed, duplicates, late, rejected, batches, refusedCommits, databaseOutages: Int
+        /// Partition assignments received (a new one counts as activity for `--exit-when-idle`).
+        public var assignments: Int
         public var commitP50: Double, commitP99: Double
+        /// Seconds from the first message read to the last commit.
+        public var busySeconds: Double
+        /// Events committed per busy second.
+        public var sustainedRate: Double { busySeconds > 0 ? Double(committed) / busySeconds : 0 }
     }
 
     public var totals: Totals {
@@ -56,7 +72,8 @@ public final class StreamMetrics: @unchecked Sendable {
             let sorted = latencies.sorted()
             func quantile(_ q: Double) -> Double { sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, Int(Double(sorted.count) * q))] }
             return Totals(consumed: consumed, committed: committed, duplicates: duplicates, late: late, rejected: rejected, batches: batches,
-                          refusedCommits: refusedCommits, databaseOutages: databaseOutages, commitP50: quantile(0.5), commitP99: quantile(0.99))
+                          refusedCommits: refusedCommits, databaseOutages: databaseOutages, assignments: assignments, commitP50: quantile(0.5), commitP99: quantile(0.99),
+                          busySeconds: firstRead.flatMap { first in lastCommit.map { $0.timeIntervalSince(first) } } ?? 0)
         }
     }
 
