@@ -24,13 +24,13 @@ now() { date +%s.%N; }
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
 trap cleanup EXIT
-# Starts `recur kafka mock` in the background and prints its bootstrap address.
+# Starts `recur kafka mock` in the background and sets BROKERS (not in a subshell, so cleanup knows its pid).
 mock() {
   local out="$DATA/mock-$1.out"
   "$RECUR" kafka mock --partitions 6 --topic "$1" > "$out" 2> "$DATA/mock-$1.err" &
   pids+=($!)
   for _ in $(seq 1 100); do grep -q '^127.0.0.1' "$out" 2>/dev/null && break; sleep 0.1; done
-  grep -m1 '^127.0.0.1' "$out"
+  BROKERS=$(grep -m1 '^127.0.0.1' "$out")
 }
 
 "$RECUR" db start >/dev/null
@@ -52,7 +52,7 @@ copy_rate=$(echo "$ROWS / ($t1 - $t0)" | bc -l)
 printf 'psql \\copy: %d rows in %.1f s, %.0f rows/s\n' "$ROWS" "$(echo "$t1 - $t0" | bc -l)" "$copy_rate"
 "${PSQL[@]}" -c "CHECKPOINT"
 
-BROKERS=$(mock bench)
+mock bench
 "$RECUR" events produce --brokers "$BROKERS" --topic bench --users "$USERS" --events "$EVENTS" --seed 11 --quiet 2>&1 | tee "$DATA/stream-produce.txt"
 /usr/bin/time -v "$RECUR" stream --brokers "$BROKERS" --topic bench --exit-when-idle 5s --quiet 2> "$DATA/stream-throughput.txt" \
   || { cat "$DATA/stream-throughput.txt"; exit 1; }
@@ -78,7 +78,7 @@ export RECUR_SCHEMA=bench_fresh
 "$RECUR" features backfill --from 2025-09-07 --to 2025-12-28 --every 7d --quiet
 "$RECUR" train --version fresh --model logistic --cutoffs 2025-10-26,2025-11-30 --horizon 30d >/dev/null
 "$RECUR" models promote fresh --alias production >/dev/null
-BROKERS=$(mock fresh)
+mock fresh
 "$RECUR" stream --brokers "$BROKERS" --topic fresh --quiet 2> "$DATA/stream-fresh.txt" &
 pids+=($!)
 "$RECUR" serve --port 7879 --model production > "$DATA/stream-serve.txt" 2>&1 &
