@@ -39,7 +39,7 @@ PSQL=(psql -X -q -v ON_ERROR_STOP=1 -h "$SOCKET" -U postgres -d recur)
 
 echo "== 1. throughput: $EVENTS events of $USERS users"
 export RECUR_SCHEMA=bench_stream
-"${PSQL[@]}" -c "DROP SCHEMA IF EXISTS bench_stream CASCADE"
+"${PSQL[@]}" -q -c "SET client_min_messages = warning; DROP SCHEMA IF EXISTS bench_stream CASCADE"
 "$RECUR" db migrate >/dev/null
 CSV="$DATA/stream-$USERS-$EVENTS.csv"
 [[ -s "$CSV" ]] || "$RECUR" events generate --users "$USERS" --events "$EVENTS" --seed 11 --output "$CSV"
@@ -70,12 +70,13 @@ kill "${pids[@]}" 2>/dev/null || true; pids=()
 
 echo "== 2. freshness at a steady $RATE events/s"
 export RECUR_SCHEMA=bench_fresh
-"${PSQL[@]}" -c "DROP SCHEMA IF EXISTS bench_fresh CASCADE"
+"${PSQL[@]}" -q -c "SET client_min_messages = warning; DROP SCHEMA IF EXISTS bench_fresh CASCADE"
 "$RECUR" db migrate >/dev/null
 # A small history to train the served model on; the stream then adds to it.
 "$RECUR" events generate --users 5000 --seed 3 --output "$DATA/fresh-history.csv"
 "$RECUR" events import "$DATA/fresh-history.csv" --quiet
 "$RECUR" features backfill --from 2025-09-07 --to 2025-12-28 --every 7d --quiet
+rm -rf "$RECUR_MODELS_DIR"
 "$RECUR" train --version fresh --model logistic --cutoffs 2025-10-26,2025-11-30 --horizon 30d >/dev/null
 "$RECUR" models promote fresh --alias production >/dev/null
 mock fresh
@@ -91,5 +92,7 @@ producer=$!
 pids+=($producer)
 sleep 10
 "$BENCH" freshness --brokers "$BROKERS" --topic fresh --port 7879 --probes "$PROBES" --interval 0.2
-wait "$producer"
-cat "$DATA/stream-fresh-produce.txt"
+# The probes are done: stop the background producer (its summary says what it sent).
+kill -INT "$producer" 2>/dev/null || true
+wait "$producer" || true
+grep -E '^produced' "$DATA/stream-fresh-produce.txt" || true
