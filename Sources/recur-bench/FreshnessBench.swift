@@ -54,6 +54,7 @@ final class LineClient {
 
     init(port: UInt16) throws {
         socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard socket >= 0 else { throw ValidationError("cannot open a socket: errno \(errno)") }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = port.bigEndian
@@ -61,7 +62,7 @@ final class LineClient {
         let connected = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        guard socket >= 0, connected == 0 else { throw ValidationError("cannot connect to recur serve on 127.0.0.1:\(port)") }
+        guard connected == 0 else { throw ValidationError("cannot connect to recur serve on 127.0.0.1:\(port)") }
     }
 
     deinit { close(socket) }

@@ -144,6 +144,12 @@ public final class KafkaStreamBuilder {
             guard let start = positions[TopicPartition(topic: options.topic, partition: entry.partition)] else { return nil }
             return StreamBatch.PartitionRange(partition: entry.partition, start: start, next: entry.last + 1)
         }
+        // Every decoded message must be covered by the fence; a partition without a position means the
+        // assignment changed under the batch, so it is read again from the stored offsets.
+        guard ranges.count == lastOffsets.count else {
+            needsResync = true
+            return
+        }
         var batch = StreamBatch(source: "kafka:\(options.topic)", fence: .offsets(topic: options.topic, group: options.group, partitions: ranges))
         (batch.events, batch.rejected) = decoder.drain()
         batch.records = records
