@@ -25,6 +25,23 @@ import Testing
         }
     }
 
+    @Test func scanFillsOnlyTheSlotsAskedForAndChecksTheRest() throws {
+        let line = #"{"a":"x\"y","skip":{"n":[1,"]"]},"b":null,"c":{"d":1},"a\u0062":"esc","n":-1.5e3}"#
+        var values = [JSONLineParser.Value?](repeating: nil, count: 4)
+        var seen = [String]()
+        try JSONLineParser.scan(Array(line.utf8), into: &values) { key, index in
+            let name = String(decoding: key, as: UTF8.self)
+            seen.append("\(index):\(name)")
+            return ["a": 0, "b": 1, "c": 2, "ab": 0, "n": 3][name] ?? -1
+        }
+        #expect(seen == ["0:a", "1:skip", "2:b", "3:c", "4:ab", "5:n"])
+        #expect(values == [.text("esc"), .null, .nested, .text("-1.5e3")])
+        for bad in ["", "[1]", "{", #"{"a":}"#, #"{"a":1} x"#, #"{"a":"\x"}"#, #"{"a":"\u12"}"#, #"{'a':1}"#, "{\"a\":\"\u{1}\"}"] {
+            var ignored = [JSONLineParser.Value?](repeating: nil, count: 1)
+            #expect(throws: JSONLineParser.Failure.self, "\(bad)") { try JSONLineParser.scan(Array(bad.utf8), into: &ignored) { _, _ in -1 } }
+        }
+    }
+
     @Test(arguments: [
         ("customer_id", CanonicalField.userID), ("CustomerID", .userID), ("Customer ID", .userID), ("visitorid", .userID),
         ("timestamp", .timestamp), ("event_time", .timestamp), ("InvoiceDate", .timestamp), ("transaction_id", .order),

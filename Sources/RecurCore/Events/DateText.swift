@@ -15,9 +15,12 @@ public enum DateText {
         while start < end, isSpace(input[start]) { start += 1 }
         while end > start, isSpace(input[end - 1]) { end -= 1 }
         // A trailing zone name that means UTC.
-        for suffix in ["UTC", "GMT"] where end - start > 3 {
-            let tail = Array(input[(end - 3)..<end]).map { $0 & 0xDF }
-            if tail == Array(suffix.utf8) { end -= 3; while end > start, isSpace(input[end - 1]) { end -= 1 } }
+        if end - start > 3 {
+            let (a, b, c) = (input[end - 3] & 0xDF, input[end - 2] & 0xDF, input[end - 1] & 0xDF)
+            if (a, b, c) == (85, 84, 67) || (a, b, c) == (71, 77, 84) {  // UTC, GMT in any case
+                end -= 3
+                while end > start, isSpace(input[end - 1]) { end -= 1 }
+            }
         }
         guard start < end else { return nil }
         var scanner = Scanner(bytes: input, position: start, end: end)

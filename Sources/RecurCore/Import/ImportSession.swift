@@ -15,7 +15,9 @@ struct ImportSession {
     /// How often each derived identity was seen in this file, so identical lines stay distinct events.
     private var occurrences: [StableHash: Int] = [:]
     private let interpreter: RowInterpreter
-    private var jsonKeys: [String: CanonicalField?] = [:]
+    /// JSON keys met so far and the value slot each fills (-1: none).
+    private var knownKeys: [(key: [UInt8], slot: Int)] = []
+    private let purchaseInterpreter: RowInterpreter
     private let renamedKeys: [String: CanonicalField]
     private var fields: [FieldSplitter.Field] = []
     /// Whether a derived id includes the content's occurrence number in this input: right for a file,
@@ -28,6 +30,7 @@ struct ImportSession {
         self.source = source
         renamedKeys = Dictionary(options.renames.map { (CanonicalField.normalize($0.value), $0.key) }, uniquingKeysWith: { a, _ in a })
         interpreter = RowInterpreter(defaultType: options.eventType, options: options)
+        purchaseInterpreter = RowInterpreter(defaultType: .purchase, options: options)
         events.reserveCapacity(options.batchSize)
     }
 
@@ -39,7 +42,7 @@ struct ImportSession {
 
     /// Validates one record into the batch; returns the rejection when it was refused (a skipped
     /// type is returned too, but stored nowhere). `position` defaults to the record's line.
-    mutating func take(_ record: RecordReader.Record, position: String? = nil) -> Rejection? {
+    mutating func take(_ record: RecordReader.Record, position: @autoclosure () -> String? = nil) -> Rejection? {
         let outcome = interpret(record)
         switch outcome {
         case .success(var event):
@@ -50,7 +53,7 @@ struct ImportSession {
             if case .skippedEventType = rejection { return rejection }
             var hash = StableHash()
             hash.add(record.bytes)
-            rejected.append(EventLoader.RejectedRow(position: position ?? "line \(record.line)", raw: Self.printable(record.bytes),
+            rejected.append(EventLoader.RejectedRow(position: position() ?? "line \(record.line)", raw: Self.printable(record.bytes),
                                                     reason: rejection.description, rawHash: hash.hex))
             return rejection
         }
@@ -66,8 +69,8 @@ struct ImportSession {
         if !ascii, String(validating: record.bytes, as: UTF8.self) == nil { return .failure(.invalidUTF8) }
 
         let defaultType = options.eventType ?? (usesDefaultPurchase ? .purchase : nil)
-        let rowInterpreter = defaultType == options.eventType ? interpreter : RowInterpreter(defaultType: defaultType, options: options)
         if let splitter, let layout {
+            let rowInterpreter = defaultType == options.eventType ? interpreter : RowInterpreter(defaultType: defaultType, options: options)
             guard splitter.split(record.bytes, into: &fields) else { return .failure(.unterminatedQuote) }
             guard fields.count == layout.width else { return .failure(.wrongColumnCount(expected: layout.width, found: fields.count)) }
             let positions = self.positions
@@ -78,28 +81,46 @@ struct ImportSession {
                 return value.isEmpty ? nil : value
             }
         }
-        let pairs: [(key: String, value: String?)]
-        do { pairs = try JSONLineParser.parse(record.bytes) } catch { return .failure(.invalidJSON(error.description)) }
-        var values = [CanonicalField: String]()
-        for (key, value) in pairs {
-            guard let field = jsonField(key), let value else { continue }
-            let trimmed = Self.trimmed(value)
-            if !trimmed.isEmpty { values[field] = trimmed }
+        var values = Self.noValues
+        do {
+            try JSONLineParser.scan(record.bytes, into: &values) { key, index in jsonSlot(key, at: index) }
+        } catch {
+            return .failure(.invalidJSON(error.description))
         }
-        for (field, value) in values where value.hasPrefix("{") || value.hasPrefix("[") {
-            return .failure(.nestedValue(field))
+        var texts = [String?](repeating: nil, count: CanonicalField.allCases.count)
+        for field in CanonicalField.allCases {
+            switch values[field.ordinal] {
+            case .text(let value)?:
+                let trimmed = Self.trimmed(value)
+                if !trimmed.isEmpty { texts[field.ordinal] = trimmed }
+            case .nested?: return .failure(.nestedValue(field))
+            case .null?, nil: break
+            }
         }
-        let jsonInterpreter = options.eventType == nil && values[.eventType] == nil && (values[.amount] ?? values[.price]) != nil
-            ? RowInterpreter(defaultType: .purchase, options: options) : interpreter
-        return jsonInterpreter.event { values[$0] }
+        let jsonInterpreter = options.eventType == nil && texts[CanonicalField.eventType.ordinal] == nil
+            && (texts[CanonicalField.amount.ordinal] ?? texts[CanonicalField.price.ordinal]) != nil ? purchaseInterpreter : interpreter
+        return jsonInterpreter.event { texts[$0.ordinal] }
+    }
+
+    private static let noValues = [JSONLineParser.Value?](repeating: nil, count: CanonicalField.allCases.count)
+
+    /// The slot of a JSON key, from the keys seen before: a producer sends the same keys in the same
+    /// order, so the key at the same position usually matches at the first comparison.
+    private mutating func jsonSlot(_ key: UnsafeBufferPointer<UInt8>, at index: Int) -> Int {
+        func same(_ known: [UInt8]) -> Bool {
+            known.count == key.count && known.withUnsafeBufferPointer { memcmp($0.baseAddress!, key.baseAddress!, key.count) == 0 }
+        }
+        if index < knownKeys.count, same(knownKeys[index].key) { return knownKeys[index].slot }
+        for known in knownKeys where same(known.key) { return known.slot }
+        let slot = jsonField(String(decoding: key, as: UTF8.self))?.ordinal ?? -1
+        // Bounded, so a stream of ever-new keys cannot grow it without end.
+        if knownKeys.count < 64 { knownKeys.append((Array(key), slot)) }
+        return slot
     }
 
     private mutating func jsonField(_ key: String) -> CanonicalField? {
-        if let cached = jsonKeys[key] { return cached }
         let normalized = CanonicalField.normalize(key)
-        let field = renamedKeys[normalized] ?? (options.renames.keys.contains { CanonicalField.matching(key) == $0 } ? nil : CanonicalField.matching(key))
-        jsonKeys[key] = field
-        return field
+        return renamedKeys[normalized] ?? (options.renames.keys.contains { CanonicalField.matching(key) == $0 } ? nil : CanonicalField.matching(key))
     }
 
     /// A content hash of the canonical event plus its occurrence number in this file: the same

@@ -10,35 +10,69 @@ public enum JSONLineParser {
         public var description: String { "invalid JSON at byte \(offset + 1): \(message)" }
     }
 
+    /// One value as `scan` hands it over: its text, or that it was null or an object or array.
+    public enum Value: Sendable, Equatable {
+        case text(String)
+        case null
+        case nested
+    }
+
     public static func parse(_ bytes: [UInt8]) throws(Failure) -> [(key: String, value: String?)] {
-        var p = Parser(bytes: bytes)
-        p.skipSpace()
-        try p.expect(UInt8(ascii: "{"))
         var pairs = [(key: String, value: String?)]()
-        p.skipSpace()
-        if p.peek == UInt8(ascii: "}") {
-            p.index += 1
-        } else {
-            while true {
-                p.skipSpace()
-                let key = try p.string()
-                p.skipSpace()
-                try p.expect(UInt8(ascii: ":"))
-                p.skipSpace()
-                pairs.append((key, try p.value()))
-                p.skipSpace()
-                if p.peek == UInt8(ascii: ",") { p.index += 1; continue }
-                try p.expect(UInt8(ascii: "}"))
-                break
-            }
+        try walk(bytes) { (p: inout Parser) throws(Failure) in
+            let key = try p.string()
+            try p.colon()
+            pairs.append((key, try p.value()))
         }
-        p.skipSpace()
-        guard p.index == bytes.count else { throw Failure(message: "text after the closing brace", offset: p.index) }
         return pairs
     }
 
-    private struct Parser {
-        let bytes: [UInt8]
+    /// Reads a record without building a String for any key or for a value nobody asked for: `slot`
+    /// says, from a key's bytes and its position in the object, which of `values` it fills (or -1).
+    /// Every value is still checked, so a record `parse` refuses is refused here with the same reason.
+    public static func scan(_ bytes: [UInt8], into values: inout [Value?],
+                            slot: (UnsafeBufferPointer<UInt8>, Int) -> Int) throws(Failure) {
+        var index = 0
+        try walk(bytes) { (p: inout Parser) throws(Failure) in
+            let target = try p.key { slot($0, index) }
+            index += 1
+            try p.colon()
+            if target >= 0 { values[target] = try p.scannedValue() } else { try p.skipValue() }
+        }
+    }
+
+    /// The object around the members; `member` reads one `"key": value` pair.
+    private static func walk(_ bytes: [UInt8], member: (inout Parser) throws(Failure) -> Void) throws(Failure) {
+        let failure: Failure? = bytes.withUnsafeBufferPointer { buffer in
+            var p = Parser(bytes: buffer)
+            do throws(Failure) {
+                p.skipSpace()
+                try p.expect(UInt8(ascii: "{"))
+                p.skipSpace()
+                if p.peek == UInt8(ascii: "}") {
+                    p.index += 1
+                } else {
+                    while true {
+                        p.skipSpace()
+                        try member(&p)
+                        p.skipSpace()
+                        if p.peek == UInt8(ascii: ",") { p.index += 1; continue }
+                        try p.expect(UInt8(ascii: "}"))
+                        break
+                    }
+                }
+                p.skipSpace()
+                guard p.index == buffer.count else { throw Failure(message: "text after the closing brace", offset: p.index) }
+                return nil
+            } catch {
+                return error
+            }
+        }
+        if let failure { throw failure }
+    }
+
+    struct Parser {
+        let bytes: UnsafeBufferPointer<UInt8>
         var index = 0
 
         var peek: UInt8? { index < bytes.count ? bytes[index] : nil }
@@ -54,31 +88,71 @@ public enum JSONLineParser {
             index += 1
         }
 
+        mutating func colon() throws(Failure) {
+            skipSpace()
+            try expect(UInt8(ascii: ":"))
+            skipSpace()
+        }
+
+        /// A value as text: a nested one as its raw JSON, null as nil.
         mutating func value() throws(Failure) -> String? {
-            guard let b = peek else { throw Failure(message: "missing value", offset: index) }
-            switch b {
-            case UInt8(ascii: "\""): return try string()
-            case UInt8(ascii: "{"), UInt8(ascii: "["): return try nested()
-            case UInt8(ascii: "n"): try literal("null"); return nil
-            case UInt8(ascii: "t"): try literal("true"); return "true"
-            case UInt8(ascii: "f"): try literal("false"); return "false"
-            default:
-                let start = index
-                while let c = peek, (c >= 48 && c <= 57) || c == UInt8(ascii: "-") || c == UInt8(ascii: "+")
-                        || c == UInt8(ascii: ".") || c == UInt8(ascii: "e") || c == UInt8(ascii: "E") { index += 1 }
-                guard index > start else { throw Failure(message: "unexpected character", offset: index) }
-                return String(decoding: bytes[start..<index], as: UTF8.self)
+            let start = index
+            switch try scannedValue() {
+            case .text(let text): return text
+            case .null: return nil
+            case .nested: return text(start..<index)
             }
         }
 
-        mutating func literal(_ word: String) throws(Failure) {
-            for byte in word.utf8 {
+        mutating func scannedValue() throws(Failure) -> Value {
+            guard let b = peek else { throw Failure(message: "missing value", offset: index) }
+            switch b {
+            case UInt8(ascii: "\""): return .text(try string())
+            case UInt8(ascii: "{"), UInt8(ascii: "["):
+                try skipNested()
+                return .nested
+            case UInt8(ascii: "n"): try literal("null"); return .null
+            case UInt8(ascii: "t"): try literal("true"); return .text("true")
+            case UInt8(ascii: "f"): try literal("false"); return .text("false")
+            default:
+                let start = index
+                try skipNumber()
+                return .text(text(start..<index))
+            }
+        }
+
+        mutating func skipValue() throws(Failure) {
+            guard let b = peek else { throw Failure(message: "missing value", offset: index) }
+            switch b {
+            case UInt8(ascii: "\""): try skipString()
+            case UInt8(ascii: "{"), UInt8(ascii: "["): try skipNested()
+            case UInt8(ascii: "n"): try literal("null")
+            case UInt8(ascii: "t"): try literal("true")
+            case UInt8(ascii: "f"): try literal("false")
+            default: try skipNumber()
+            }
+        }
+
+        func text(_ range: Range<Int>) -> String {
+            String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)
+        }
+
+        mutating func skipNumber() throws(Failure) {
+            let start = index
+            while let c = peek, (c >= 48 && c <= 57) || c == UInt8(ascii: "-") || c == UInt8(ascii: "+")
+                    || c == UInt8(ascii: ".") || c == UInt8(ascii: "e") || c == UInt8(ascii: "E") { index += 1 }
+            guard index > start else { throw Failure(message: "unexpected character", offset: index) }
+        }
+
+        mutating func literal(_ word: StaticString) throws(Failure) {
+            let utf8 = UnsafeBufferPointer(start: word.utf8Start, count: word.utf8CodeUnitCount)
+            for byte in utf8 {
                 guard peek == byte else { throw Failure(message: "expected \(word)", offset: index) }
                 index += 1
             }
         }
 
-        mutating func nested() throws(Failure) -> String {
+        mutating func skipNested() throws(Failure) {
             let start = index
             var depth = 0
             var inString = false
@@ -93,20 +167,49 @@ public enum JSONLineParser {
                 case UInt8(ascii: "{"), UInt8(ascii: "["): depth += 1
                 case UInt8(ascii: "}"), UInt8(ascii: "]"):
                     depth -= 1
-                    if depth == 0 { return String(decoding: bytes[start..<index], as: UTF8.self) }
+                    if depth == 0 { return }
                 default: break
                 }
             }
             throw Failure(message: "unterminated nested value", offset: start)
         }
 
-        mutating func string() throws(Failure) -> String {
+        /// Where a string without escapes ends (its closing quote), or nil at the first escape.
+        private mutating func plainRun() throws(Failure) -> Range<Int>? {
             try expect(UInt8(ascii: "\""))
+            let start = index
+            while index < bytes.count {
+                let b = bytes[index]
+                if b == UInt8(ascii: "\"") { index += 1; return start..<(index - 1) }
+                if b == UInt8(ascii: "\\") { index = start; return nil }
+                guard b >= 0x20 else { throw Failure(message: "control character in string", offset: index) }
+                index += 1
+            }
+            throw Failure(message: "unterminated string", offset: index)
+        }
+
+        mutating func string() throws(Failure) -> String {
+            if let run = try plainRun() { return text(run) }
+            return String(decoding: try escaped(), as: UTF8.self)
+        }
+
+        mutating func skipString() throws(Failure) {
+            if try plainRun() == nil { _ = try escaped() }
+        }
+
+        /// A key handed to `body` as bytes, decoded only when it holds escapes.
+        mutating func key(_ body: (UnsafeBufferPointer<UInt8>) -> Int) throws(Failure) -> Int {
+            if let run = try plainRun() { return body(UnsafeBufferPointer(rebasing: bytes[run])) }
+            return try escaped().withUnsafeBufferPointer(body)
+        }
+
+        /// The decoded bytes of a string that holds escapes; `index` is just past its opening quote.
+        private mutating func escaped() throws(Failure) -> [UInt8] {
             var out = [UInt8]()
             while let b = peek {
                 index += 1
                 switch b {
-                case UInt8(ascii: "\""): return String(decoding: out, as: UTF8.self)
+                case UInt8(ascii: "\""): return out
                 case UInt8(ascii: "\\"):
                     guard let e = peek else { break }
                     index += 1

@@ -29,6 +29,13 @@ final class InFlightCommit: @unchecked Sendable {
         }
     }
 
+    /// Whether `wait()` would return at once.
+    var isFinished: Bool {
+        guard done.wait(timeout: .now()) == .success else { return false }
+        done.signal()
+        return true
+    }
+
     /// Blocks until the commit has finished; returns what it did.
     func wait() -> Result<StreamCommitOutcome, Error> {
         done.wait()

@@ -1,3 +1,5 @@
+import Foundation
+
 /// One micro-batch, decoded and ready to commit: events in arrival order, refused records, and its fence.
 struct StreamBatch {
     /// What makes the batch safe to commit exactly once.
@@ -41,6 +43,8 @@ public struct StreamCommitResult: Sendable {
     public var repairsQueued = 0
     public var newestEvent: Timestamp?
     public var seconds = 0.0
+    /// When the transaction committed (not when the builder took note of it), for sustained rates.
+    public var committedAt = Date()
 }
 
 /// How a commit ended.

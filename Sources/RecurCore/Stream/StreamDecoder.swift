@@ -14,12 +14,12 @@ struct StreamDecoder {
         summary = ImportSummary(source: source)
     }
 
-    mutating func take(_ value: [UInt8]?, position: String) {
+    mutating func take(_ value: [UInt8]?, position: @autoclosure () -> String) {
         summary.read += 1
         guard let value, !value.isEmpty, !value.allSatisfy({ $0 == 32 || $0 == 9 || $0 == 10 || $0 == 13 }) else {
             var hash = StableHash()
             hash.add(value ?? [])
-            session.rejected.append(EventLoader.RejectedRow(position: position, raw: ImportSession.printable(value ?? []),
+            session.rejected.append(EventLoader.RejectedRow(position: position(), raw: ImportSession.printable(value ?? []),
                                                             reason: Rejection.emptyMessage.description, rawHash: hash.hex))
             summary.count(.emptyMessage)
             return
@@ -29,7 +29,7 @@ struct StreamDecoder {
         let oversized = bytes.count > Self.maximumMessageBytes
         if oversized { bytes = Array(bytes.prefix(64 << 10)) }
         let record = RecordReader.Record(bytes: bytes, line: 0, isOversized: oversized, hasUnterminatedQuote: false)
-        if let rejection = session.take(record, position: position) { summary.count(rejection) }
+        if let rejection = session.take(record, position: position()) { summary.count(rejection) }
     }
 
     /// Takes the decoded events and rejections out, leaving the decoder empty.

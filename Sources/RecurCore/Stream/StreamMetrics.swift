@@ -38,7 +38,7 @@ public final class StreamMetrics: @unchecked Sendable {
             late += result.late
             rejected += result.rejected
             batches += 1
-            lastCommit = Date()
+            lastCommit = max(lastCommit ?? result.committedAt, result.committedAt)
             usersInMemory = users
             if let newest = result.newestEvent { newestEvent = max(newestEvent ?? newest, newest) }
             batchSizes.observe(Double(records))

@@ -70,7 +70,8 @@ final class StreamWriter {
         result.rejected = batch.rejected.count
         result.users = written.count
         result.newestEvent = fresh.map(\.timestamp).max()
-        result.seconds = Date().timeIntervalSince(started)
+        result.committedAt = Date()
+        result.seconds = result.committedAt.timeIntervalSince(started)
         return .committed(result)
     }
 
