@@ -36,6 +36,8 @@ struct ProduceEvents: ParsableCommand {
         guard (0...100).contains(late), (0...100).contains(duplicates), (0...100).contains(malformed), rate >= 0 else {
             throw CLIError.usage("--late, --duplicates and --malformed are percentages from 0 to 100; --rate must be >= 0")
         }
+        // Locals: an option's wrapped value is slow to read, and these are read for every message.
+        let (topic, rate, late, duplicates, malformed) = (self.topic, self.rate, self.late, self.duplicates, self.malformed)
         var configuration = try kafka.configuration()
         // Throughput defaults; any -X given wins.
         for (key, value) in [("linger.ms", "5"), ("batch.num.messages", "10000"), ("queue.buffering.max.messages", "1000000"),
@@ -47,13 +49,13 @@ struct ProduceEvents: ParsableCommand {
         let bar = quiet ? nil : ProgressBar.forStandardError()
         var sent = 0, lateSent = 0, duplicated = 0, malformedSent = 0
         let started = Date()
-        func send(key: String?, value: [UInt8]) throws {
+        func send(key: [UInt8]?, value: [UInt8]) throws {
             if rate > 0 {
                 let due = started.addingTimeInterval(Double(sent) / rate)
                 let wait = due.timeIntervalSinceNow
                 if wait > 0.002 { producer.poll(timeout: wait) }
             }
-            try producer.produce(topic: topic, key: key.map { Array($0.utf8) }, value: value)
+            try producer.produce(topic: topic, key: key, value: value)
             sent += 1
             if sent % 2048 == 0 {
                 producer.poll()
@@ -87,11 +89,14 @@ struct ProduceEvents: ParsableCommand {
             duplicated = extra.count
             rows += extra
             rows.sort { ($0.emitAt, $0.serial) < ($1.emitAt, $1.serial) }
+            var key = [UInt8]()
             for row in rows {
-                if lateRows.contains(row.serial) { lateSent += 1 }
-                try send(key: EventGenerator.userID(row.user), value: writer.jsonRecord(row))
+                if !lateRows.isEmpty, lateRows.contains(row.serial) { lateSent += 1 }
+                key.removeAll(keepingCapacity: true)
+                GeneratedEventWriter.userID(row.user, into: &key)
+                try send(key: key, value: writer.jsonRecord(row))
                 if malformed > 0, random.unit() * 100 < malformed {
-                    try send(key: EventGenerator.userID(row.user), value: MalformedMessages.pick(&random, user: EventGenerator.userID(row.user)))
+                    try send(key: key, value: MalformedMessages.pick(&random, user: EventGenerator.userID(row.user)))
                     malformedSent += 1
                 }
             }
@@ -99,7 +104,7 @@ struct ProduceEvents: ParsableCommand {
             let options = try input.importOptions()
             for file in files {
                 let summary = try EventImporter(options: options).events(path: file) { batch in
-                    for event in batch { try send(key: event.userID, value: EventJSON.encode(event)) }
+                    for event in batch { try send(key: Array(event.userID.utf8), value: EventJSON.encode(event)) }
                 }
                 if summary.rejected > 0 {
                     printError("\(file): \(summary.rejected) rows not valid events were not published (recur events import shows why)")

@@ -35,14 +35,13 @@ public enum EventJSON {
     /// A JSON string: quotes, backslashes and control characters escaped; other UTF-8 as it is.
     static func quoted(_ text: String, _ out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
-        let hex = Array("0123456789abcdef".utf8)
         for byte in text.utf8 {
             switch byte {
             case UInt8(ascii: "\""), UInt8(ascii: "\\"): out.append(UInt8(ascii: "\\")); out.append(byte)
             case 10: out.append(contentsOf: [92, 110])
             case 13: out.append(contentsOf: [92, 114])
             case 9: out.append(contentsOf: [92, 116])
-            case 0..<32: out.append(contentsOf: [92, 117, 48, 48, hex[Int(byte >> 4)], hex[Int(byte & 15)]])
+            case 0..<32: out.append(contentsOf: [92, 117, 48, 48, 48 + byte >> 4, byte & 15 < 10 ? 48 + byte & 15 : 87 + byte & 15])
             default: out.append(byte)
             }
         }

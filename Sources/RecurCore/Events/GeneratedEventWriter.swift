@@ -41,30 +41,89 @@ public struct GeneratedEventWriter {
         return buffer
     }
 
+    /// Written byte by byte rather than through string interpolation, which was most of the producer's time.
     func append(_ row: EventGenerator.Row, to buffer: inout [UInt8]) {
-        let eventID = "ev\(seed)-\(row.serial)"
-        let user = EventGenerator.userID(row.user)
-        let time = Timestamp(microseconds: row.timestamp / 1_000_000 * 1_000_000).iso8601
-        let amount = row.type.requiresAmount ? Self.money(row.amountCents) : nil
-        let product = "p\(row.product)"
-        let session = "s\(row.user)-\(row.session & 0xFFF)"
-        switch format {
-        case .csv:
-            let fields = [eventID, user, time, row.type.rawValue, amount ?? "", String(row.quantity), product, session, row.category, row.deviceName]
-            buffer.append(contentsOf: Array(fields.joined(separator: ",").utf8))
-        case .jsonl:
-            var text = "{\"event_id\":\"\(eventID)\",\"user_id\":\"\(user)\",\"ts\":\"\(time)\",\"event_type\":\"\(row.type.rawValue)\""
-            if let amount { text += ",\"amount\":\(amount)" }
-            text += ",\"quantity\":\(row.quantity),\"product_id\":\"\(product)\",\"session_id\":\"\(session)\",\"category\":\"\(row.category)\",\"device\":\"\(row.deviceName)\"}"
-            buffer.append(contentsOf: Array(text.utf8))
+        let json = format == .jsonl
+        func key(_ name: StaticString, first: Bool = false) {
+            guard json else {
+                if !first { buffer.append(UInt8(ascii: ",")) }
+                return
+            }
+            buffer.append(first ? UInt8(ascii: "{") : UInt8(ascii: ","))
+            buffer.append(UInt8(ascii: "\""))
+            buffer.append(contentsOf: UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
+            buffer.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: ":")])
         }
+        func quote() { if json { buffer.append(UInt8(ascii: "\"")) } }
+        func text(_ value: String) { quote(); buffer.append(contentsOf: value.utf8); quote() }
+
+        key("event_id", first: true)
+        quote(); buffer.append(contentsOf: [UInt8(ascii: "e"), UInt8(ascii: "v")])
+        Self.digits(Int64(seed), into: &buffer); buffer.append(UInt8(ascii: "-")); Self.digits(row.serial, into: &buffer); quote()
+        key("user_id")
+        quote(); Self.userID(row.user, into: &buffer); quote()
+        key("ts")
+        quote(); Self.iso8601(Timestamp(microseconds: row.timestamp / 1_000_000 * 1_000_000), into: &buffer); quote()
+        key("event_type")
+        text(row.type.rawValue)
+        if row.type.requiresAmount {
+            key("amount")
+            Self.money(row.amountCents, into: &buffer)
+        } else if !json {
+            buffer.append(UInt8(ascii: ","))
+        }
+        key("quantity")
+        Self.digits(Int64(row.quantity), into: &buffer)
+        key("product_id")
+        quote(); buffer.append(UInt8(ascii: "p")); Self.digits(Int64(row.product), into: &buffer); quote()
+        key("session_id")
+        quote(); buffer.append(UInt8(ascii: "s")); Self.digits(Int64(row.user), into: &buffer)
+        buffer.append(UInt8(ascii: "-")); Self.digits(Int64(row.session & 0xFFF), into: &buffer); quote()
+        key("category")
+        text(row.category)
+        key("device")
+        text(row.deviceName)
+        if json { buffer.append(UInt8(ascii: "}")) }
         buffer.append(UInt8(ascii: "\n"))
     }
 
-    static func money(_ cents: Int32) -> String {
-        let fraction = cents % 100
-        return "\(cents / 100)." + (fraction < 10 ? "0" : "") + "\(fraction)"
+    static func digits(_ value: Int64, minimumWidth: Int = 1, into buffer: inout [UInt8]) {
+        if value < 0 { buffer.append(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        var width = 1, power: UInt64 = 10
+        while width < 19, magnitude >= power { width += 1; power *= 10 }
+        if magnitude >= power { width += 1 }
+        width = max(width, minimumWidth)
+        let start = buffer.count
+        buffer.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: width))
+        var index = start + width - 1
+        while magnitude > 0 {
+            buffer[index] = UInt8(48 + magnitude % 10)
+            magnitude /= 10
+            index -= 1
+        }
     }
+
+    public static func userID(_ user: Int32, into buffer: inout [UInt8]) { digits(Int64(user), minimumWidth: 12, into: &buffer) }
+
+    static func iso8601(_ time: Timestamp, into buffer: inout [UInt8]) {
+        let c = time.civil
+        digits(Int64(c.year), minimumWidth: 4, into: &buffer); buffer.append(UInt8(ascii: "-"))
+        digits(Int64(c.month), minimumWidth: 2, into: &buffer); buffer.append(UInt8(ascii: "-"))
+        digits(Int64(c.day), minimumWidth: 2, into: &buffer); buffer.append(UInt8(ascii: "T"))
+        digits(Int64(c.hour), minimumWidth: 2, into: &buffer); buffer.append(UInt8(ascii: ":"))
+        digits(Int64(c.minute), minimumWidth: 2, into: &buffer); buffer.append(UInt8(ascii: ":"))
+        digits(Int64(c.second), minimumWidth: 2, into: &buffer)
+        if c.microsecond != 0 { buffer.append(UInt8(ascii: ".")); digits(Int64(c.microsecond), minimumWidth: 6, into: &buffer) }
+        buffer.append(UInt8(ascii: "Z"))
+    }
+
+    static func money(_ cents: Int32, into buffer: inout [UInt8]) {
+        digits(Int64(cents / 100), into: &buffer)
+        buffer.append(UInt8(ascii: "."))
+        digits(Int64(cents % 100), minimumWidth: 2, into: &buffer)
+    }
+
 }
 
 /// A file (or stdout) opened for writing; owns the descriptor and closes it when released.
