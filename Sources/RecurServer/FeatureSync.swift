@@ -79,10 +79,29 @@ public final class FeatureSync: @unchecked Sendable {
     private func catchUp(_ c: Connection) throws -> Int {
         let set = service.set
         let started = try c.query("SELECT extract(epoch FROM now())::float8").rows.first?.require(Double.self, 0) ?? 0
-        let rows = try c.query("""
-            SELECT user_id, encode(state, 'hex'), extract(epoch FROM updated_at)::float8 FROM user_features
-            WHERE set_name = $1 AND set_version = $2 AND updated_at > to_timestamp($3)
-            """, [set.name, set.version, max(0, floor)]).rows
+        let rows: [QueryResult.Row]
+        if floor <= 0 {
+            rows = try c.query("""
+                SELECT user_id, encode(state, 'hex'), extract(epoch FROM updated_at)::float8 FROM user_features
+                WHERE set_name = $1 AND set_version = $2
+                """, [set.name, set.version]).rows
+        } else {
+            // Stamps first: under a busy stream most rows in the overlap were applied already, and
+            // fetching and decoding their states again made the sync fall behind.
+            let stamps = try c.query("""
+                SELECT user_id, extract(epoch FROM updated_at)::float8 FROM user_features
+                WHERE set_name = $1 AND set_version = $2 AND updated_at > to_timestamp($3)
+                """, [set.name, set.version, floor]).rows
+            var wanted = [String]()
+            for row in stamps {
+                let user = try row.require(String.self, 0)
+                if recent[user] != (try row.require(Double.self, 1)) { wanted.append(user) }
+            }
+            rows = wanted.isEmpty ? [] : try c.query("""
+                SELECT user_id, encode(state, 'hex'), extract(epoch FROM updated_at)::float8 FROM user_features
+                WHERE set_name = $1 AND set_version = $2 AND user_id = ANY($3::text[])
+                """, [set.name, set.version, Backfill.textArray(wanted)]).rows
+        }
         var changes = [(String, UserFeatureState)]()
         changes.reserveCapacity(rows.count)
         var newest: Double?

@@ -49,7 +49,11 @@ struct ProduceEvents: ParsableCommand {
         let bar = quiet ? nil : ProgressBar.forStandardError()
         var sent = 0, lateSent = 0, duplicated = 0, malformedSent = 0
         let started = Date()
+        // SIGINT/SIGTERM stop the sending; what was sent is still waited for and reported.
+        let stop = StopRequest.onSignals()
+        struct Stopped: Error {}
         func send(key: [UInt8]?, value: [UInt8]) throws {
+            if stop.isRequested { throw Stopped() }
             if rate > 0 {
                 let due = started.addingTimeInterval(Double(sent) / rate)
                 let wait = due.timeIntervalSinceNow
@@ -63,53 +67,57 @@ struct ProduceEvents: ParsableCommand {
             }
         }
         var random = SeededRandom(seed: seed ^ 0x5EED)
-        if files.isEmpty {
-            guard let startTime = DateText.parse(start) else { throw CLIError.usage("--start '\(start)' is not a date: expected YYYY-MM-DD") }
-            var options = EventGenerator.Options()
-            options.users = users
-            options.targetEvents = events
-            options.seed = seed
-            options.start = startTime
-            options.days = days
-            var rows = EventGenerator(options: options).rows()
-            let writer = GeneratedEventWriter(format: .jsonl, seed: seed)
-            var lateRows = Set<Int64>()
-            var extra = [EventGenerator.Row]()
-            for index in rows.indices {
-                if late > 0, random.unit() * 100 < late {
-                    rows[index].emitAt = rows[index].timestamp + Int64((30 + random.unit() * 30) * 60_000_000)
-                    lateRows.insert(rows[index].serial)
+        do {
+            if files.isEmpty {
+                guard let startTime = DateText.parse(start) else { throw CLIError.usage("--start '\(start)' is not a date: expected YYYY-MM-DD") }
+                var options = EventGenerator.Options()
+                options.users = users
+                options.targetEvents = events
+                options.seed = seed
+                options.start = startTime
+                options.days = days
+                var rows = EventGenerator(options: options).rows()
+                let writer = GeneratedEventWriter(format: .jsonl, seed: seed)
+                var lateRows = Set<Int64>()
+                var extra = [EventGenerator.Row]()
+                for index in rows.indices {
+                    if late > 0, random.unit() * 100 < late {
+                        rows[index].emitAt = rows[index].timestamp + Int64((30 + random.unit() * 30) * 60_000_000)
+                        lateRows.insert(rows[index].serial)
+                    }
+                    if duplicates > 0, random.unit() * 100 < duplicates {
+                        var copy = rows[index]
+                        copy.emitAt += Int64(random.unit() * 600_000_000)
+                        extra.append(copy)
+                    }
                 }
-                if duplicates > 0, random.unit() * 100 < duplicates {
-                    var copy = rows[index]
-                    copy.emitAt += Int64(random.unit() * 600_000_000)
-                    extra.append(copy)
+                duplicated = extra.count
+                rows += extra
+                rows.sort { ($0.emitAt, $0.serial) < ($1.emitAt, $1.serial) }
+                var key = [UInt8]()
+                for row in rows {
+                    if !lateRows.isEmpty, lateRows.contains(row.serial) { lateSent += 1 }
+                    key.removeAll(keepingCapacity: true)
+                    GeneratedEventWriter.userID(row.user, into: &key)
+                    try send(key: key, value: writer.jsonRecord(row))
+                    if malformed > 0, random.unit() * 100 < malformed {
+                        try send(key: key, value: MalformedMessages.pick(&random, user: EventGenerator.userID(row.user)))
+                        malformedSent += 1
+                    }
+                }
+            } else {
+                let options = try input.importOptions()
+                for file in files {
+                    let summary = try EventImporter(options: options).events(path: file) { batch in
+                        for event in batch { try send(key: Array(event.userID.utf8), value: EventJSON.encode(event)) }
+                    }
+                    if summary.rejected > 0 {
+                        printError("\(file): \(summary.rejected) rows not valid events were not published (recur events import shows why)")
+                    }
                 }
             }
-            duplicated = extra.count
-            rows += extra
-            rows.sort { ($0.emitAt, $0.serial) < ($1.emitAt, $1.serial) }
-            var key = [UInt8]()
-            for row in rows {
-                if !lateRows.isEmpty, lateRows.contains(row.serial) { lateSent += 1 }
-                key.removeAll(keepingCapacity: true)
-                GeneratedEventWriter.userID(row.user, into: &key)
-                try send(key: key, value: writer.jsonRecord(row))
-                if malformed > 0, random.unit() * 100 < malformed {
-                    try send(key: key, value: MalformedMessages.pick(&random, user: EventGenerator.userID(row.user)))
-                    malformedSent += 1
-                }
-            }
-        } else {
-            let options = try input.importOptions()
-            for file in files {
-                let summary = try EventImporter(options: options).events(path: file) { batch in
-                    for event in batch { try send(key: Array(event.userID.utf8), value: EventJSON.encode(event)) }
-                }
-                if summary.rejected > 0 {
-                    printError("\(file): \(summary.rejected) rows not valid events were not published (recur events import shows why)")
-                }
-            }
+        } catch is Stopped {
+            printError("produce: stopped by a signal after \(sent) messages")
         }
         bar?.update(label: "produce", fraction: nil, detail: "\(sent) messages sent, waiting for delivery reports")
         let queued = producer.flush(timeout: 60)

@@ -29,7 +29,7 @@ struct StreamCommand: ParsableCommand {
     @Option(help: "A file is read once its size has not changed for this long, e.g. 1s.") var settle = "1s"
     @OptionGroup var input: InputMappingOptions
     @Option(name: .customLong("batch-size"), help: "Commit a batch at this many messages…") var batchSize = 100_000
-    @Option(name: .customLong("batch-wait"), help: "…or when its first message has waited this long, e.g. 500ms.") var batchWait = "500ms"
+    @Option(name: .customLong("batch-wait"), help: "…or when its first message has waited this long, e.g. 500ms.") var batchWait = "250ms"
     @Option(name: .customLong("max-users-in-memory"), help: "User states kept between batches; others are reloaded when needed.") var maxUsersInMemory = 200_000
     @Option(name: .customLong("metrics-port"), help: "Serve Prometheus metrics on 127.0.0.1:PORT.") var metricsPort: Int?
     @Option(name: .customLong("exit-when-idle"), help: ArgumentHelp("Stop (exit 0) after nothing arrived for this long, e.g. 10s (for scripts).", valueName: "duration"))

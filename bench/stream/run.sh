@@ -12,6 +12,9 @@ EVENTS=${EVENTS:-10000000}
 USERS=${USERS:-200000}
 RATE=${RATE:-20000}
 PROBES=${PROBES:-300}
+# librdkafka's mock keeps only about 5 MiB (~125k of these messages) per partition and silently drops
+# older data, so the topic gets enough partitions to hold every event until the builder reads it.
+PARTITIONS=${PARTITIONS:-$(( EVENTS / 80000 > 6 ? EVENTS / 80000 : 6 ))}
 DATA=bench/data
 mkdir -p "$DATA"
 export RECUR_HOME="$PWD/$DATA/stream-home"
@@ -27,7 +30,7 @@ trap cleanup EXIT
 # Starts `recur kafka mock` in the background and sets BROKERS (not in a subshell, so cleanup knows its pid).
 mock() {
   local out="$DATA/mock-$1.out"
-  "$RECUR" kafka mock --partitions 6 --topic "$1" > "$out" 2> "$DATA/mock-$1.err" &
+  "$RECUR" kafka mock --partitions "$2" --topic "$1" > "$out" 2> "$DATA/mock-$1.err" &
   pids+=($!)
   for _ in $(seq 1 100); do grep -q '^127.0.0.1' "$out" 2>/dev/null && break; sleep 0.1; done
   BROKERS=$(grep -m1 '^127.0.0.1' "$out")
@@ -52,7 +55,8 @@ copy_rate=$(echo "$ROWS / ($t1 - $t0)" | bc -l)
 printf 'psql \\copy: %d rows in %.1f s, %.0f rows/s\n' "$ROWS" "$(echo "$t1 - $t0" | bc -l)" "$copy_rate"
 "${PSQL[@]}" -c "CHECKPOINT"
 
-mock bench
+mock bench "$PARTITIONS"
+echo "topic bench: $PARTITIONS partitions"
 "$RECUR" events produce --brokers "$BROKERS" --topic bench --users "$USERS" --events "$EVENTS" --seed 11 --quiet 2>&1 | tee "$DATA/stream-produce.txt"
 /usr/bin/time -v "$RECUR" stream --brokers "$BROKERS" --topic bench --exit-when-idle 5s --quiet 2> "$DATA/stream-throughput.txt" \
   || { cat "$DATA/stream-throughput.txt"; exit 1; }
@@ -72,27 +76,33 @@ echo "== 2. freshness at a steady $RATE events/s"
 export RECUR_SCHEMA=bench_fresh
 "${PSQL[@]}" -q -c "SET client_min_messages = warning; DROP SCHEMA IF EXISTS bench_fresh CASCADE"
 "$RECUR" db migrate >/dev/null
-# A small history to train the served model on; the stream then adds to it.
+# A small history to train the served model on; the stream then adds to it, with events that come
+# after the history (2026), so none of them is later than the allowed lateness.
 "$RECUR" events generate --users 5000 --seed 3 --output "$DATA/fresh-history.csv"
 "$RECUR" events import "$DATA/fresh-history.csv" --quiet
 "$RECUR" features backfill --from 2025-09-07 --to 2025-12-28 --every 7d --quiet
 rm -rf "$RECUR_MODELS_DIR"
 "$RECUR" train --version fresh --model logistic --cutoffs 2025-10-26,2025-11-30 --horizon 30d >/dev/null
 "$RECUR" models promote fresh --alias production >/dev/null
-mock fresh
+mock fresh 6
 "$RECUR" stream --brokers "$BROKERS" --topic fresh --quiet 2> "$DATA/stream-fresh.txt" &
-pids+=($!)
+streamer=$!
+pids+=($streamer)
 "$RECUR" serve --port 7879 --model production > "$DATA/stream-serve.txt" 2>&1 &
 pids+=($!)
 for _ in $(seq 1 100); do "$BENCH" freshness --brokers "$BROKERS" --topic fresh --port 7879 --probes 0 >/dev/null 2>&1 && break; sleep 0.2; done
 duration=$(echo "$PROBES * 0.2 + 20" | bc)
-"$RECUR" events produce --brokers "$BROKERS" --topic fresh --users 50000 --seed 12 --rate "$RATE" --events $(echo "$RATE * $duration / 1" | bc) \
+"$RECUR" events produce --brokers "$BROKERS" --topic fresh --users 50000 --seed 12 --start 2026-01-01 --days 60 --rate "$RATE" --events $(echo "$RATE * $duration / 1" | bc) \
   --quiet > "$DATA/stream-fresh-produce.txt" 2>&1 &
 producer=$!
 pids+=($producer)
 sleep 10
 "$BENCH" freshness --brokers "$BROKERS" --topic fresh --port 7879 --probes "$PROBES" --interval 0.2
 # The probes are done: stop the background producer (its summary says what it sent).
-kill -INT "$producer" 2>/dev/null || true
+kill -TERM "$producer" 2>/dev/null || true
 wait "$producer" || true
 grep -E '^produced' "$DATA/stream-fresh-produce.txt" || true
+# Stop the builder before the mock goes away, so its summary (batches, commit latency) is printed.
+kill -TERM "$streamer" 2>/dev/null || true
+wait "$streamer" || true
+grep -E '^stream: stopped' "$DATA/stream-fresh.txt" || true

@@ -78,7 +78,7 @@ public struct Backfill {
     }
 
     /// A PostgreSQL array literal of text values, sent as one parameter.
-    static func textArray(_ values: [String]) -> String {
+    public static func textArray(_ values: [String]) -> String {
         "{" + values.map { "\"" + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" }.joined(separator: ",") + "}"
     }
 }

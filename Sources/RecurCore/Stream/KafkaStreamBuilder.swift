@@ -15,7 +15,7 @@ public final class KafkaStreamBuilder {
         /// A batch is committed when it holds this many messages…
         public var maxBatchMessages = 100_000
         /// …or when its first message has waited this long.
-        public var maxBatchSeconds = 0.5
+        public var maxBatchSeconds = 0.25
         public var maxUsersInMemory = 200_000
         public var importOptions = ImportOptions()
         /// Refold users with events later than the allowed lateness between batches.
