@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Fuzzes the server's request framing with libFuzzer for a bounded time (FUZZ_SECONDS, default 30).
+# Fuzzes the server's request framing and the JSON Lines reader (files and stream messages) with libFuzzer for a bounded time (FUZZ_SECONDS, default 30).
 # The parser's sources are compiled on their own with the fuzz entry point in Fuzz/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,3 +13,11 @@ swiftc -sanitize=fuzzer,address -parse-as-library -O \
   -o "$OUT/frame-parser-fuzz" > "$OUT/build.log" 2>&1 || { cat "$OUT/build.log"; exit 1; }
 "$OUT/frame-parser-fuzz" -max_total_time="$SECONDS_TO_RUN" -max_len=4096 -print_final_stats=1 "$OUT/corpus" 2>&1 | tail -n 4
 echo "fuzz: frame parser ran ${SECONDS_TO_RUN}s without a crash" >&2
+mkdir -p "$OUT/json-corpus"
+printf '{"event_id":"e1","user_id":"u1","ts":"2025-01-01T00:00:00Z","event_type":"view","n":1.5,"x":null,"o":{"a":[1]}}' > "$OUT/json-corpus/event"
+printf '{"a\\u0062":"\\"q\\"","a":"x","a":true}' > "$OUT/json-corpus/escapes"
+swiftc -sanitize=fuzzer,address -parse-as-library -O \
+  Sources/RecurCore/Import/JSONLineParser.swift Fuzz/JSONLineParserFuzz.swift \
+  -o "$OUT/json-line-fuzz" > "$OUT/build-json.log" 2>&1 || { cat "$OUT/build-json.log"; exit 1; }
+"$OUT/json-line-fuzz" -max_total_time="$SECONDS_TO_RUN" -max_len=2048 -print_final_stats=1 "$OUT/json-corpus" 2>&1 | tail -n 4
+echo "fuzz: JSON Lines reader ran ${SECONDS_TO_RUN}s without a crash; parse and scan agreed on every input" >&2

@@ -25,7 +25,11 @@ RECUR=$PWD/.build/release/recur
 BENCH=$PWD/.build/release/recur-bench
 now() { date +%s.%N; }
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
+# Stops what this run started and waits for it, so a next run finds the ports and files free.
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+}
 trap cleanup EXIT
 # Starts `recur kafka mock` in the background and sets BROKERS (not in a subshell, so cleanup knows its pid).
 mock() {
@@ -40,6 +44,9 @@ mock() {
 SOCKET=$("$RECUR" db status | awk '/^socket:/ {print $2}')
 PSQL=(psql -X -q -v ON_ERROR_STOP=1 -h "$SOCKET" -U postgres -d recur)
 
+# PHASES=freshness skips the throughput phase (and PHASES=throughput the other).
+PHASES=${PHASES:-throughput,freshness}
+if [[ $PHASES == *throughput* ]]; then
 echo "== 1. throughput: $EVENTS events of $USERS users"
 export RECUR_SCHEMA=bench_stream
 "${PSQL[@]}" -q -c "SET client_min_messages = warning; DROP SCHEMA IF EXISTS bench_stream CASCADE"
@@ -60,7 +67,7 @@ echo "topic bench: $PARTITIONS partitions"
 "$RECUR" events produce --brokers "$BROKERS" --topic bench --users "$USERS" --events "$EVENTS" --seed 11 --quiet 2>&1 | tee "$DATA/stream-produce.txt"
 /usr/bin/time -v "$RECUR" stream --brokers "$BROKERS" --topic bench --exit-when-idle 5s --quiet 2> "$DATA/stream-throughput.txt" \
   || { cat "$DATA/stream-throughput.txt"; exit 1; }
-grep -E '^stream: stopped' "$DATA/stream-throughput.txt"
+grep -a -E '^stream: stopped' "$DATA/stream-throughput.txt"
 rss_kb=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$DATA/stream-throughput.txt")
 stream_rate=$(sed -nE 's/.* ([0-9]+) events\/s over .*/\1/p' "$DATA/stream-throughput.txt")
 loaded=$("${PSQL[@]}" -tAc "SELECT count(*) FROM bench_stream.events")
@@ -70,7 +77,10 @@ echo "events: stream stored $loaded, psql stored $peer, peer events missing from
 printf 'recur stream %.0f events/s vs psql \\copy %.0f rows/s: ratio %.2f (target >= 0.70, and > 80000 events/s); peak RSS %.0f MB (target <= 1024)\n' \
   "$stream_rate" "$copy_rate" "$(echo "$stream_rate / $copy_rate" | bc -l)" "$(echo "$rss_kb / 1024" | bc -l)"
 "${PSQL[@]}" -c "DROP TABLE bench_stream.events_peer"
-kill "${pids[@]}" 2>/dev/null || true; pids=()
+cleanup; pids=()
+fi
+
+[[ $PHASES == *freshness* ]] || exit 0
 
 echo "== 2. freshness at a steady $RATE events/s"
 export RECUR_SCHEMA=bench_fresh
@@ -85,12 +95,14 @@ rm -rf "$RECUR_MODELS_DIR"
 "$RECUR" train --version fresh --model logistic --cutoffs 2025-10-26,2025-11-30 --horizon 30d >/dev/null
 "$RECUR" models promote fresh --alias production >/dev/null
 mock fresh 6
-"$RECUR" stream --brokers "$BROKERS" --topic fresh --quiet 2> "$DATA/stream-fresh.txt" &
+"$RECUR" stream --brokers "$BROKERS" --topic fresh --quiet ${STREAM_FLAGS:-} 2> "$DATA/stream-fresh.txt" &
 streamer=$!
 pids+=($streamer)
 "$RECUR" serve --port 7879 --model production > "$DATA/stream-serve.txt" 2>&1 &
-pids+=($!)
+server=$!
+pids+=($server)
 for _ in $(seq 1 100); do "$BENCH" freshness --brokers "$BROKERS" --topic fresh --port 7879 --probes 0 >/dev/null 2>&1 && break; sleep 0.2; done
+kill -0 "$server" 2>/dev/null || { echo "recur serve did not start:"; tail -3 "$DATA/stream-serve.txt"; exit 1; }
 duration=$(echo "$PROBES * 0.2 + 20" | bc)
 "$RECUR" events produce --brokers "$BROKERS" --topic fresh --users 50000 --seed 12 --start 2026-01-01 --days 60 --rate "$RATE" --events $(echo "$RATE * $duration / 1" | bc) \
   --quiet > "$DATA/stream-fresh-produce.txt" 2>&1 &
@@ -101,8 +113,8 @@ sleep 10
 # The probes are done: stop the background producer (its summary says what it sent).
 kill -TERM "$producer" 2>/dev/null || true
 wait "$producer" || true
-grep -E '^produced' "$DATA/stream-fresh-produce.txt" || true
+grep -a -E '^produced' "$DATA/stream-fresh-produce.txt" || true
 # Stop the builder before the mock goes away, so its summary (batches, commit latency) is printed.
 kill -TERM "$streamer" 2>/dev/null || true
 wait "$streamer" || true
-grep -E '^stream: stopped' "$DATA/stream-fresh.txt" || true
+grep -a -E '^stream: stopped' "$DATA/stream-fresh.txt" || true
