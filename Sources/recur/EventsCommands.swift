@@ -22,11 +22,7 @@ struct GenerateEvents: ParsableCommand {
             """
     )
 
-    @Option(help: "Number of users.") var users = 1_000
-    @Option(help: "Aim for about this many events in total (default: natural activity, ~60 per user a year).") var events: Int?
-    @Option(help: "Seed; the same seed gives the same events.") var seed: UInt64 = 42
-    @Option(help: ArgumentHelp("First day of the generated period (UTC).", valueName: "YYYY-MM-DD")) var start = "2025-01-01"
-    @Option(help: "Length of the period in days.") var days = 365
+    @OptionGroup var generator: GeneratorOptions
     @Option(help: "Percent of events written out of time order (up to a day late).") var late: Double = 0
     @Option(help: "Percent of events written twice with the same event id.") var duplicates: Double = 0
     @Option(help: "Output format: csv or jsonl.") var format: String = "csv"
@@ -36,25 +32,17 @@ struct GenerateEvents: ParsableCommand {
         guard let format = GeneratedEventWriter.Format(rawValue: format.lowercased()) else {
             throw CLIError.usage("unknown --format '\(format)': expected csv or jsonl")
         }
-        guard let startTime = DateText.parse(start) else {
-            throw CLIError.usage("--start '\(start)' is not a date: expected YYYY-MM-DD")
+        guard (0...100).contains(late), (0...100).contains(duplicates) else {
+            throw CLIError.usage("--late and --duplicates are percentages from 0 to 100")
         }
-        guard users >= 0, days > 0, (0...100).contains(late), (0...100).contains(duplicates) else {
-            throw CLIError.usage("--users must be >= 0, --days > 0, --late and --duplicates between 0 and 100")
-        }
-        var options = EventGenerator.Options()
-        options.users = users
-        options.targetEvents = events
-        options.seed = seed
-        options.start = startTime
-        options.days = days
+        var options = try generator.options()
         options.latePercent = late
         options.duplicatePercent = duplicates
         let rows = EventGenerator(options: options).rows()
         let file = try OutputFile(path: output)
-        try GeneratedEventWriter(format: format, seed: seed).write(rows, to: file)
+        try GeneratedEventWriter(format: format, seed: generator.seed).write(rows, to: file)
         if output != "-" {
-            printError("generated \(rows.count) events for \(users) users into \(output)")
+            printError("generated \(rows.count) events for \(generator.users) users into \(output)")
         }
     }
 }

@@ -21,11 +21,7 @@ struct ProduceEvents: ParsableCommand {
     @Option(help: "Topic to publish to.") var topic: String
     @Argument(help: ArgumentHelp("Files to publish instead of generated events.", valueName: "file")) var files: [String] = []
     @OptionGroup var input: InputMappingOptions
-    @Option(help: "Generated users.") var users = 1_000
-    @Option(help: "Aim for about this many generated events.") var events: Int?
-    @Option(help: "Seed of the generator.") var seed: UInt64 = 42
-    @Option(help: ArgumentHelp("First day of the generated period (UTC).", valueName: "YYYY-MM-DD")) var start = "2025-01-01"
-    @Option(help: "Length of the generated period in days.") var days = 365
+    @OptionGroup var generator: GeneratorOptions
     @Option(help: "Messages per second (0: as fast as possible).") var rate: Double = 0
     @Option(help: "Percent of generated events sent 30-60 minutes (event time) after their place.") var late: Double = 0
     @Option(help: "Percent of generated events sent twice.") var duplicates: Double = 0
@@ -66,18 +62,12 @@ struct ProduceEvents: ParsableCommand {
                 bar?.update(label: "produce", fraction: nil, detail: "\(sent) messages, \(Int(Double(sent) / max(0.001, Date().timeIntervalSince(started)))) msg/s")
             }
         }
-        var random = SeededRandom(seed: seed ^ 0x5EED)
+        var random = SeededRandom(seed: generator.seed ^ 0x5EED)
         do {
             if files.isEmpty {
-                guard let startTime = DateText.parse(start) else { throw CLIError.usage("--start '\(start)' is not a date: expected YYYY-MM-DD") }
-                var options = EventGenerator.Options()
-                options.users = users
-                options.targetEvents = events
-                options.seed = seed
-                options.start = startTime
-                options.days = days
+                let options = try generator.options()
                 var rows = EventGenerator(options: options).rows()
-                let writer = GeneratedEventWriter(format: .jsonl, seed: seed)
+                let writer = GeneratedEventWriter(format: .jsonl, seed: generator.seed)
                 var lateRows = Set<Int64>()
                 var extra = [EventGenerator.Row]()
                 for index in rows.indices {
