@@ -25,6 +25,20 @@ import Testing
         }
     }
 
+    @Test func jsonRecordsReadTheSameWhateverTheirKeyOrder() {
+        var session = ImportSession(options: ImportOptions(), format: .jsonl, source: "test")
+        let lines = [#"{"user_id":"u1","ts":"2025-01-01T00:00:00Z","event_type":"view","":1}"#,
+                     #"{"":2,"event_type":"buy","amount":"9.5","ts":"2025-01-02","user_id":"u2"}"#,
+                     #"{"ts":"2025-01-03","extra":{"n":[1,"}"]},"user_id":"u3","event_type":"view"}"#,
+                     #"{"user_id":{"id":1},"ts":"2025-01-03","event_type":"view"}"#]
+        for (index, line) in lines.enumerated() {
+            _ = session.take(RecordReader.Record(bytes: Array(line.utf8), line: index + 1, isOversized: false, hasUnterminatedQuote: false))
+        }
+        #expect(session.events.map(\.userID) == ["u1", "u2", "u3"])
+        #expect(session.events.count == 3 && session.events[1].type == .purchase && session.events[1].amount == 9.5)
+        #expect(session.rejected.count == 1 && session.rejected.first?.reason.contains("nested") == true)
+    }
+
     @Test func scanFillsOnlyTheSlotsAskedForAndChecksTheRest() throws {
         let line = #"{"a":"x\"y","skip":{"n":[1,"]"]},"b":null,"c":{"d":1},"a\u0062":"esc","n":-1.5e3}"#
         var values = [JSONLineParser.Value?](repeating: nil, count: 4)

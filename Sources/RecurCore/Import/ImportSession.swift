@@ -108,7 +108,9 @@ struct ImportSession {
     /// order, so the key at the same position usually matches at the first comparison.
     private mutating func jsonSlot(_ key: UnsafeBufferPointer<UInt8>, at index: Int) -> Int {
         func same(_ known: [UInt8]) -> Bool {
-            known.count == key.count && known.withUnsafeBufferPointer { memcmp($0.baseAddress!, key.baseAddress!, key.count) == 0 }
+            guard known.count == key.count else { return false }
+            guard let other = key.baseAddress, !known.isEmpty else { return true }  // both empty
+            return known.withUnsafeBufferPointer { memcmp($0.baseAddress!, other, key.count) == 0 }
         }
         if index < knownKeys.count, same(knownKeys[index].key) { return knownKeys[index].slot }
         for known in knownKeys where same(known.key) { return known.slot }
