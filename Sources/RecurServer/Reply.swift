@@ -1,38 +1,67 @@
 import NIOCore
 
+/// How a reply goes on the wire: one plain line, RESP2, or RESP3 (for a connection that sent `HELLO 3`).
+public enum ReplyEncoding: Sendable {
+    case plain, resp2, resp3
+}
+
 /// A reply, written as one plain line or in RESP, depending on how the request came.
 public enum Reply: Sendable {
     case simple(String)
+    /// A bulk string.
     case text(String)
+    /// An array of bulk strings.
     case list([String])
+    case integer(Int)
+    /// RESP3 `,1.5`; a bulk string in RESP2, as Redis writes scores.
+    case double(Double)
+    /// RESP3 `#t`; the integer 1 or 0 in RESP2.
+    case boolean(Bool)
+    /// RESP3 `_`; the null bulk string `$-1` in RESP2.
+    case null
+    case array([Reply])
+    /// RESP3 `%n`; a flat array of keys and values in RESP2.
+    case map([(String, Reply)])
     /// `0.123456 v3` (and ` cold` for an unknown user), written without building strings.
     case score(ScoringService.Score)
     case scores([ScoringService.Score])
+    /// `-ERR CODE message`; codes that Redis itself defines go first (`-NOAUTH message`), so that
+    /// client libraries map them to their own exceptions (an authentication error, a loading server).
     case error(code: String, message: String)
 
+    /// Codes with the meaning Redis gives them, written without the `ERR` prefix in RESP.
+    static let redisErrorCodes: Set<String> = ["NOAUTH", "WRONGPASS", "NOPROTO", "LOADING", "NOPERM"]
+
     public func write(resp: Bool, into buffer: inout ByteBuffer) {
+        write(resp ? .resp2 : .plain, into: &buffer)
+    }
+
+    public func write(_ encoding: ReplyEncoding, into buffer: inout ByteBuffer) {
+        let resp = encoding != .plain
         switch self {
         case .simple(let s):
             buffer.writeString(resp ? "+\(s)\r\n" : "\(s)\n")
         case .text(let s):
             if resp {
-                Self.writeBulkHeader(s.utf8.count, into: &buffer)
-                buffer.writeString(s)
-                buffer.writeString("\r\n")
+                Self.writeBulk(s, into: &buffer)
             } else {
-                buffer.writeString(s)
+                // A plain reply is one line, whatever the text holds.
+                buffer.writeString(s.contains(where: \.isNewline) ? Self.oneLine(s) : s)
                 buffer.writeString("\n")
             }
         case .list(let items):
             if resp {
                 Self.writeHeader(UInt8(ascii: "*"), items.count, into: &buffer)
-                for item in items {
-                    Self.writeBulkHeader(item.utf8.count, into: &buffer)
-                    buffer.writeString(item)
-                    buffer.writeStaticString("\r\n")
-                }
+                for item in items { Self.writeBulk(item, into: &buffer) }
             } else {
                 buffer.writeString(items.joined(separator: " "))
+                buffer.writeString("\n")
+            }
+        case .integer, .double, .boolean, .null, .array, .map:
+            if resp {
+                writeStructured(encoding, into: &buffer)
+            } else {
+                buffer.writeString(plainText)
                 buffer.writeString("\n")
             }
         case .score(let score):
@@ -47,9 +76,68 @@ public enum Reply: Sendable {
             if !resp { buffer.writeInteger(UInt8(ascii: "\n")) }
         case .error(let code, let message):
             // One line, always: a message can never break the framing.
-            let clean = message.replacingOccurrences(of: "\r", with: " ").replacingOccurrences(of: "\n", with: " ")
-            buffer.writeString(resp ? "-ERR \(code) \(clean)\r\n" : "ERR \(code) \(clean)\n")
+            let clean = Self.oneLine(message)
+            if !resp {
+                buffer.writeString("ERR \(code) \(clean)\n")
+            } else if Self.redisErrorCodes.contains(code) {
+                buffer.writeString("-\(code) \(clean)\r\n")
+            } else {
+                buffer.writeString("-ERR \(code) \(clean)\r\n")
+            }
         }
+    }
+
+    /// RESP for the structured kinds; nested values keep the connection's encoding.
+    private func writeStructured(_ encoding: ReplyEncoding, into buffer: inout ByteBuffer) {
+        let resp3 = encoding == .resp3
+        switch self {
+        case .integer(let value):
+            buffer.writeString(":\(value)\r\n")
+        case .double(let value):
+            if resp3 { buffer.writeString(",\(Self.number(value))\r\n") } else { Self.writeBulk(Self.number(value), into: &buffer) }
+        case .boolean(let value):
+            buffer.writeString(resp3 ? (value ? "#t\r\n" : "#f\r\n") : (value ? ":1\r\n" : ":0\r\n"))
+        case .null:
+            buffer.writeStaticString(resp3 ? "_\r\n" : "$-1\r\n")
+        case .array(let items):
+            Self.writeHeader(UInt8(ascii: "*"), items.count, into: &buffer)
+            for item in items { item.write(encoding, into: &buffer) }
+        case .map(let pairs):
+            if resp3 { Self.writeHeader(UInt8(ascii: "%"), pairs.count, into: &buffer) } else { Self.writeHeader(UInt8(ascii: "*"), 2 * pairs.count, into: &buffer) }
+            for (key, value) in pairs {
+                Self.writeBulk(key, into: &buffer)
+                value.write(encoding, into: &buffer)
+            }
+        default:
+            write(encoding, into: &buffer)
+        }
+    }
+
+    /// The reply as words on one line, for the plain protocol.
+    var plainText: String {
+        switch self {
+        case .simple(let s), .text(let s): Self.oneLine(s)
+        case .list(let items): items.joined(separator: " ")
+        case .integer(let value): String(value)
+        case .double(let value): Self.number(value)
+        case .boolean(let value): value ? "true" : "false"
+        case .null: "(nil)"
+        case .array(let items): items.map(\.plainText).joined(separator: " ")
+        case .map(let pairs): pairs.map { "\($0.0)=\($0.1.plainText)" }.joined(separator: " ")
+        case .score(let score): "\(score.probability) \(score.version)"
+        case .scores(let scores): scores.map { "\($0.probability) \($0.version)" }.joined(separator: " ")
+        case .error(let code, let message): "ERR \(code) \(Self.oneLine(message))"
+        }
+    }
+
+    /// Redis's spelling of a double: shortest round-trip digits, `inf`, `-inf`, `nan`.
+    static func number(_ value: Double) -> String {
+        value.isNaN ? "nan" : value.isInfinite ? (value < 0 ? "-inf" : "inf") : "\(value)"
+    }
+
+    static func oneLine(_ text: String) -> String {
+        guard text.contains(where: \.isNewline) else { return text }
+        return text.split(whereSeparator: \.isNewline).joined(separator: " ")
     }
 
     /// A score's text, `0.231045 v3` (` cold` for an unknown user), as a RESP bulk string when `resp`.
@@ -88,8 +176,10 @@ public enum Reply: Sendable {
         }
     }
 
-    private static func writeBulkHeader(_ length: Int, into buffer: inout ByteBuffer) {
-        writeHeader(UInt8(ascii: "$"), length, into: &buffer)
+    private static func writeBulk(_ text: String, into buffer: inout ByteBuffer) {
+        writeHeader(UInt8(ascii: "$"), text.utf8.count, into: &buffer)
+        buffer.writeString(text)
+        buffer.writeStaticString("\r\n")
     }
 
     /// `*N\r\n` or `$N\r\n` without an interpolated string.

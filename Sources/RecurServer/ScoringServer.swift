@@ -25,8 +25,8 @@ public final class ScoringServer: @unchecked Sendable {
     public let configuration: Configuration
     public let service: ScoringService
     public let metrics = ServerMetrics()
+    public let status: ServerStatus
     private let group: MultiThreadedEventLoopGroup
-    private let connections = NIOLockedValueBox(0)
     private var channel: Channel?
     private var metricsChannel: Channel?
 
@@ -34,38 +34,37 @@ public final class ScoringServer: @unchecked Sendable {
         self.configuration = configuration
         self.service = service
         group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, configuration.threads))
+        status = ServerStatus(maximumConnections: configuration.maximumConnections, threads: max(1, configuration.threads))
     }
 
     /// Binds and starts accepting; returns the bound port (useful with port 0).
     @discardableResult
     public func start() throws -> Int {
         let configuration = self.configuration
-        let service = self.service, metrics = self.metrics, connections = self.connections
+        let service = self.service, metrics = self.metrics, status = self.status
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.backlog, value: 256)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(ChannelOptions.writeBufferWaterMark, value: .init(low: 32 * 1024, high: 256 * 1024))
             .childChannelInitializer { channel in
-                let admitted = connections.withLockedValue { count -> Bool in
-                    guard count < configuration.maximumConnections else { return false }
-                    count += 1
-                    return true
-                }
-                guard admitted else {
+                guard let clientID = status.admit() else {
                     var out = channel.allocator.buffer(capacity: 64)
-                    Reply.error(code: "MAX_CONNECTIONS", message: "too many connections").write(resp: false, into: &out)
+                    Reply.error(code: "MAX_CONNECTIONS", message: "too many connections").write(.plain, into: &out)
                     return channel.writeAndFlush(out).flatMap { channel.close() }
                 }
-                channel.closeFuture.whenComplete { _ in connections.withLockedValue { $0 -= 1 } }
+                channel.closeFuture.whenComplete { _ in status.release() }
+                let address = channel.remoteAddress.map { "\($0.ipAddress ?? "?"):\($0.port ?? 0)" } ?? "?"
                 return channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(IdleStateHandler(allTimeout: configuration.idleTimeout))
-                    try channel.pipeline.syncOperations.addHandler(CommandHandler(service: service, metrics: metrics, authToken: configuration.authToken,
-                                                                                  limits: configuration.limits))
+                    try channel.pipeline.syncOperations.addHandler(CommandHandler(
+                        service: service, metrics: metrics, status: status, authToken: configuration.authToken,
+                        limits: configuration.limits, clientID: clientID, address: address))
                 }
             }
         let bound = try bootstrap.bind(host: configuration.host, port: configuration.port).wait()
         channel = bound
+        status.port = bound.localAddress?.port ?? configuration.port
         if let port = configuration.metricsPort {
             metricsChannel = try MetricsEndpoint.bind(group: group, host: "127.0.0.1", port: port) { metrics.render(service: service) }
         }

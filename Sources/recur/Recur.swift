@@ -1,4 +1,5 @@
 import ArgumentParser
+import RecurCore
 
 /// The `recur` command: feature store and next-purchase prediction.
 @main
@@ -15,7 +16,3 @@ struct Recur: ParsableCommand {
     )
 }
 
-/// The version printed by `recur --version` and written into model metadata.
-enum RecurVersion {
-    static let current = "0.1.0"
-}

@@ -1,0 +1,75 @@
+import Foundation
+import RecurCore
+
+/// The commands Recur adds to the Redis vocabulary: scores, features, explanations, models, stats.
+extension CommandHandler {
+    func score(_ args: ArraySlice<String>) throws -> Reply {
+        guard let user = args.first else { return usage("SCORE user [MODEL version] [AT time]") }
+        let (model, at) = try options(args.dropFirst())
+        return .score(model == nil ? service.score(user, with: servedModel, at: at) : try service.score(user, model: model, at: at))
+    }
+
+    func multiScore(_ args: ArraySlice<String>) -> Reply {
+        guard !args.isEmpty else { return usage("MSCORE user [user ...]") }
+        guard args.count <= 1_000 else { return .error(code: "TOO_MANY", message: "at most 1000 users per MSCORE") }
+        let current = servedModel
+        return .scores(args.map { service.score($0, with: current) })
+    }
+
+    /// A JSON object in RESP2 and plain; a RESP3 connection gets a map of doubles, nulls for undefined.
+    func features(_ args: ArraySlice<String>, encoding: ReplyEncoding) throws -> Reply {
+        guard let user = args.first else { return usage("FEATURES user [AT time]") }
+        let (_, at) = try options(args.dropFirst())
+        let (values, cold) = service.features(of: user, at: at)
+        if encoding == .resp3 {
+            var pairs: [(String, Reply)] = zip(service.set.featureNames, values).map { ($0, $1.isFinite ? .double($1) : .null) }
+            if cold { pairs.append(("cold", .boolean(true))) }
+            return .map(pairs)
+        }
+        var fields = zip(service.set.featureNames, values).map { "\"\($0)\":\($1.isFinite ? String($1) : "null")" }
+        if cold { fields.append("\"cold\":true") }
+        return .text("{" + fields.joined(separator: ",") + "}")
+    }
+
+    func models() -> Reply {
+        let aliases = (try? service.registry.aliases()) ?? [:]
+        let versions = (try? service.registry.list().map(\.version)) ?? []
+        return .list(["serving=\(service.model.version)"] + aliases.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" } + versions)
+    }
+
+    /// JSON in RESP2 and plain, a map in RESP3.
+    func stats(encoding: ReplyEncoding) -> Reply {
+        let fresh = service.freshness
+        if encoding == .resp3 {
+            return .map([
+                ("users", .integer(service.userCount)), ("model", .text(service.model.version)), ("feature_set", .text(service.set.reference)),
+                ("uptime_s", .integer(Int(service.uptime))), ("feature_update_age_s", fresh.updateAge.isFinite ? .double(fresh.updateAge) : .null),
+                ("catch_up_age_s", .double(fresh.catchUpAge)), ("requests", .integer(metrics.total)),
+            ])
+        }
+        let text = "{\"users\":\(service.userCount),\"model\":\"\(service.model.version)\",\"feature_set\":\"\(service.set.reference)\","
+            + "\"uptime_s\":\(Int(service.uptime)),\"feature_update_age_s\":\(fresh.updateAge.isFinite ? String(format: "%.1f", fresh.updateAge) : "null"),"
+            + "\"catch_up_age_s\":\(String(format: "%.1f", fresh.catchUpAge)),\"requests\":\(metrics.total)}"
+        return .text(text)
+    }
+
+    /// `MODEL version` and `AT time`, in any order.
+    private func options(_ args: ArraySlice<String>) throws -> (String?, Timestamp?) {
+        var model: String?, at: Timestamp?
+        var index = args.startIndex
+        while index < args.endIndex {
+            let key = args[index].uppercased()
+            guard index + 1 < args.endIndex else { throw RequestError(code: "SYNTAX", message: "\(key) needs a value") }
+            let value = args[index + 1]
+            switch key {
+            case "MODEL": model = value
+            case "AT":
+                guard let time = DateText.parse(value) else { throw RequestError(code: "BAD_TIME", message: "AT \(value.prefix(40)) is not a time") }
+                at = time
+            default: throw RequestError(code: "SYNTAX", message: "unknown option \(key.prefix(20)); expected MODEL or AT")
+            }
+            index += 2
+        }
+        return (model, at)
+    }
+}
