@@ -10,6 +10,10 @@ packages=(
   libopenblas-dev liblapack-dev
   zlib1g-dev
 )
+# The real Redis clients of the compatibility matrix (docs/protocol.md), for the tests.
+if [[ "${RECUR_SETUP_CLIENTS:-0}" == "1" ]]; then
+  packages+=(redis-tools node-redis ruby-redis libhiredis-dev python3-venv gcc libc6-dev)
+fi
 if [[ "${RECUR_SETUP_BENCH:-0}" == "1" ]]; then
   packages+=(redis-server redis-tools python3-venv)
 fi

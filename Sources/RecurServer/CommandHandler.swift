@@ -69,6 +69,11 @@ final class CommandHandler: ChannelInboundHandler {
                 break parsing
             case .request(let request, let consumed):
                 input.moveReaderIndex(forwardBy: consumed)
+                // An empty line or `*0`: Redis ignores it without a reply (redis-cli --pipe sends a CRLF).
+                if request.words.isEmpty {
+                    tally.record(.empty, nanoseconds: 0)
+                    continue parsing
+                }
                 let started = DispatchTime.now().uptimeNanoseconds
                 let (name, reply) = execute(request)
                 reply.write(session.encoding(for: request), into: &out)
@@ -142,6 +147,10 @@ final class CommandHandler: ChannelInboundHandler {
         let args = request.words.dropFirst()
         if !session.authenticated && !Self.allowedBeforeAuth.contains(command) {
             return (.noauth, .error(code: "NOAUTH", message: "authentication required: AUTH token (or HELLO 3 AUTH default token)"))
+        }
+        if let binary = request.binary {
+            guard command == "ECHO", binary.count == 2 else { return (.invalid, .error(code: "BAD_ENCODING", message: "request is not UTF-8")) }
+            return (.echo, .bytes(binary[1]))
         }
         do {
             switch command {

@@ -70,6 +70,9 @@ extension CommandHandler {
     func client(_ args: ArraySlice<String>) -> Reply {
         guard let sub = args.first?.uppercased() else { return usage("CLIENT ID|GETNAME|SETNAME|SETINFO|INFO|NO-EVICT|NO-TOUCH|HELP") }
         let rest = args.dropFirst()
+        if ["ID", "GETNAME", "INFO", "HELP"].contains(sub) && !rest.isEmpty {
+            return .error(code: "SYNTAX", message: "wrong number of arguments for 'client|\(sub.lowercased())' command")
+        }
         switch sub {
         case "ID":
             return .integer(session.id)

@@ -45,6 +45,8 @@ public struct FrameParser: Sendable {
         var position = header.next
         var words = [String]()
         words.reserveCapacity(count)
+        // Bulk strings are binary-safe in RESP; the raw bytes are kept only when one is not UTF-8.
+        var binary: [[UInt8]]?
         for _ in 0..<count {
             guard position < bytes.count else { return .incomplete }
             guard bytes[position] == UInt8(ascii: "$") else { return fatal("PROTOCOL expected a bulk string") }
@@ -56,12 +58,18 @@ public struct FrameParser: Sendable {
             let start = lengthLine.next
             guard start + length + 2 <= bytes.count else { return .incomplete }
             guard bytes[start + length] == 13, bytes[start + length + 1] == 10 else { return fatal("PROTOCOL bulk string not followed by CRLF") }
-            guard let word = Self.text(UnsafeRawBufferPointer(rebasing: bytes[start..<(start + length)])) else {
-                return .invalid(FramingError(message: "BAD_ENCODING request is not UTF-8", resp: true, fatal: false), consumed: start + length + 2)
+            let raw = UnsafeRawBufferPointer(rebasing: bytes[start..<(start + length)])
+            if let word = Self.text(raw) {
+                words.append(word)
+                binary?.append(Array(raw))
+            } else {
+                if binary == nil { binary = words.map { Array($0.utf8) } }
+                binary!.append(Array(raw))
+                words.append(String(decoding: raw, as: UTF8.self))
             }
-            words.append(word)
             position = start + length + 2
         }
+        if let binary { return .request(Request(words: words, resp: true, binary: binary), consumed: position) }
         return .request(Request(words: words, resp: true), consumed: position)
     }
 

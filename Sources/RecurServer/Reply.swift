@@ -10,6 +10,8 @@ public enum Reply: Sendable {
     case simple(String)
     /// A bulk string.
     case text(String)
+    /// A bulk string of any bytes (`ECHO` of a binary message).
+    case bytes([UInt8])
     /// An array of bulk strings.
     case list([String])
     case integer(Int)
@@ -48,6 +50,14 @@ public enum Reply: Sendable {
                 // A plain reply is one line, whatever the text holds.
                 buffer.writeString(s.contains(where: \.isNewline) ? Self.oneLine(s) : s)
                 buffer.writeString("\n")
+            }
+        case .bytes(let bytes):
+            if resp {
+                Self.writeHeader(UInt8(ascii: "$"), bytes.count, into: &buffer)
+                buffer.writeBytes(bytes)
+                buffer.writeStaticString("\r\n")
+            } else {
+                buffer.writeString(plainText + "\n")
             }
         case .list(let items):
             if resp {
@@ -117,6 +127,7 @@ public enum Reply: Sendable {
     var plainText: String {
         switch self {
         case .simple(let s), .text(let s): Self.oneLine(s)
+        case .bytes(let bytes): Self.oneLine(String(decoding: bytes, as: UTF8.self))
         case .list(let items): items.joined(separator: " ")
         case .integer(let value): String(value)
         case .double(let value): Self.number(value)

@@ -2,10 +2,14 @@
 public struct Request: Sendable, Equatable {
     public var words: [String]
     public var resp: Bool
+    /// Every word's bytes, when a RESP bulk string was not UTF-8 (`words` then holds a lossy
+    /// decoding). Only `ECHO` answers such a request; the others refuse it with `BAD_ENCODING`.
+    public var binary: [[UInt8]]?
 
-    public init(words: [String], resp: Bool) {
+    public init(words: [String], resp: Bool, binary: [[UInt8]]? = nil) {
         self.words = words
         self.resp = resp
+        self.binary = binary
     }
 }
 

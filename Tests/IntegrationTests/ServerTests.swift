@@ -280,7 +280,7 @@ final class TestClient {
         let c = try TestClient(port: f.port)
         #expect(c.ask("PING") == "PONG")
         #expect(c.ask("SCORE \(f.users[0])")?.hasPrefix("ERR NOAUTH") == true)
-        #expect(c.ask("AUTH wrong")?.hasPrefix("ERR AUTH") == true)
+        #expect(c.ask("AUTH wrong")?.hasPrefix("ERR WRONGPASS") == true)
         #expect(c.ask("AUTH s3cret") == "OK")
         #expect(c.ask("SCORE \(f.users[0])")?.hasSuffix(" v1") == true)
         let m = try TestClient(port: try #require(f.server.metricsPort))
