@@ -41,13 +41,14 @@ let package = Package(
             ]
         ),
 
-        // The TCP scoring server: SwiftNIO pipeline over the domain.
+        // The scoring server: the line protocol (plain and RESP) and HTTP/JSON, SwiftNIO pipelines over the domain.
         .target(
             name: "RecurServer",
             dependencies: [
                 "RecurCore", "Postgres",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Atomics", package: "swift-atomics"),
                 .product(name: "Logging", package: "swift-log"),

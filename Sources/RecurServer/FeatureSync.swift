@@ -30,7 +30,9 @@ public final class FeatureSync: @unchecked Sendable {
     /// Loads every stored state now (on the caller's thread); returns how many users were loaded.
     public func loadAll() throws -> Int {
         let store = try Store.open(location)
-        return try catchUp(store.connection)
+        let count = try catchUp(store.connection)
+        service.markFeaturesLoaded()
+        return count
     }
 
     public func start() {

@@ -3,7 +3,7 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 
-/// The TCP server: binds, applies the limits, and hands each connection a decoder and a command handler.
+/// The server: binds the line protocol (and HTTP and metrics when asked), applies the limits, and hands each connection its handlers.
 public final class ScoringServer: @unchecked Sendable {
     /// Where and how to listen.
     public struct Configuration: Sendable {
@@ -15,6 +15,9 @@ public final class ScoringServer: @unchecked Sendable {
         public var limits = FrameLimits()
         public var authToken: String?
         public var metricsPort: Int?
+        /// The HTTP/JSON API's port, on the same host; nil: no HTTP.
+        public var httpPort: Int?
+        public var httpLimits = HTTPLimits()
         public init() {}
 
         /// One event loop per core. On a small machine shared with its clients (redis-benchmark on
@@ -29,6 +32,7 @@ public final class ScoringServer: @unchecked Sendable {
     private let group: MultiThreadedEventLoopGroup
     private var channel: Channel?
     private var metricsChannel: Channel?
+    private var httpChannel: Channel?
 
     public init(configuration: Configuration, service: ScoringService) {
         self.configuration = configuration
@@ -65,6 +69,11 @@ public final class ScoringServer: @unchecked Sendable {
         let bound = try bootstrap.bind(host: configuration.host, port: configuration.port).wait()
         channel = bound
         status.port = bound.localAddress?.port ?? configuration.port
+        if let port = configuration.httpPort {
+            httpChannel = try HTTPEndpoint.bind(group: group, host: configuration.host, port: port,
+                                                routes: HTTPRoutes(service: service, authToken: configuration.authToken),
+                                                limits: configuration.httpLimits, status: status, idleTimeout: configuration.idleTimeout)
+        }
         if let port = configuration.metricsPort {
             metricsChannel = try MetricsEndpoint.bind(group: group, host: "127.0.0.1", port: port) { metrics.render(service: service) }
         }
@@ -72,11 +81,13 @@ public final class ScoringServer: @unchecked Sendable {
     }
 
     public var metricsPort: Int? { metricsChannel?.localAddress?.port }
+    public var httpPort: Int? { httpChannel?.localAddress?.port }
 
     /// Stops accepting, lets open connections finish what they were sent, then stops the threads.
     public func shutdown() {
         try? channel?.close().wait()
         try? metricsChannel?.close().wait()
+        try? httpChannel?.close().wait()
         try? group.syncShutdownGracefully()
     }
 

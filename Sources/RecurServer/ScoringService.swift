@@ -43,6 +43,8 @@ public final class ScoringService: @unchecked Sendable {
     /// Bumped on every swap: connections keep their own reference to the model and re-read it only
     /// when this moves, so the shared model object's reference count is not touched per request.
     private let swaps = ManagedAtomic(0)
+    /// Set once every stored state has been loaded: until then the server is not ready.
+    private let loaded = ManagedAtomic(false)
     private var byVersion: [String: ServedModel] = [:]
     private let users: OnlineUserTable
     /// An empty history's values, which never change after 1970.
@@ -70,6 +72,10 @@ public final class ScoringService: @unchecked Sendable {
     public var model: ServedModel { served.load(ordering: .acquiring) }
     var modelSwaps: Int { swaps.load(ordering: .acquiring) }
     public var userCount: Int { users.count }
+
+    /// True once the features are loaded (a model is loaded before the service exists).
+    public var isReady: Bool { loaded.load(ordering: .acquiring) }
+    public func markFeaturesLoaded() { loaded.store(true, ordering: .releasing) }
 
     /// Replaces users' states (from the database); returns how many there are now.
     ///

@@ -23,6 +23,7 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Model version or alias to serve.") var model = "production"
     @Option(name: .customLong("models-dir"), help: "Models folder (default: $RECUR_MODELS_DIR or ./models).") var modelsDir: String?
     @OptionGroup var features: FeatureSetOptions
+    @Option(name: .customLong("http-port"), help: "Also serve the HTTP/JSON API on this port (same host and token).") var httpPort: Int?
     @Option(name: .customLong("metrics-port"), help: "Serve Prometheus metrics on 127.0.0.1:PORT.") var metricsPort: Int?
     @Option(name: .customLong("auth-token-file"), help: "File whose first line is the token clients must AUTH with.") var authTokenFile: String?
     @Option(name: .customLong("max-connections"), help: "Connections served at once.") var maxConnections = 1_024
@@ -39,6 +40,7 @@ struct ServeCommand: ParsableCommand {
         config.threads = threads
         config.maximumConnections = maxConnections
         config.metricsPort = metricsPort
+        config.httpPort = httpPort
         config.limits.maximumLineLength = maxLineLength
         config.limits.maximumBulkLength = maxLineLength
         guard let idle = TimeSpan(parsing: idleTimeout) else { throw CLIError.usage("--idle-timeout '\(idleTimeout)' is not a duration such as 300s") }
@@ -68,7 +70,7 @@ struct ServeCommand: ParsableCommand {
         let server = ScoringServer(configuration: config, service: service)
         let bound = try server.start()
         logger.info("serving", metadata: ["address": "\(host):\(bound)", "model": "\(service.model.version)", "feature_set": "\(service.set.reference)",
-                                          "users": "\(loaded)", "metrics_port": "\(server.metricsPort.map(String.init) ?? "off")"])
+                                          "users": "\(loaded)", "http_port": "\(server.httpPort.map(String.init) ?? "off")", "metrics_port": "\(server.metricsPort.map(String.init) ?? "off")"])
 
         signal(SIGINT, SIG_IGN); signal(SIGTERM, SIG_IGN); signal(SIGHUP, SIG_IGN)
         let signals = [SIGINT, SIGTERM].map { DispatchSource.makeSignalSource(signal: $0, queue: .global()) }

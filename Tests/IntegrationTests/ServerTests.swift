@@ -92,6 +92,7 @@ final class TestClient {
         configuration.authToken = authToken
         configuration.limits = limits
         configuration.metricsPort = 0
+        configuration.httpPort = 0
         let server = ScoringServer(configuration: configuration, service: service)
         let port = try server.start()
         let users = Array(Set(events.map(\.userID))).sorted()

@@ -33,7 +33,7 @@ public enum EventJSON {
     }
 
     /// A JSON string: quotes, backslashes and control characters escaped; other UTF-8 as it is.
-    static func quoted(_ text: String, _ out: inout [UInt8]) {
+    public static func quoted(_ text: String, _ out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         for byte in text.utf8 {
             switch byte {

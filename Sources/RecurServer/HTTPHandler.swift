@@ -1,0 +1,126 @@
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// Limits that keep one HTTP client from holding more than a few kilobytes per connection.
+public struct HTTPLimits: Sendable {
+    public var maximumHeaderBytes = 16 * 1024
+    public var maximumHeaderFields = 100
+    public var maximumBodyBytes = 1024 * 1024
+    public init() {}
+}
+
+/// Collects one request (head and a bounded body), answers it from `HTTPRoutes`, and keeps the
+/// connection open when the client asked for keep-alive. NIO's HTTP/1.1 decoder frames the bytes;
+/// its pipelining handler keeps answers in order and stops reading while one is outstanding.
+final class HTTPHandler: ChannelInboundHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    private let routes: HTTPRoutes
+    private let limits: HTTPLimits
+    private var head: HTTPRequestHead?
+    private var body: [UInt8] = []
+    /// A body past the limit: answered with 413 at once; the rest is dropped until the connection closes.
+    private var oversized = false
+
+    init(routes: HTTPRoutes, limits: HTTPLimits) {
+        self.routes = routes
+        self.limits = limits
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let request):
+            head = request
+            body.removeAll(keepingCapacity: true)
+            oversized = false
+            if let length = request.headers.first(name: "content-length").flatMap(Int.init), length > limits.maximumBodyBytes { refuseBody(context) }
+        case .body(var chunk):
+            guard !oversized else { return }
+            if body.count + chunk.readableBytes > limits.maximumBodyBytes {
+                refuseBody(context)
+            } else {
+                body += chunk.readBytes(length: chunk.readableBytes) ?? []
+            }
+        case .end:
+            guard let request = head, !oversized else { return }
+            head = nil
+            let answer = routes.answer(HTTPRequest(method: request.method, uri: request.uri,
+                                                   authorization: request.headers.first(name: "authorization"), body: body))
+            respond(context, request, answer, keepAlive: request.isKeepAlive)
+        }
+    }
+
+    /// Answers 413 at once, without waiting for (or keeping) the rest of the body, and closes.
+    private func refuseBody(_ context: ChannelHandlerContext) {
+        guard let request = head, !oversized else { return }
+        oversized = true
+        body = []
+        respond(context, request, .error(.payloadTooLarge, "TOO_LARGE", "the body exceeds \(limits.maximumBodyBytes) bytes"), keepAlive: false)
+    }
+
+    private func respond(_ context: ChannelHandlerContext, _ request: HTTPRequestHead, _ answer: HTTPAnswer, keepAlive: Bool) {
+        var headers = HTTPHeaders()
+        headers.add(name: "content-type", value: "application/json")
+        headers.add(name: "content-length", value: String(answer.body.count))
+        for (name, value) in answer.headers { headers.add(name: name, value: value) }
+        if !keepAlive {
+            headers.add(name: "connection", value: "close")
+        } else if request.version.minor == 0 {
+            headers.add(name: "connection", value: "keep-alive")
+        }
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: request.version, status: answer.status, headers: headers))), promise: nil)
+        var buffer = context.channel.allocator.buffer(capacity: answer.body.count)
+        buffer.writeBytes(answer.body)
+        context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+        if keepAlive {
+            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        } else {
+            let channel = context.channel
+            context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in channel.close(promise: nil) }
+        }
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        // A client that does not read its answers stops being read.
+        _ = context.channel.setOption(ChannelOptions.autoRead, value: context.channel.isWritable)
+        context.fireChannelWritabilityChanged()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is IdleStateHandler.IdleStateEvent { context.close(promise: nil) } else { context.fireUserInboundEventTriggered(event) }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        context.close(promise: nil)
+    }
+}
+
+/// Binds the HTTP API: NIO's HTTP/1.1 server pipeline with bounded headers, then `HTTPHandler`.
+enum HTTPEndpoint {
+    static func bind(group: EventLoopGroup, host: String, port: Int, routes: HTTPRoutes, limits: HTTPLimits,
+                     status: ServerStatus, idleTimeout: TimeAmount) throws -> Channel {
+        try ServerBootstrap(group: group)
+            .serverChannelOption(ChannelOptions.backlog, value: 256)
+            .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(ChannelOptions.writeBufferWaterMark, value: .init(low: 32 * 1024, high: 256 * 1024))
+            .childChannelInitializer { channel in
+                // HTTP connections count against the same --max-connections as the line protocol.
+                guard status.admit() != nil else { return channel.close() }
+                channel.closeFuture.whenComplete { _ in status.release() }
+                return channel.eventLoop.makeCompletedFuture {
+                    var decoderLimits = NIOHTTPDecoderLimitConfiguration()
+                    decoderLimits.maxHeaderListSize = limits.maximumHeaderBytes
+                    decoderLimits.maxHeaderFieldSize = limits.maximumHeaderBytes
+                    decoderLimits.maxHeaderFieldCount = limits.maximumHeaderFields
+                    let sync = channel.pipeline.syncOperations
+                    try sync.addHandler(IdleStateHandler(allTimeout: idleTimeout))
+                    try sync.configureHTTPServerPipeline(withEncoderConfiguration: .init(), withDecoderLimitConfiguration: decoderLimits)
+                    try sync.addHandler(HTTPHandler(routes: routes, limits: limits))
+                }
+            }
+            .bind(host: host, port: port).wait()
+    }
+}

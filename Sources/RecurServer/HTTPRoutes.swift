@@ -1,0 +1,226 @@
+import Foundation
+import NIOHTTP1
+import RecurCore
+
+/// One HTTP request as the routes see it: already framed, bounded and complete.
+struct HTTPRequest: Sendable {
+    var method: HTTPMethod
+    /// The target as sent, with its query.
+    var uri: String
+    var authorization: String?
+    var body: [UInt8] = []
+}
+
+/// A response: status, JSON body, and headers the route needs beyond the usual ones.
+struct HTTPAnswer: Sendable {
+    var status: HTTPResponseStatus
+    var body: [UInt8]
+    var headers: [(String, String)] = []
+
+    /// `{"error":{"code":"SYNTAX","message":"…"}}`, with the line protocol's codes.
+    static func error(_ status: HTTPResponseStatus, _ code: String, _ message: String) -> HTTPAnswer {
+        var json = JSONWriter()
+        json.beginObject()
+        json.key("error")
+        json.beginObject()
+        json.field("code", code)
+        json.field("message", message)
+        json.endObject()
+        json.endObject()
+        return HTTPAnswer(status: status, body: json.bytes, headers: status == .unauthorized ? [("WWW-Authenticate", "Bearer")] : [])
+    }
+}
+
+/// The HTTP API over the same scoring service as the line protocol: scores, features, models,
+/// health and readiness. Pure request-to-answer, so that it can be tested without sockets.
+struct HTTPRoutes: Sendable {
+    let service: ScoringService
+    let authToken: String?
+    /// Most users one `POST /v1/score` may ask for, as with MSCORE.
+    static let maximumBatch = 1_000
+
+    func answer(_ request: HTTPRequest) -> HTTPAnswer {
+        let (path, query) = Self.split(request.uri)
+        let segments = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst().map { $0.removingPercentEncoding ?? String($0) }
+        // Probes answer without a token: load balancers and orchestrators send none.
+        switch (request.method, segments.first ?? "") {
+        case (.GET, "healthz") where segments.count == 1: return ok { $0.field("status", "ok") }
+        case (.GET, "readyz") where segments.count == 1: return readiness()
+        default: break
+        }
+        if let refusal = checkToken(request.authorization) { return refusal }
+        guard segments.count >= 2, segments[0] == "v1" else { return .error(.notFound, "NOT_FOUND", "no route \(path.prefix(80)); see docs/openapi.yaml") }
+        do {
+            switch (segments[1], segments.count) {
+            case ("score", 3):
+                guard request.method == .GET else { return methodNotAllowed("GET") }
+                return try score(user: segments[2], query: query)
+            case ("score", 2):
+                guard request.method == .POST else { return methodNotAllowed("POST") }
+                return try batch(request.body)
+            case ("features", 3):
+                guard request.method == .GET else { return methodNotAllowed("GET") }
+                return try features(user: segments[2], query: query)
+            case ("models", 2):
+                guard request.method == .GET else { return methodNotAllowed("GET") }
+                return models()
+            default:
+                return .error(.notFound, "NOT_FOUND", "no route \(path.prefix(80)); see docs/openapi.yaml")
+            }
+        } catch let error as RequestError {
+            return .error(Self.status(of: error.code), error.code, error.message)
+        } catch {
+            return .error(.notFound, "FAILED", "\(error)")
+        }
+    }
+
+    private func checkToken(_ authorization: String?) -> HTTPAnswer? {
+        guard let expected = authToken else { return nil }
+        guard let header = authorization else { return .error(.unauthorized, "NOAUTH", "authentication required: Authorization: Bearer <token>") }
+        let parts = header.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "bearer",
+              CommandHandler.constantTimeEqual(parts[1].trimmingCharacters(in: .whitespaces), expected) else {
+            return .error(.unauthorized, "WRONGPASS", "wrong token")
+        }
+        return nil
+    }
+
+    private func score(user: String, query: [String: String]) throws -> HTTPAnswer {
+        try checkUser(user)
+        let at = try time(query["at"])
+        let unknown = Set(query.keys).subtracting(["at", "model"])
+        guard unknown.isEmpty else { throw RequestError(code: "SYNTAX", message: "unknown query parameter \(unknown.sorted()[0].prefix(40)); expected at, model") }
+        let result = try service.score(user, model: query["model"], at: at)
+        return ok { json in Self.fields(of: result, user: user, into: &json) }
+    }
+
+    /// `{"users": [...], "at": "…", "model": "…"}`; any other key is refused, not ignored.
+    private func batch(_ body: [UInt8]) throws -> HTTPAnswer {
+        guard !body.isEmpty else { throw RequestError(code: "SYNTAX", message: "POST /v1/score needs a JSON body {\"users\": [\"u1\", ...]}") }
+        let object: Any
+        do { object = try JSONSerialization.jsonObject(with: Data(body)) } catch {
+            throw RequestError(code: "BAD_JSON", message: "the body is not JSON")
+        }
+        guard let fields = object as? [String: Any] else { throw RequestError(code: "BAD_JSON", message: "the body must be a JSON object") }
+        if let extra = Set(fields.keys).subtracting(["users", "at", "model"]).sorted().first {
+            throw RequestError(code: "SYNTAX", message: "unknown field \(extra.prefix(40)); expected users, at, model")
+        }
+        guard let users = fields["users"] as? [String], !users.isEmpty else { throw RequestError(code: "SYNTAX", message: "users must be a non-empty array of strings") }
+        guard users.count <= Self.maximumBatch else { throw RequestError(code: "TOO_MANY", message: "at most \(Self.maximumBatch) users per request") }
+        guard fields["at"] == nil || fields["at"] is String else { throw RequestError(code: "SYNTAX", message: "at must be a string time") }
+        guard fields["model"] == nil || fields["model"] is String else { throw RequestError(code: "SYNTAX", message: "model must be a string") }
+        for user in users { try checkUser(user) }
+        let at = try time(fields["at"] as? String)
+        let model = fields["model"] as? String
+        let scores = try users.map { try service.score($0, model: model, at: at) }
+        return ok(capacity: 64 * users.count) { json in
+            json.key("scores")
+            json.beginArray()
+            for (user, result) in zip(users, scores) {
+                json.beginObject()
+                Self.fields(of: result, user: user, into: &json)
+                json.endObject()
+            }
+            json.endArray()
+        }
+    }
+
+    private func features(user: String, query: [String: String]) throws -> HTTPAnswer {
+        try checkUser(user)
+        let unknown = Set(query.keys).subtracting(["at"])
+        guard unknown.isEmpty else { throw RequestError(code: "SYNTAX", message: "unknown query parameter \(unknown.sorted()[0].prefix(40)); expected at") }
+        let (values, cold) = service.features(of: user, at: try time(query["at"]))
+        return ok(capacity: 2_048) { json in
+            json.field("user", user)
+            json.field("feature_set", service.set.reference)
+            json.field("cold", cold)
+            json.key("features")
+            json.beginObject()
+            for (name, value) in zip(service.set.featureNames, values) { json.field(name, value) }
+            json.endObject()
+        }
+    }
+
+    private func models() -> HTTPAnswer {
+        let aliases = (try? service.registry.aliases()) ?? [:]
+        let versions = (try? service.registry.list()) ?? []
+        return ok(capacity: 512) { json in
+            json.field("serving", service.model.version)
+            json.field("kind", service.model.artifact.kind.rawValue)
+            json.field("feature_set", service.set.reference)
+            json.key("aliases")
+            json.beginObject()
+            for (alias, version) in aliases.sorted(by: { $0.key < $1.key }) { json.field(alias, version) }
+            json.endObject()
+            json.key("versions")
+            json.beginArray()
+            for entry in versions { json.string(entry.version) }
+            json.endArray()
+        }
+    }
+
+    private func readiness() -> HTTPAnswer {
+        let ready = service.isReady
+        var json = JSONWriter()
+        json.beginObject()
+        json.field("ready", ready)
+        json.field("users", service.userCount)
+        json.field("model", service.model.version)
+        json.field("feature_set", service.set.reference)
+        json.endObject()
+        return HTTPAnswer(status: ready ? .ok : .serviceUnavailable, body: json.bytes)
+    }
+
+    private func ok(capacity: Int = 128, _ body: (inout JSONWriter) -> Void) -> HTTPAnswer {
+        var json = JSONWriter(capacity: capacity)
+        json.beginObject()
+        body(&json)
+        json.endObject()
+        return HTTPAnswer(status: .ok, body: json.bytes)
+    }
+
+    private func methodNotAllowed(_ allowed: String) -> HTTPAnswer {
+        var answer = HTTPAnswer.error(.methodNotAllowed, "METHOD", "use \(allowed) here")
+        answer.headers.append(("Allow", allowed))
+        return answer
+    }
+
+    private func checkUser(_ user: String) throws {
+        guard !user.isEmpty, user.utf8.count <= 1_024 else { throw RequestError(code: "SYNTAX", message: "a user id is 1 to 1024 bytes") }
+    }
+
+    private func time(_ text: String?) throws -> Timestamp? {
+        guard let text else { return nil }
+        guard let time = DateText.parse(text) else { throw RequestError(code: "BAD_TIME", message: "at \(text.prefix(40)) is not a time") }
+        return time
+    }
+
+    static func fields(of score: ScoringService.Score, user: String, into json: inout JSONWriter) {
+        json.field("user", user)
+        json.field("score", score.probability)
+        json.field("model", score.version)
+        json.field("cold", score.cold)
+    }
+
+    /// The line protocol's codes as HTTP statuses.
+    static func status(of code: String) -> HTTPResponseStatus {
+        switch code {
+        case "NOAUTH", "WRONGPASS": .unauthorized
+        case "TOO_LARGE": .payloadTooLarge
+        case "NOT_FOUND", "FAILED": .notFound
+        case "LOADING": .serviceUnavailable
+        default: .badRequest
+        }
+    }
+
+    /// Path and decoded query parameters (`+` is a space, as forms send it).
+    static func split(_ uri: String) -> (String, [String: String]) {
+        guard let mark = uri.firstIndex(of: "?") else { return (uri, [:]) }
+        var query: [String: String] = [:]
+        for pair in uri[uri.index(after: mark)...].split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1).map { $0.replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String($0) }
+            if let key = parts.first { query[key] = parts.count > 1 ? parts[1] : "" }
+        }
+        return (String(uri[..<mark]), query)
+    }
+}

@@ -1,0 +1,40 @@
+import RecurCore
+
+/// Builds the HTTP API's JSON bodies by appending bytes: a score answer costs no encoder and no
+/// intermediate dictionary. Doubles are written in their shortest round-trip form, so a client
+/// reads back bit for bit the probability the model computed; non-finite numbers become null.
+struct JSONWriter {
+    private(set) var bytes: [UInt8] = []
+    private var needsComma = [false]
+
+    init(capacity: Int = 128) { bytes.reserveCapacity(capacity) }
+
+    mutating func beginObject() { separate(); bytes.append(UInt8(ascii: "{")); needsComma.append(false) }
+    mutating func endObject() { bytes.append(UInt8(ascii: "}")); needsComma.removeLast() }
+    mutating func beginArray() { separate(); bytes.append(UInt8(ascii: "[")); needsComma.append(false) }
+    mutating func endArray() { bytes.append(UInt8(ascii: "]")); needsComma.removeLast() }
+
+    /// The key of the next value in an object.
+    mutating func key(_ name: String) {
+        separate()
+        EventJSON.quoted(name, &bytes)
+        bytes.append(UInt8(ascii: ":"))
+        needsComma[needsComma.count - 1] = false
+    }
+
+    mutating func string(_ value: String) { separate(); EventJSON.quoted(value, &bytes) }
+    mutating func number(_ value: Double) { separate(); bytes.append(contentsOf: (value.isFinite ? "\(value)" : "null").utf8) }
+    mutating func integer(_ value: Int) { separate(); bytes.append(contentsOf: String(value).utf8) }
+    mutating func bool(_ value: Bool) { separate(); bytes.append(contentsOf: (value ? "true" : "false").utf8) }
+    mutating func null() { separate(); bytes.append(contentsOf: "null".utf8) }
+
+    mutating func field(_ name: String, _ value: String) { key(name); string(value) }
+    mutating func field(_ name: String, _ value: Double) { key(name); number(value) }
+    mutating func field(_ name: String, _ value: Int) { key(name); integer(value) }
+    mutating func field(_ name: String, _ value: Bool) { key(name); bool(value) }
+
+    private mutating func separate() {
+        if needsComma[needsComma.count - 1] { bytes.append(UInt8(ascii: ",")) }
+        needsComma[needsComma.count - 1] = true
+    }
+}

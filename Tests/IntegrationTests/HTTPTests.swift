@@ -1,0 +1,140 @@
+import Foundation
+import Testing
+@testable import RecurCore
+@testable import RecurServer
+
+extension TestClient {
+    /// One HTTP response: status, headers (lower-cased names) and body; nil when the connection closed first.
+    func httpResponse() -> (status: Int, headers: [String: String], body: String)? {
+        guard let statusLine = line(), statusLine.hasPrefix("HTTP/1.") else { return nil }
+        let status = Int(statusLine.split(separator: " ")[1]) ?? 0
+        var headers: [String: String] = [:]
+        while let header = line(), !header.isEmpty {
+            let parts = header.split(separator: ":", maxSplits: 1)
+            if parts.count == 2 { headers[parts[0].lowercased()] = parts[1].trimmingCharacters(in: .whitespaces) }
+        }
+        let length = Int(headers["content-length"] ?? "0") ?? 0
+        guard let body = bytes(length) else { return nil }
+        return (status, headers, String(decoding: body, as: UTF8.self))
+    }
+
+    func get(_ path: String, headers: String = "") -> (status: Int, headers: [String: String], body: String)? {
+        send("GET \(path) HTTP/1.1\r\nHost: test\r\n\(headers)\r\n")
+        return httpResponse()
+    }
+
+    func post(_ path: String, _ body: String, headers: String = "") -> (status: Int, headers: [String: String], body: String)? {
+        send("POST \(path) HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\(headers)\r\n\(body)")
+        return httpResponse()
+    }
+}
+
+func json(_ text: String) -> [String: Any] { (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any] ?? [:] }
+
+@Suite(.serialized) struct HTTPTests {
+    @Test func everyRouteAnswersJSONWithTheSameScoresAsTheService() throws {
+        let f = try ServerTests.fixture()
+        defer { ServerTests.stop(f) }
+        let c = try TestClient(port: try #require(f.server.httpPort))
+        let user = f.users[3]
+        let at = "2025-06-01T00:00:00Z"
+        let expected = try f.server.service.score(user, at: DateText.parse(at))
+        let single = try #require(c.get("/v1/score/\(user)?at=\(at)"))
+        #expect(single.status == 200 && single.headers["content-type"] == "application/json")
+        let object = json(single.body)
+        #expect((object["score"] as? Double)?.bitPattern == expected.probability.bitPattern, "the score survives JSON bit for bit")
+        #expect(object["model"] as? String == "v1" && object["cold"] as? Bool == false && object["user"] as? String == user)
+        #expect(json(c.get("/v1/score/\(user)?model=v1")?.body ?? "")["model"] as? String == "v1")
+        #expect(json(c.get("/v1/score/nobody%20at%20all")?.body ?? "")["cold"] as? Bool == true, "percent-encoded ids are decoded")
+
+        let batch = try #require(c.post("/v1/score", "{\"users\":[\"\(user)\",\"\(f.users[4])\",\"nobody\"],\"at\":\"\(at)\"}"))
+        let scores = json(batch.body)["scores"] as? [[String: Any]] ?? []
+        #expect(batch.status == 200 && scores.count == 3)
+        #expect((scores.first?["score"] as? Double)?.bitPattern == expected.probability.bitPattern)
+        #expect(scores.last?["cold"] as? Bool == true)
+
+        let features = json(c.get("/v1/features/\(user)?at=\(at)")?.body ?? "")
+        #expect((features["features"] as? [String: Any])?["purchase_count_all"] != nil)
+        let models = json(c.get("/v1/models")?.body ?? "")
+        #expect(models["serving"] as? String == "v1" && (models["aliases"] as? [String: String])?["production"] == "v1")
+        #expect(c.get("/healthz")?.status == 200)
+        let ready = try #require(c.get("/readyz"))
+        #expect(ready.status == 200 && json(ready.body)["ready"] as? Bool == true && json(ready.body)["users"] as? Int == f.server.service.userCount)
+
+        // Errors: JSON, with the line protocol's codes, on the same kept-alive connection.
+        func code(_ response: (status: Int, headers: [String: String], body: String)?) -> (Int, String?) {
+            (response?.status ?? 0, (json(response?.body ?? "")["error"] as? [String: Any])?["code"] as? String)
+        }
+        #expect(code(c.get("/v1/score/\(user)?at=someday")) == (400, "BAD_TIME"))
+        #expect(code(c.get("/v1/score/\(user)?model=v9")) == (404, "FAILED"))
+        #expect(code(c.get("/v1/score/\(user)?colour=red")) == (400, "SYNTAX"))
+        #expect(code(c.get("/v2/anything")) == (404, "NOT_FOUND"))
+        #expect(code(c.post("/v1/models", "{}")) == (405, "METHOD"))
+        #expect(code(c.post("/v1/score", "{not json")) == (400, "BAD_JSON"))
+        #expect(code(c.post("/v1/score", "{\"users\":[\"a\"],\"extra\":1}")) == (400, "SYNTAX"))
+        #expect(code(c.post("/v1/score", "{\"users\":[]}")) == (400, "SYNTAX"))
+        let many = "{\"users\":[" + (0...HTTPRoutes.maximumBatch).map { "\"u\($0)\"" }.joined(separator: ",") + "]}"
+        #expect(code(c.post("/v1/score", many)) == (400, "TOO_MANY"))
+        #expect(c.get("/healthz")?.status == 200, "the connection survived every error")
+    }
+
+    @Test func keepAlivePipeliningAndHTTP10() throws {
+        let f = try ServerTests.fixture()
+        defer { ServerTests.stop(f) }
+        let port = try #require(f.server.httpPort)
+        let c = try TestClient(port: port)
+        c.send(String(repeating: "GET /v1/score/\(f.users[0]) HTTP/1.1\r\nHost: t\r\n\r\n", count: 50))
+        for i in 0..<50 { #expect(c.httpResponse()?.status == 200, "pipelined request \(i)") }
+        let old = try TestClient(port: port)
+        old.send("GET /healthz HTTP/1.0\r\n\r\n")
+        #expect(old.httpResponse()?.headers["connection"] == "close")
+        #expect(old.line() == nil, "HTTP/1.0 without keep-alive is closed after the answer")
+        let closing = try TestClient(port: port)
+        closing.send("GET /healthz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+        #expect(closing.httpResponse()?.status == 200)
+        #expect(closing.line() == nil)
+    }
+
+    @Test func garbageOversizedAndHalfSentRequestsNeverTakeTheServerDown() throws {
+        let f = try ServerTests.fixture()
+        defer { ServerTests.stop(f) }
+        let port = try #require(f.server.httpPort)
+        let garbage = try TestClient(port: port)
+        garbage.send([0xFF, 0x00, 0x13, 0x37] + Array("\r\n\r\n".utf8))
+        #expect(garbage.httpResponse()?.status == 400)
+        #expect(garbage.line() == nil, "an unparseable stream is closed")
+        let headers = try TestClient(port: port)
+        headers.send("GET /healthz HTTP/1.1\r\nHost: t\r\nX-Big: " + String(repeating: "a", count: 40_000) + "\r\n\r\n")
+        let tooBig = headers.httpResponse()
+        #expect(tooBig == nil || tooBig!.status >= 400, "headers beyond the limit are refused")
+        let body = try TestClient(port: port)
+        body.send("POST /v1/score HTTP/1.1\r\nHost: t\r\nContent-Length: 5000000\r\n\r\n" + String(repeating: "x", count: 10_000))
+        #expect(body.httpResponse()?.status == 413)
+        let chunked = try TestClient(port: port)
+        let chunk = String(repeating: "y", count: 64 * 1024)
+        chunked.send("POST /v1/score HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n")
+        for _ in 0..<20 { chunked.send(String(chunk.utf8.count, radix: 16) + "\r\n" + chunk + "\r\n") }
+        chunked.send("0\r\n\r\n")
+        #expect(chunked.httpResponse()?.status == 413, "a streamed body past the limit (\(HTTPLimits().maximumBodyBytes) bytes) is refused without being kept")
+        // A client that sends half a request holds its connection, not the server.
+        let slow = try TestClient(port: port)
+        slow.send("GET /v1/score/\(f.users[0]) HTTP/1.1\r\nHo")
+        let other = try TestClient(port: port)
+        #expect(other.get("/healthz")?.status == 200)
+        slow.send("st: t\r\n\r\n")
+        #expect(slow.httpResponse()?.status == 200, "the half-sent request is answered once complete")
+        #expect(try TestClient(port: f.port).ask("PING") == "PONG", "the line protocol is unaffected")
+    }
+
+    @Test func aTokenIsABearerTokenAndProbesNeedNone() throws {
+        let f = try ServerTests.fixture(authToken: "http-t0ken")
+        defer { ServerTests.stop(f) }
+        let c = try TestClient(port: try #require(f.server.httpPort))
+        let refused = try #require(c.get("/v1/models"))
+        #expect(refused.status == 401 && refused.headers["www-authenticate"] == "Bearer")
+        #expect(c.get("/v1/models", headers: "Authorization: Bearer wrong\r\n")?.status == 401)
+        #expect(c.get("/v1/models", headers: "Authorization: Bearer http-t0ken\r\n")?.status == 200)
+        #expect(c.get("/healthz")?.status == 200)
+        #expect(c.get("/readyz")?.status == 200)
+    }
+}
