@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Serving beside Redis: redis-benchmark -c 50 against `recur serve` (SCORE of random known users) and
 # against redis-server (GET of a stored key), pipelined 1 and 16; logistic, then GBDT after a hot swap.
+# HTTP beside FastAPI: wrk -c 50 against Recur's HTTP API (GET /v1/score/{user}) and against a minimal
+# FastAPI app under uvicorn (2 workers, uvloop + httptools) returning a stored score, same users.
 # Each figure is the median of RUNS runs; Recur and Redis alternate within each run so that both see
 # the same machine. THREADS sets Recur's event loops (default: the server's, one per core); RECUR measures another
 # build (e.g. a saved baseline).
@@ -27,11 +29,19 @@ fi
 "$RECUR" models promote logistic --alias production >/dev/null
 
 redis-server --port "$REDIS_PORT" --save "" --appendonly no --daemonize yes --logfile "$PWD/$DATA/redis.log" --dir "$PWD/$DATA"
-"$RECUR" serve --port "$RECUR_PORT" --model production ${THREADS:+--threads "$THREADS"} > "$DATA/serve.log" 2>&1 &
+HTTP_PORT=${HTTP_PORT:-8088}
+FASTAPI_PORT=${FASTAPI_PORT:-8089}
+HTTP_SECONDS=${HTTP_SECONDS:-10}
+command -v wrk >/dev/null || { echo "bench: installing wrk" >&2; apt-get install -y -qq wrk >/dev/null; }
+[[ -x bench/.venv-serve/bin/uvicorn ]] || { python3 -m venv bench/.venv-serve && bench/.venv-serve/bin/pip install -q -r bench/serve/requirements.txt; }
+BENCH_USERS=$USERS bench/.venv-serve/bin/uvicorn --app-dir bench/serve fastapi_app:app --port "$FASTAPI_PORT" --workers 2 --no-access-log --log-level warning &
+FASTAPI=$!
+"$RECUR" serve --port "$RECUR_PORT" --http-port "$HTTP_PORT" --model production ${THREADS:+--threads "$THREADS"} > "$DATA/serve.log" 2>&1 &
 SERVER=$!
-trap 'kill $SERVER 2>/dev/null || true; redis-cli -p '"$REDIS_PORT"' shutdown nosave >/dev/null 2>&1 || true' EXIT
+trap 'kill $SERVER $FASTAPI 2>/dev/null || true; redis-cli -p '"$REDIS_PORT"' shutdown nosave >/dev/null 2>&1 || true' EXIT
 for _ in $(seq 1 100); do redis-cli -p "$RECUR_PORT" PING >/dev/null 2>&1 && break; sleep 0.2; done
 redis-cli -p "$REDIS_PORT" SET key:42 "0.231045 v3" >/dev/null
+for _ in $(seq 1 100); do curl -sf "127.0.0.1:$FASTAPI_PORT/v1/score/000000000001" >/dev/null 2>&1 && break; sleep 0.2; done
 
 # redis-benchmark's __rand_int__ is a 12-digit number below -r: the generated user ids have that form.
 bench() { redis-benchmark -p "$1" -c 50 -n "$REQUESTS" -P "$2" -r "$USERS" --csv "${@:3}" 2>/dev/null | tail -n 1; }
@@ -60,3 +70,19 @@ sleep 2
 redis-cli -p "$RECUR_PORT" MODELS | head -1
 report gbdt 1
 report gbdt 16
+
+# HTTP: requests/s from wrk, Recur and FastAPI alternating within each run.
+wrk_rate() { BENCH_USERS=$USERS wrk -t 2 -c 50 -d "${HTTP_SECONDS}s" --latency -s bench/serve/score.lua "http://127.0.0.1:$1" 2>&1 | awk '/Requests\/sec/ {print $2}'; }
+http_report() {
+  local label=$1 i
+  local -a rq fq
+  for ((i = 0; i < RUNS; i++)); do rq+=("$(wrk_rate "$HTTP_PORT")"); fq+=("$(wrk_rate "$FASTAPI_PORT")"); done
+  local r f
+  r=$(median "${rq[@]}"); f=$(median "${fq[@]}")
+  printf '%-9s HTTP   recur %9.0f req/s   fastapi %9.0f req/s   ratio %.1f   (recur runs: %s; fastapi runs: %s)\n' "$label" "$r" "$f" "$(echo "$r / $f" | bc -l)" "${rq[*]}" "${fq[*]}"
+}
+curl -sf "127.0.0.1:$HTTP_PORT/readyz" >/dev/null || { echo "bench: recur's HTTP API is not answering" >&2; exit 1; }
+http_report gbdt
+"$RECUR" models promote logistic --alias production >/dev/null
+sleep 2
+http_report logistic

@@ -1,59 +1,38 @@
-/// A model artifact laid out for scoring one row at a time: the trees of an ensemble in one flat
-/// node block, the logistic standardisation and coefficients in another. Built once when a model is
-/// loaded and never changed; gives exactly `ModelArtifact.probability`. Walking the artifact's own
-/// form copies each tree's arrays, and the reference counting of those shared arrays, bouncing
-/// between cores, cost more than the arithmetic.
+/// A model artifact laid out for scoring one row at a time: the trees of an ensemble interleaved in
+/// one flat node block (`InterleavedTrees`), the logistic standardisation and coefficients in
+/// another. Built once when a model is loaded and never changed; gives exactly
+/// `ModelArtifact.probability`. Walking the artifact's own form copies each tree's arrays, and the
+/// reference counting of those shared arrays, bouncing between cores, cost more than the arithmetic.
 public final class ModelScorer: @unchecked Sendable {
-    /// A tree node; a leaf has `feature` −1 and its value in `threshold`.
-    struct Node {
-        var feature: Int32
-        var missingLeft: Bool
-        var left: Int32
-        var right: Int32
-        var threshold: Double
-    }
-
     private enum Kind { case logistic, trees, none }
 
     private let kind: Kind
     private let base: Double
     /// Logistic: mean, scale and coefficient of each feature, in feature order.
     private let weights: UnsafeMutableBufferPointer<Double>
-    private let roots: UnsafeMutableBufferPointer<Int32>
-    private let nodes: UnsafeMutableBufferPointer<Node>
+    private let trees: InterleavedTrees?
 
     public init(_ artifact: ModelArtifact) {
-        var weights = [Double](), roots = [Int32](), nodes = [Node]()
+        var weights = [Double]()
         if artifact.kind == .logistic, let m = artifact.logistic {
             kind = .logistic
             base = m.intercept
             for j in m.coefficients.indices { weights += [m.means[j], m.scales[j], m.coefficients[j]] }
+            trees = nil
         } else if artifact.kind == .gbdt, let ensemble = artifact.gbdt {
             kind = .trees
             base = ensemble.baseScore
-            for tree in ensemble.trees {
-                let offset = Int32(nodes.count)
-                roots.append(offset)
-                for i in tree.feature.indices {
-                    let leaf = tree.feature[i] < 0
-                    nodes.append(Node(feature: leaf ? -1 : tree.feature[i], missingLeft: tree.missingLeft[i],
-                                      left: leaf ? 0 : tree.left[i] + offset, right: leaf ? 0 : tree.right[i] + offset,
-                                      threshold: leaf ? tree.value[i] : tree.threshold[i]))
-                }
-            }
+            trees = InterleavedTrees(ensemble)
         } else {
             kind = .none
             base = .nan
+            trees = nil
         }
         self.weights = Self.copy(weights)
-        self.roots = Self.copy(roots)
-        self.nodes = Self.copy(nodes)
     }
 
     deinit {
         weights.deallocate()
-        roots.deallocate()
-        nodes.deallocate()
     }
 
     private static func copy<T>(_ array: [T]) -> UnsafeMutableBufferPointer<T> {
@@ -73,17 +52,7 @@ public final class ModelScorer: @unchecked Sendable {
             }
             return sigmoid(eta)
         case .trees:
-            var sum = base
-            for root in roots {
-                var node = nodes[Int(root)]
-                while node.feature >= 0 {
-                    let v = x[Int(node.feature)]
-                    let goLeft = v <= node.threshold || (v.isNaN && node.missingLeft)
-                    node = nodes[Int(goLeft ? node.left : node.right)]
-                }
-                sum += node.threshold
-            }
-            return sigmoid(sum)
+            return sigmoid(trees!.rawScore(x, base: base))
         case .none:
             return .nan
         }

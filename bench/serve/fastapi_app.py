@@ -1,0 +1,20 @@
+"""The stack the pipeline Recur replaces served scores with: FastAPI under uvicorn, answering a
+stored score per user from memory (a dict filled at start, as a cache of batch scores would be)."""
+import os
+import random
+
+from fastapi import FastAPI, HTTPException
+
+USERS = int(os.environ.get("BENCH_USERS", "100000"))
+rng = random.Random(7)
+SCORES = {f"{u:012d}": rng.random() for u in range(USERS)}
+
+app = FastAPI()
+
+
+@app.get("/v1/score/{user}")
+def score(user: str):
+    value = SCORES.get(user)
+    if value is None:
+        raise HTTPException(status_code=404, detail="unknown user")
+    return {"user": user, "score": value, "model": "v3", "cold": False}
