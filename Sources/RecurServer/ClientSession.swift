@@ -13,6 +13,10 @@ struct ClientSession: Sendable {
     var libraryName: String?
     var libraryVersion: String?
     var authenticated: Bool
+    /// Requests queued since MULTI; nil outside a transaction.
+    var transaction: [Request]?
+    /// A request could not be queued: EXEC answers EXECABORT.
+    var transactionFailed = false
 
     init(id: Int, address: String, authenticated: Bool) {
         self.id = id
@@ -29,7 +33,7 @@ struct ClientSession: Sendable {
 
     /// The `CLIENT INFO` line, in Redis's `key=value` form.
     var infoLine: String {
-        "id=\(id) addr=\(address) name=\(name ?? "") age=\(ageSeconds) db=0 resp=\(protocolVersion) "
+        "id=\(id) addr=\(address) name=\(name ?? "") age=\(ageSeconds) db=0 multi=\(transaction.map { String($0.count) } ?? "-1") resp=\(protocolVersion) "
             + "lib-name=\(libraryName ?? "") lib-ver=\(libraryVersion ?? "") cmd=client|info"
     }
 

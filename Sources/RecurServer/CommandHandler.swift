@@ -26,7 +26,9 @@ final class CommandHandler: ChannelInboundHandler {
     var session: ClientSession
     private var pending: ByteBuffer?
     private var closeAfterFlush = false
-    private var tally = RequestTally()
+    var tally = RequestTally()
+    /// Inside EXEC: every queued command scores with the model read when EXEC began.
+    var modelPinned = false
     /// The served model as this connection last saw it, and the swap count it was read at.
     private var model: ScoringService.ServedModel
     private var modelSwaps: Int
@@ -46,7 +48,7 @@ final class CommandHandler: ChannelInboundHandler {
 
     var servedModel: ScoringService.ServedModel {
         let swaps = service.modelSwaps
-        if swaps != modelSwaps { (model, modelSwaps) = (service.model, swaps) }
+        if swaps != modelSwaps && !modelPinned { (model, modelSwaps) = (service.model, swaps) }
         return model
     }
 
@@ -152,6 +154,7 @@ final class CommandHandler: ChannelInboundHandler {
             guard command == "ECHO", binary.count == 2 else { return (.invalid, .error(code: "BAD_ENCODING", message: "request is not UTF-8")) }
             return (.echo, .bytes(binary[1]))
         }
+        if let queued = queueInTransaction(request, command: command) { return queued }
         do {
             switch command {
             case "SCORE": return (.score, try score(args))
@@ -175,6 +178,11 @@ final class CommandHandler: ChannelInboundHandler {
             case "INFO": return (.info, info(args))
             case "COMMAND": return (.command, commandInfo(args))
             case "CONFIG": return (.config, config(args))
+            case "MULTI": return (.multi, multi())
+            case "EXEC": return (.exec, exec())
+            case "DISCARD": return (.discard, discard())
+            case "WATCH": return (.watch, watch(args))
+            case "UNWATCH": return (.watch, .simple("OK"))
             case "QUIT": return (.quit, .simple("OK"))
             default:
                 return (.unknown, .error(code: "UNKNOWN_COMMAND", message: "\(first.prefix(40)); this server answers \(CommandCatalog.names)"))

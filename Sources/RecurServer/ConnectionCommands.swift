@@ -118,6 +118,8 @@ extension CommandHandler {
     func reset() -> Reply {
         session.protocolVersion = 2
         session.authenticated = authToken == nil
+        session.transaction = nil
+        session.transactionFailed = false
         return .simple("RESET")
     }
 

@@ -32,7 +32,7 @@ public enum Reply: Sendable {
     case error(code: String, message: String)
 
     /// Codes with the meaning Redis gives them, written without the `ERR` prefix in RESP.
-    static let redisErrorCodes: Set<String> = ["NOAUTH", "WRONGPASS", "NOPROTO", "LOADING", "NOPERM"]
+    static let redisErrorCodes: Set<String> = ["NOAUTH", "WRONGPASS", "NOPROTO", "LOADING", "NOPERM", "EXECABORT"]
 
     public func write(resp: Bool, into buffer: inout ByteBuffer) {
         write(resp ? .resp2 : .plain, into: &buffer)
@@ -135,10 +135,16 @@ public enum Reply: Sendable {
         case .null: "(nil)"
         case .array(let items): items.map(\.plainText).joined(separator: " ")
         case .map(let pairs): pairs.map { "\($0.0)=\($0.1.plainText)" }.joined(separator: " ")
-        case .score(let score): "\(score.probability) \(score.version)"
-        case .scores(let scores): scores.map { "\($0.probability) \($0.version)" }.joined(separator: " ")
+        case .score, .scores: plainLine
         case .error(let code, let message): "ERR \(code) \(Self.oneLine(message))"
         }
+    }
+
+    /// A score's plain line without its newline, as `write(.plain)` writes it.
+    private var plainLine: String {
+        var buffer = ByteBuffer()
+        write(.plain, into: &buffer)
+        return String(buffer.readableBytesView.dropLast().map { Character(Unicode.Scalar($0)) })
     }
 
     /// Redis's spelling of a double: shortest round-trip digits, `inf`, `-inf`, `nan`.

@@ -112,6 +112,28 @@ extension TestClient {
         guard case .array = c.command("HELLO") else { Issue.record("HELLO without a version answers in the current protocol (RESP2: an array)"); return }
     }
 
+    @Test func multiExecQueuesAndAnswersEveryReplyTogether() throws {
+        let f = try ServerTests.fixture()
+        defer { ServerTests.stop(f) }
+        let c = try TestClient(port: f.port)
+        let at = "2025-06-01T00:00:00Z"
+        let expected = c.command("SCORE", f.users[0], "AT", at)
+        #expect(c.command("MULTI") == .simple("OK"))
+        #expect(c.command("SCORE", f.users[0], "AT", at) == .simple("QUEUED"))
+        #expect(c.command("PING") == .simple("QUEUED"))
+        #expect(c.command("EXEC") == .array([expected!, .simple("PONG")]))
+        guard case .error(let noMulti) = c.command("EXEC") else { Issue.record("EXEC without MULTI"); return }
+        #expect(noMulti.contains("EXEC without MULTI"))
+        #expect(c.command("MULTI") == .simple("OK"))
+        guard case .error = c.command("FLY") else { Issue.record("an unknown command inside MULTI fails at once"); return }
+        guard case .error(let aborted) = c.command("EXEC") else { Issue.record("EXEC after a failed queue"); return }
+        #expect(aborted.hasPrefix("EXECABORT"))
+        #expect(c.command("MULTI") == .simple("OK"))
+        #expect(c.command("DISCARD") == .simple("OK"))
+        #expect(c.command("WATCH", "u1") == .simple("OK"))
+        #expect(c.command("PING") == .simple("PONG"))
+    }
+
     @Test func emptyRequestsGetNoReplyAndBinaryEchoRoundTrips() throws {
         let f = try ServerTests.fixture()
         defer { ServerTests.stop(f) }

@@ -19,6 +19,10 @@ async function main() {
   // Commands issued in the same tick go out as one pipeline.
   const replies = await Promise.all(Array.from({ length: 1000 }, () => client.sendCommand(['SCORE', user, 'AT', at])));
   check(replies.every((reply) => reply === expected), 'pipeline of 1000');
+  const transaction = client.multi();
+  for (let i = 0; i < 100; i++) transaction.addCommand(['SCORE', user, 'AT', at]);
+  const executed = await transaction.exec();
+  check(executed.length === 100 && executed.every((reply) => reply === expected), 'MULTI/EXEC of 100');
   let failed = false;
   try { await client.sendCommand(['NO-SUCH-COMMAND', 'x']); } catch (error) { failed = String(error).includes('UNKNOWN_COMMAND'); }
   check(failed, 'an unknown command fails with UNKNOWN_COMMAND');

@@ -35,6 +35,11 @@ def sync(protocol):
         pipe.execute_command("SCORE", user, "AT", at)
     replies = [text(s) for s in pipe.execute()]
     check(replies == [expected] * 1000, f"pipeline of 1000 (RESP{protocol})")
+    # pipeline() with no arguments is a transaction: MULTI, the commands, EXEC.
+    with r.pipeline() as transaction:
+        for _ in range(100):
+            transaction.execute_command("SCORE", user, "AT", at)
+        check([text(s) for s in transaction.execute()] == [expected] * 100, f"MULTI/EXEC pipeline (RESP{protocol})")
     try:
         r.execute_command("NO-SUCH-COMMAND", "x")
         check(False, "an unknown command should fail")

@@ -18,6 +18,8 @@ scores = r.call('MSCORE', user, 'nobody-at-all')
 check(scores.length == 2 && scores[1].end_with?(' cold'), "MSCORE #{scores}")
 replies = r.pipelined { |pipe| 1000.times { pipe.call('SCORE', user, 'AT', at) } }
 check(replies == [expected] * 1000, 'pipeline of 1000')
+executed = r.multi { |transaction| 100.times { transaction.call('SCORE', user, 'AT', at) } }
+check(executed == [expected] * 100, 'MULTI/EXEC of 100')
 begin
   r.call('NO-SUCH-COMMAND', 'x')
   check(false, 'an unknown command should fail')
