@@ -18,6 +18,17 @@ final class OnlineUserTable: @unchecked Sendable {
         case unknown
     }
 
+    /// What a scoring lookup found.
+    enum ScoreLookup {
+        case scored(Double)
+        case expired(UserFeatureState, generation: Int)
+        case unknown
+    }
+
+    /// Words after the span in each row: a remembered score of a step-function model, valid for
+    /// as-of times in [from, until): model serial (0 = none), from, until, probability bits.
+    static let memoWords = 4
+
     private final class Shard: @unchecked Sendable {
         let lock = NIOLock()
         var rowOf: [String: Int] = [:]
@@ -37,7 +48,7 @@ final class OnlineUserTable: @unchecked Sendable {
         layout = FeatureValueSpan.RowLayout(set: set)
         var n = 1
         while n < shardCount { n <<= 1 }
-        shards = (0..<n).map { [layout] _ in Shard(width: layout.width) }
+        shards = (0..<n).map { [layout] _ in Shard(width: layout.width + Self.memoWords) }
         mask = n - 1
     }
 
@@ -58,12 +69,39 @@ final class OnlineUserTable: @unchecked Sendable {
         }
     }
 
+    /// The user's score as of `t` from `model`: the remembered one when it is still exactly right,
+    /// else `compute` on the features written into `out`, remembered when the model says for how
+    /// long it stays the same (a tree ensemble's score only moves when a feature passes a split).
+    func score(_ user: String, asOf t: Timestamp, model serial: UInt64, into out: UnsafeMutableBufferPointer<Double>,
+               _ compute: (UnsafeMutableBufferPointer<Double>, _ row: UnsafePointer<UInt64>) -> (Double, until: Int64?)) -> ScoreLookup {
+        let shard = shard(user)
+        return shard.lock.withLock {
+            guard let index = shard.rowOf[user] else { return .unknown }
+            let row = shard.rows.row(index)
+            let memo = row + layout.width
+            let time = t.microseconds
+            if memo[0] == serial && time >= Int64(bitPattern: memo[1]) && time < Int64(bitPattern: memo[2]) {
+                return .scored(Double(bitPattern: memo[3]))
+            }
+            guard layout.write(row: row, asOf: t, into: out) else { return .expired(shard.states[index], generation: shard.generations[index]) }
+            let (probability, until) = compute(out, row)
+            if let until, until > time {
+                memo[0] = serial
+                memo[1] = UInt64(bitPattern: time)
+                memo[2] = UInt64(bitPattern: until)
+                memo[3] = probability.bitPattern
+            }
+            return .scored(probability)
+        }
+    }
+
     /// Stores a span refolded after `.expired`, unless the state was replaced meanwhile.
     func renew(_ user: String, generation: Int, span: FeatureValueSpan) {
         let shard = shard(user)
         shard.lock.withLock {
             guard let row = shard.rowOf[user], shard.generations[row] == generation else { return }
             layout.store(span, into: shard.rows.row(row))
+            shard.rows.row(row)[layout.width] = 0
         }
     }
 
@@ -84,6 +122,7 @@ final class OnlineUserTable: @unchecked Sendable {
                     shard.generations.append(0)
                 }
                 layout.store(entry.span, into: shard.rows.row(row))
+                shard.rows.row(row)[layout.width] = 0
             }
         }
     }

@@ -16,12 +16,17 @@ public final class ScoringService: @unchecked Sendable {
         public let artifact: ModelArtifact
         public let set: FeatureSet
         let scorer: ModelScorer
+        /// Unique per loaded model: remembered scores carry it, so a swap never serves another model's.
+        let serial: UInt64
+
+        private static let lastSerial = ManagedAtomic<UInt64>(0)
 
         init(version: String, artifact: ModelArtifact, set: FeatureSet) {
             self.version = version
             self.artifact = artifact
             self.set = set
             scorer = ModelScorer(artifact)
+            serial = Self.lastSerial.wrappingIncrementThenLoad(ordering: .relaxed)
         }
     }
 
@@ -156,8 +161,28 @@ public final class ScoringService: @unchecked Sendable {
     }
 
     func score(_ user: String, with model: ServedModel, at: Timestamp? = nil) -> Score {
-        withFeatures(of: user, at: at) { values, cold in
+        if at == nil, let probability = scoreNow(user, with: model) { return Score(probability: probability, version: model.version, cold: false) }
+        return withFeatures(of: user, at: at) { values, cold in
             Score(probability: model.scorer.probability(values), version: model.version, cold: cold)
+        }
+    }
+
+    /// "As of now" for a known user whose span covers now; nil otherwise (the general path then
+    /// refolds or answers a cold start). A tree model's score is remembered until a feature moving
+    /// with the clock could pass one of its splits, so most requests skip features and trees alike.
+    private func scoreNow(_ user: String, with model: ServedModel) -> Double? {
+        let now = Timestamp.now
+        let scorer = model.scorer
+        let layout = users.layout
+        return withUnsafeTemporaryAllocation(of: Double.self, capacity: set.features.count) { buffer -> Double? in
+            let lookup = users.score(user, asOf: now, model: model.serial, into: buffer) { values, row in
+                let x = UnsafeBufferPointer(values)
+                let probability = scorer.probability(x)
+                guard scorer.isPiecewiseConstant else { return (probability, nil) }
+                return (probability, layout.constantUntil(row: row, asOf: now, values: x) { scorer.nextSplit(feature: $0, atOrAbove: $1) })
+            }
+            if case .scored(let probability) = lookup { return probability }
+            return nil
         }
     }
 

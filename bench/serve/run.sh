@@ -16,7 +16,7 @@ RUNS=${RUNS:-3}
 RECUR_PORT=${RECUR_PORT:-7878}
 REDIS_PORT=${REDIS_PORT:-6390}
 THREADS=${THREADS:-}
-command -v redis-benchmark >/dev/null || RECUR_SETUP_BENCH=1 ./scripts/setup.sh
+{ command -v redis-benchmark && command -v redis-server; } >/dev/null || RECUR_SETUP_BENCH=1 ./scripts/setup.sh
 if [[ -z "${RECUR:-}" ]]; then swift build -c release --product recur >/dev/null; RECUR=.build/release/recur; fi
 
 "$RECUR" db start >/dev/null

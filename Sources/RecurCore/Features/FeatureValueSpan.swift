@@ -106,6 +106,26 @@ extension FeatureValueSpan {
             for i in 0..<featureCount { values[i] = span.fixed[i].bitPattern }
         }
 
+        /// The first time after `t` at which a feature that moves with the clock could pass the split
+        /// `nextSplit` gives for its value as of `t` (in `values`): until then, and within the row's
+        /// span, a step-function score stays exactly the same. Recency and tenure grow as
+        /// `(time − anchor) / day`, which never decreases with time, so only the next split up matters;
+        /// a millisecond's margin keeps rounding from ever reaching it.
+        public func constantUntil(row: UnsafePointer<UInt64>, asOf t: Timestamp, values: UnsafeBufferPointer<Double>,
+                                  nextSplit: (_ feature: Int, _ value: Double) -> Double?) -> Int64 {
+            var until = Int64(bitPattern: row[1])
+            let anchors = row + 2
+            let day = Double(Timestamp.microsecondsPerDay)
+            for (j, index) in movingFeatures.enumerated() {
+                let anchor = Int64(bitPattern: anchors[j])
+                guard anchor != .min, let split = nextSplit(index, values[index]) else { continue }
+                let reach = split * day
+                guard abs(reach) < 9e18 else { continue }
+                until = min(until, anchor &+ Int64(reach.rounded(.down)) &- 1_000)
+            }
+            return max(until, t.microseconds)
+        }
+
         /// Writes the values as of `t` from a stored row into `out`; false (and nothing written)
         /// when the row's span does not cover `t`. Gives exactly what `FeatureValueSpan.write` gives.
         public func write(row: UnsafePointer<UInt64>, asOf t: Timestamp, into out: UnsafeMutableBufferPointer<Double>) -> Bool {
