@@ -16,7 +16,7 @@ extension CommandHandler {
 
     /// nil when the credentials are right; a server without a token accepts any password for `default`, as Redis does.
     private func checkCredentials(user: String, token: String) -> Reply? {
-        let accepted = user == "default" && (authToken.map { Self.constantTimeEqual(token, $0) } ?? true)
+        let accepted = user == "default" && (authToken.map { AuthToken.matches(token, $0) } ?? true)
         return accepted ? nil : .error(code: "WRONGPASS", message: "invalid username-password pair or user is disabled.")
     }
 
@@ -121,12 +121,5 @@ extension CommandHandler {
         session.transaction = nil
         session.transactionFailed = false
         return .simple("RESET")
-    }
-
-    static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
-        let x = Array(a.utf8), y = Array(b.utf8)
-        var difference = UInt8(x.count == y.count ? 0 : 1)
-        for i in 0..<max(x.count, y.count) { difference |= (i < x.count ? x[i] : 0) ^ (i < y.count ? y[i] : 0) }
-        return difference == 0
     }
 }

@@ -79,7 +79,7 @@ struct HTTPRoutes: Sendable {
         guard let header = authorization else { return .error(.unauthorized, "NOAUTH", "authentication required: Authorization: Bearer <token>") }
         let parts = header.split(separator: " ", maxSplits: 1)
         guard parts.count == 2, parts[0].lowercased() == "bearer",
-              CommandHandler.constantTimeEqual(parts[1].trimmingCharacters(in: .whitespaces), expected) else {
+              AuthToken.matches(parts[1].trimmingCharacters(in: .whitespaces), expected) else {
             return .error(.unauthorized, "WRONGPASS", "wrong token")
         }
         return nil
@@ -142,19 +142,18 @@ struct HTTPRoutes: Sendable {
     }
 
     private func models() -> HTTPAnswer {
-        let aliases = (try? service.registry.aliases()) ?? [:]
-        let versions = (try? service.registry.list()) ?? []
+        let stored = service.storedModels
         return ok(capacity: 512) { json in
             json.field("serving", service.model.version)
             json.field("kind", service.model.artifact.kind.rawValue)
             json.field("feature_set", service.set.reference)
             json.key("aliases")
             json.beginObject()
-            for (alias, version) in aliases.sorted(by: { $0.key < $1.key }) { json.field(alias, version) }
+            for (alias, version) in stored.aliases { json.field(alias, version) }
             json.endObject()
             json.key("versions")
             json.beginArray()
-            for entry in versions { json.string(entry.version) }
+            for version in stored.versions { json.string(version) }
             json.endArray()
         }
     }

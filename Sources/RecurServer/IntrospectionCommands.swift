@@ -18,8 +18,7 @@ extension CommandHandler {
 
     private func infoSections() -> [(String, [(String, String)])] {
         let fresh = service.freshness
-        let aliases = (try? service.registry.aliases()) ?? [:]
-        let versions = (try? service.registry.list().map(\.version)) ?? []
+        let stored = service.storedModels
         let uptime = status.uptimeSeconds
         return [
             ("Server", [
@@ -37,8 +36,8 @@ extension CommandHandler {
             ("Recur", [
                 ("users_loaded", String(service.userCount)), ("serving_model", service.model.version), ("serving_kind", service.model.artifact.kind.rawValue),
                 ("model_reference", service.modelReference), ("feature_set", service.set.reference),
-                ("models", versions.joined(separator: ",")),
-                ("aliases", aliases.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")),
+                ("models", stored.versions.joined(separator: ",")),
+                ("aliases", stored.aliases.map { "\($0.alias)=\($0.version)" }.joined(separator: ",")),
                 ("feature_update_age_seconds", fresh.updateAge.isFinite ? String(format: "%.1f", fresh.updateAge) : "-1"),
                 ("feature_catch_up_age_seconds", String(format: "%.1f", fresh.catchUpAge)),
             ]),

@@ -32,9 +32,8 @@ extension CommandHandler {
     }
 
     func models() -> Reply {
-        let aliases = (try? service.registry.aliases()) ?? [:]
-        let versions = (try? service.registry.list().map(\.version)) ?? []
-        return .list(["serving=\(service.model.version)"] + aliases.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" } + versions)
+        let stored = service.storedModels
+        return .list(["serving=\(service.model.version)"] + stored.aliases.map { "\($0.alias)=\($0.version)" } + stored.versions)
     }
 
     /// JSON in RESP2 and plain, a map in RESP3.

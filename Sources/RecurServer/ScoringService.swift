@@ -206,6 +206,13 @@ public final class ScoringService: @unchecked Sendable {
         }
     }
 
+    /// The aliases (sorted by name) and stored versions in the registry, as MODELS, INFO and
+    /// `GET /v1/models` report them; empty when the folder cannot be read.
+    public var storedModels: (aliases: [(alias: String, version: String)], versions: [String]) {
+        let aliases = ((try? registry.aliases()) ?? [:]).sorted { $0.key < $1.key }.map { (alias: $0.key, version: $0.value) }
+        return (aliases, (try? registry.list().map(\.version)) ?? [])
+    }
+
     public var uptime: Double { Date().timeIntervalSince(started) }
 }
 
