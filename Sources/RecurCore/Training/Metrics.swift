@@ -67,7 +67,7 @@ public struct Metrics: Sendable, Codable, Equatable {
         }
         var binCount = [Int](repeating: 0, count: 10), binP = [Double](repeating: 0, count: 10), binY = [Double](repeating: 0, count: 10)
         for i in 0..<n {
-            let b = min(9, Int(p[i] * 10))
+            let b = p[i] >= 1 ? 9 : (p[i] > 0 ? Int(p[i] * 10) : 0)
             binCount[b] += 1; binP[b] += p[i]; binY[b] += Double(y[i])
         }
         calibrationError = n == 0 ? .nan : (0..<10).reduce(0.0) { $0 + abs(binP[$1] - binY[$1]) } / Double(n)
