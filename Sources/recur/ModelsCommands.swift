@@ -6,8 +6,8 @@ import RecurCore
 struct ModelsCommands: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "models",
-        abstract: "List, show and promote trained model versions.",
-        subcommands: [ListModels.self, ShowModel.self, PromoteModel.self]
+        abstract: "List, show, compare and promote trained model versions.",
+        subcommands: [ListModels.self, ShowModel.self, PromoteModel.self, CompareModels.self]
     )
 }
 
