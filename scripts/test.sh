@@ -10,6 +10,13 @@ mkdir -p .build
 [[ -x .build/clients-venv/bin/pip ]] && .build/clients-venv/bin/pip install -q --upgrade redis >/dev/null 2>&1 \
   && echo "test: redis-py $(.build/clients-venv/bin/python -c 'import redis; print(redis.__version__)') from PyPI" >&2 \
   || echo "test: could not install redis-py from PyPI: its compatibility row is skipped" >&2
+# nbclient, pandas, scikit-learn and matplotlib for the exported comparison notebook, in their own venv.
+[[ -x .build/notebook-venv/bin/python ]] || python3 -m venv .build/notebook-venv || true
+if [[ -x .build/notebook-venv/bin/pip ]] && .build/notebook-venv/bin/pip install -q -r Tests/notebook/requirements.txt >/dev/null 2>&1; then
+  export RECUR_REQUIRE_NOTEBOOK=1
+else
+  echo "test: could not install nbclient and friends from PyPI: the notebook check is skipped" >&2
+fi
 export RECUR_TEST_HOME="${RECUR_TEST_HOME:-$PWD/.build/test-cluster}"
 if [[ -z "${KAFKA_BROKERS:-}" ]]; then
   echo "test: KAFKA_BROKERS not set: RealBrokerTests are skipped; the Kafka tests run against librdkafka's mock cluster" >&2

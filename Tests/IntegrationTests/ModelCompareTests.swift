@@ -1,0 +1,207 @@
+import Foundation
+import Testing
+@testable import RecurCore
+
+/// `recur models compare` run as users run it, on a real store: two models on two versions of the
+/// default feature set, the leakage refusal, scores brought from a file, and the exported notebook.
+@Suite(.serialized) struct ModelCompareTests {
+    static let horizon = TimeSpan.days(30)
+    static let trainingCutoffs = [Timestamp(year: 2025, month: 2, day: 1)!, Timestamp(year: 2025, month: 3, day: 1)!, Timestamp(year: 2025, month: 4, day: 1)!]
+    static let evaluationCutoff = Timestamp(year: 2025, month: 5, day: 15)!
+
+    /// A store with generated events, default@1 and default@2 (shorter sessions) backfilled, and a
+    /// logistic model on v1 and a GBDT on v2; shared by the tests of this suite.
+    struct Fixture {
+        var store: Store
+        var models: String
+        var features: String
+        var environment: [String: String]
+    }
+
+    // One store for the suite; the suite is serialized, so its connection is never used from two tests at once.
+    nonisolated(unsafe) static let fixture: Result<Fixture, any Error> = Result {
+        let store = try TestStore.fresh("compare")
+        var options = EventGenerator.Options()
+        options.users = 1200
+        options.seed = 21
+        options.days = 200
+        let events = EventGenerator(options: options).rows().map { r in
+            Event(eventID: "g\(r.serial)", userID: EventGenerator.userID(r.user), timestamp: Timestamp(microseconds: r.timestamp),
+                  type: r.type, amount: r.type.requiresAmount ? Double(r.amountCents) / 100 : nil)
+        }
+        _ = try EventLoader(connection: store.connection, source: "test").load(events, rejected: [])
+        let features = FileManager.default.temporaryDirectory.appendingPathComponent("recur-compare-features-\(UInt32.random(in: 0...UInt32.max))").path
+        try FileManager.default.createDirectory(atPath: features, withIntermediateDirectories: true)
+        let v2 = BuiltinFeatureSets.defaultSet.replacingOccurrences(of: "version = 1", with: "version = 2")
+            .replacingOccurrences(of: "session_gap = \"30m\"", with: "session_gap = \"5m\"")
+        try v2.write(toFile: features + "/default-v2.toml", atomically: true, encoding: .utf8)
+        let catalog = try FeatureCatalog.load(directory: features)
+        let models = FileManager.default.temporaryDirectory.appendingPathComponent("recur-compare-models-\(UInt32.random(in: 0...UInt32.max))").path
+        let registry = ModelRegistry(directory: models)
+        for (version, kind, set) in [("v1", ModelArtifact.Kind.logistic, "default@1"), ("v2", .gbdt, "default@2")] {
+            let featureSet = try catalog.resolve(set)
+            _ = try Backfill(plan: BackfillPlan(set: featureSet, asOfTimes: trainingCutoffs + [evaluationCutoff])).run(store: store)
+            var request = ModelTrainer.Request(version: version, kind: kind, set: featureSet, cutoffs: trainingCutoffs, horizon: horizon)
+            request.gbdt.trees = 40
+            let data = try TrainingSet.load(set: featureSet, cutoffs: trainingCutoffs, horizon: horizon, population: .active, store: store)
+            let (artifact, metadata) = try ModelTrainer(request: request).train(data, codeVersion: "test")
+            try registry.save(artifact, metadata: metadata)
+        }
+        return Fixture(store: store, models: models, features: features,
+                       environment: ["RECUR_HOME": TestStore.home, "RECUR_SCHEMA": store.location.schema, "RECUR_MODELS_DIR": models, "RECUR_FEATURES_DIR": features])
+    }
+
+    struct Outcome { var status: Int32; var stdout: String; var stderr: String }
+
+    func recur(_ arguments: [String], _ fixture: Fixture) throws -> Outcome {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: RecurBinary.path)
+        process.arguments = arguments
+        var environment = ProcessInfo.processInfo.environment
+        environment.removeValue(forKey: "DATABASE_URL")
+        for (key, value) in fixture.environment { environment[key] = value }
+        process.environment = environment
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Outcome(status: process.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    }
+
+    func exportFolder() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("recur-compare-export-\(UInt32.random(in: 0...UInt32.max))").path
+    }
+
+    /// scores.csv as columns: users, labels and each model's scores.
+    func readScores(_ path: String) throws -> (header: [String], users: [String], labels: [UInt8], columns: [[Double]]) {
+        let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        let header = lines[0]
+        var columns = [[Double]](repeating: [], count: header.count - 3)
+        for line in lines.dropFirst() { for k in columns.indices { columns[k].append(Double(line[3 + k])!) } }
+        return (header, lines.dropFirst().map { $0[0] }, lines.dropFirst().map { UInt8($0[2])! }, columns)
+    }
+
+    @Test func eachModelIsScoredWithItsOwnFeatureSetOnTheSameRows() throws {
+        let fixture = try Self.fixture.get()
+        let export = exportFolder()
+        let run = try recur(["models", "compare", "v1", "v2", "--cutoff", "2025-05-15", "--format", "json", "--segments", "--bootstrap", "200", "--export-dir", export], fixture)
+        #expect(run.status == 0, "\(run.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        let comparison = try #require(json["comparison"] as? [String: Any])
+        let models = try #require(comparison["models"] as? [[String: Any]])
+        #expect(models.map { $0["name"] as? String } == ["v1", "v2"])
+        #expect(((json["provenance"] as? [String: Any])?["evaluation_set_sha256"] as? String)?.count == 64)
+        #expect(!((comparison["segments"] as? [Any]) ?? []).isEmpty)
+
+        // The export's rows, rescored here: each model with the features of its own version.
+        let folder = export + "/compare-v1-v2"
+        let scores = try readScores(folder + "/scores.csv")
+        #expect(scores.header == ["user", "cutoff", "label", "v1", "v2"])
+        let registry = ModelRegistry(directory: fixture.models)
+        let catalog = try FeatureCatalog.load(directory: fixture.features)
+        var mismatched = 0
+        for (k, version) in ["v1", "v2"].enumerated() {
+            let (artifact, _) = try registry.load(version)
+            let own = try TrainingSet.load(set: try catalog.resolve("default@\(artifact.featureSetVersion)"), cutoffs: [Self.evaluationCutoff], horizon: Self.horizon, population: .active, store: fixture.store)
+            let other = try TrainingSet.load(set: try catalog.resolve("default@\(3 - artifact.featureSetVersion)"), cutoffs: [Self.evaluationCutoff], horizon: Self.horizon, population: .active, store: fixture.store)
+            let p = own.featureNames.count
+            let row = Dictionary(uniqueKeysWithValues: own.users.enumerated().map { ($1, $0) })
+            let otherRow = Dictionary(uniqueKeysWithValues: other.users.enumerated().map { ($1, $0) })
+            for (r, user) in scores.users.enumerated() {
+                let i = try #require(row[user])
+                #expect(own.labels[i] == scores.labels[r])
+                #expect(artifact.probability(Array(own.features[(i * p)..<((i + 1) * p)])) == scores.columns[k][r], "\(version) \(user)")
+                let j = try #require(otherRow[user])
+                if artifact.probability(Array(other.features[(j * p)..<((j + 1) * p)])) != scores.columns[k][r] { mismatched += 1 }
+            }
+            // The AUC printed is the AUC of these rows.
+            let auc = try #require((models[k]["metrics"] as? [String: Any])?["roc_auc"] as? Double)
+            #expect(abs(auc - DeLong(scores: [scores.columns[k]], labels: scores.labels).aucs[0]) < 1e-12)
+        }
+        // Scored with the other version's features, some users would get other scores: the versions really differ.
+        #expect(mismatched > 0)
+        for file in ["report.html", "metrics.json", "compare.ipynb"] { #expect(FileManager.default.fileExists(atPath: folder + "/" + file)) }
+        let html = try String(contentsOfFile: folder + "/report.html", encoding: .utf8)
+        // Self-contained: inline SVG, nothing fetched, no scripts.
+        #expect(html.contains("<svg") && !html.contains("src=") && !html.contains("<link") && !html.contains("<script"))
+    }
+
+    @Test func refusesRowsAModelCouldHaveLearntFrom() throws {
+        let fixture = try Self.fixture.get()
+        // The models trained on cutoffs 2025-02-01 and 2025-03-01 (2025-04-01 held out): labels up to 2025-03-31.
+        let refused = try recur(["models", "compare", "v1", "v2", "--cutoff", "2025-03-01", "--no-export"], fixture)
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("model v1 learnt labels up to 2025-03-31T00:00:00Z") && refused.stderr.contains("model v2"), "\(refused.stderr)")
+        #expect(refused.stderr.contains("--cutoff 2025-03-31T00:00:00Z or later"))
+        // Their own holdout is clean.
+        #expect(try recur(["models", "compare", "v1", "v2", "--on-holdout-of", "v2", "--no-export"], fixture).status == 0)
+        let allowed = try recur(["models", "compare", "v1", "v2", "--cutoff", "2025-03-01", "--no-export", "--allow-overlap"], fixture)
+        #expect(allowed.status == 0, "\(allowed.stderr)")
+        #expect(allowed.stdout.contains("warning (--allow-overlap)"))
+    }
+
+    @Test func scoresFromAFileAreMatchedAndTheUnmatchedCounted() throws {
+        let fixture = try Self.fixture.get()
+        let export = exportFolder()
+        let first = try recur(["models", "compare", "v1", "v2", "--cutoff", "2025-05-15", "--export-dir", export, "--format", "json"], fixture)
+        #expect(first.status == 0, "\(first.stderr)")
+        let scores = try readScores(export + "/compare-v1-v2/scores.csv")
+        // v1's own scores under another name, minus five rows, plus two users that are not evaluation rows.
+        var csv = "user_id,cutoff,copy_of_v1\n"
+        for r in scores.users.indices.dropFirst(5) { csv += "\(scores.users[r]),2025-05-15T00:00:00Z,\(scores.columns[0][r])\n" }
+        csv += "nobody-1,2025-05-15,0.5\nnobody-2,2025-05-15,0.25\n"
+        let file = export + "/outside.csv"
+        try csv.write(toFile: file, atomically: true, encoding: .utf8)
+        let run = try recur(["models", "compare", "v1", "v2", "--cutoff", "2025-05-15", "--scores", file, "--format", "json", "--no-export"], fixture)
+        #expect(run.status == 0, "\(run.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        let matching = try #require((json["provenance"] as? [String: Any])?["scores_file"] as? [String: Any])
+        #expect(matching["matched"] as? Int == scores.users.count - 5)
+        #expect(matching["unmatched_file_rows"] as? Int == 2)
+        #expect(matching["evaluation_rows_without_score"] as? Int == 5)
+        let models = try #require((json["comparison"] as? [String: Any])?["models"] as? [[String: Any]])
+        #expect(models.count == 3 && (models[0]["metrics"] as? [String: Any])?["rows"] as? Int == scores.users.count - 5)
+        // A model compared with itself: difference 0, p = 1.
+        let test = try #require(models[2]["delong_vs_baseline"] as? [String: Any])
+        #expect(test["difference"] as? Double == 0 && test["p"] as? Double == 1)
+
+        try "user,cutoff,x\nu1,2025-05-15,high\n".write(toFile: file, atomically: true, encoding: .utf8)
+        let bad = try recur(["models", "compare", "v1", "--scores", file, "--cutoff", "2025-05-15", "--no-export"], fixture)
+        #expect(bad.status != 0 && bad.stderr.contains("outside.csv:2: score 'high' for x is not a finite number"), "\(bad.stderr)")
+    }
+
+    /// The exported notebook, run headless with nbclient, gives the CLI's AUCs to 1e-9.
+    @Test func theExportedNotebookReproducesTheAUCs() throws {
+        let fixture = try Self.fixture.get()
+        let python = ProcessInfo.processInfo.environment["RECUR_NOTEBOOK_PYTHON"] ?? FileManager.default.currentDirectoryPath + "/.build/notebook-venv/bin/python"
+        guard FileManager.default.isExecutableFile(atPath: python) else {
+            if ProcessInfo.processInfo.environment["RECUR_REQUIRE_NOTEBOOK"] == "1" { Issue.record("no notebook venv at \(python)") }
+            print("ModelCompareTests: skipped the notebook check: no Python with nbclient at \(python) (scripts/test.sh makes one)")
+            return
+        }
+        let export = exportFolder()
+        let run = try recur(["models", "compare", "v1", "v2", "--cutoff", "2025-05-15", "--export-dir", export, "--format", "json"], fixture)
+        #expect(run.status == 0, "\(run.stderr)")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: python)
+        process.arguments = [FileManager.default.currentDirectoryPath + "/Tests/notebook/run_notebook.py", export + "/compare-v1-v2/compare.ipynb"]
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "\(String(decoding: e, as: UTF8.self))")
+        let notebook = try #require(try JSONSerialization.jsonObject(with: o) as? [String: Double])
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        let models = try #require((json["comparison"] as? [String: Any])?["models"] as? [[String: Any]])
+        for model in models {
+            let name = try #require(model["name"] as? String)
+            let auc = try #require((model["metrics"] as? [String: Any])?["roc_auc"] as? Double)
+            let theirs = try #require(notebook[name])
+            #expect(abs(auc - theirs) < 1e-9, "\(name): CLI \(auc), notebook \(theirs)")
+        }
+    }
+}
