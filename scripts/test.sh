@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RECUR_SETUP_CLIENTS=1 ./scripts/setup.sh
+export RECUR_REQUIRE_PROC=1   # setup.sh installed r-cran-proc: the pROC cross-check must run
 # redis-py, the newest from PyPI, in a venv of its own; without PyPI its matrix row is skipped and says so.
 mkdir -p .build
 [[ -x .build/clients-venv/bin/python ]] || python3 -m venv .build/clients-venv || true

@@ -205,3 +205,45 @@ import Testing
         }
     }
 }
+
+extension ModelCompareTests {
+    /// The comparison against pROC, the established R implementation of DeLong's method, on the
+    /// exported rows: AUC, variance, interval and the paired p-value.
+    @Test func deLongNumbersEqualPROC() throws {
+        let fixture = try Self.fixture.get()
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/Rscript") else {
+            if ProcessInfo.processInfo.environment["RECUR_REQUIRE_PROC"] == "1" { Issue.record("Rscript with pROC is missing") }
+            print("ModelCompareTests: skipped the pROC check: no /usr/bin/Rscript (scripts/setup.sh installs r-cran-proc)")
+            return
+        }
+        let export = exportFolder()
+        let run = try recur(["models", "compare", "v1", "v2", "--cutoff", "2025-05-15", "--export-dir", export, "--format", "json"], fixture)
+        #expect(run.status == 0, "\(run.stderr)")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/Rscript")
+        process.arguments = [FileManager.default.currentDirectoryPath + "/Tests/proc/delong_check.R", export + "/compare-v1-v2/scores.csv"]
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "\(String(decoding: e, as: UTF8.self))")
+        let proc = String(decoding: o, as: UTF8.self).split(separator: "\n").map { $0.split(separator: " ").map(String.init) }
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        let models = try #require((json["comparison"] as? [String: Any])?["models"] as? [[String: Any]])
+        #expect(proc.count == models.count)
+        for (line, model) in zip(proc, models) {
+            let values = line.dropFirst().compactMap(Double.init)
+            try #require(values.count == 5, "pROC printed \(line)")
+            let metrics = try #require(model["metrics"] as? [String: Any])
+            let se = try #require(model["auc_standard_error"] as? Double)
+            #expect(line[0] == model["name"] as? String)
+            #expect(abs(values[0] - (metrics["roc_auc"] as? Double ?? .nan)) < 1e-12)
+            #expect(abs(values[1] - se * se) < 1e-12)
+            #expect(abs(values[2] - (model["auc_ci_low"] as? Double ?? .nan)) < 1e-9 && abs(values[3] - (model["auc_ci_high"] as? Double ?? .nan)) < 1e-9)
+            let p = ((model["delong_vs_baseline"] as? [String: Any])?["p"] as? Double) ?? 1
+            #expect(abs(values[4] - p) < 1e-9, "\(line[0]): pROC p \(values[4]), recur \(p)")
+        }
+    }
+}
