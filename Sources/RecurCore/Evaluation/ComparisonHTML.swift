@@ -11,7 +11,7 @@ struct ComparisonHTML {
         .sub{color:#4b5563;margin:0 0 14px}.verdict{background:#f3f4f6;border-left:4px solid #2563eb;padding:8px 12px;margin:10px 0}
         .verdict p{margin:3px 0}.better{color:#15803d;font-weight:600}.worse{color:#b91c1c;font-weight:600}.same{color:#374151;font-weight:600}
         table{border-collapse:collapse;font-variant-numeric:tabular-nums;margin:6px 0}th,td{padding:4px 10px;border-bottom:1px solid #e5e7eb;text-align:right}
-        th:first-child,td:first-child{text-align:left}thead th{background:#f9fafb;border-bottom:2px solid #d1d5db}td.sub1{padding-left:24px;color:#4b5563}
+        td{white-space:nowrap}th:first-child,td:first-child{text-align:left;white-space:normal}thead th{background:#f9fafb;border-bottom:2px solid #d1d5db}td.sub1{padding-left:24px;color:#4b5563}
         .grid{display:grid;grid-template-columns:repeat(2,1fr);gap:14px}.grid svg,.wide svg{width:100%;height:auto;border:1px solid #e5e7eb;border-radius:4px;background:#fff}
         svg .t{font:600 13px system-ui,sans-serif;fill:#111827}svg .k{font:10.5px system-ui,sans-serif;fill:#4b5563}svg .a{font:11.5px system-ui,sans-serif;fill:#374151}
         svg .l{font:11px system-ui,sans-serif;fill:#111827}svg .g{stroke:#f3f4f6}svg .f{fill:none;stroke:#9ca3af}svg .r{stroke:#9ca3af;stroke-dasharray:2 3}

@@ -35,12 +35,12 @@ struct SVGChart {
     func frame() -> String {
         var s = "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(Self.n(width)) \(Self.n(height))\" role=\"img\" aria-label=\"\(Self.escape(title))\">"
         s += "<text x=\"\(Self.n(left))\" y=\"18\" class=\"t\">\(Self.escape(title))</text>"
-        for i in 0...5 {
-            let fx = xRange.lowerBound + Double(i) / 5 * (xRange.upperBound - xRange.lowerBound)
-            let fy = yRange.lowerBound + Double(i) / 5 * (yRange.upperBound - yRange.lowerBound)
+        for fx in Self.niceTicks(xRange) {
             s += "<line x1=\"\(Self.n(x(fx)))\" y1=\"\(Self.n(y(yRange.lowerBound)))\" x2=\"\(Self.n(x(fx)))\" y2=\"\(Self.n(y(yRange.upperBound)))\" class=\"g\"/>"
-            s += "<line x1=\"\(Self.n(x(xRange.lowerBound)))\" y1=\"\(Self.n(y(fy)))\" x2=\"\(Self.n(x(xRange.upperBound)))\" y2=\"\(Self.n(y(fy)))\" class=\"g\"/>"
             s += "<text x=\"\(Self.n(x(fx)))\" y=\"\(Self.n(height - bottom + 15))\" class=\"k\" text-anchor=\"middle\">\(Self.tick(fx))</text>"
+        }
+        for fy in Self.niceTicks(yRange) {
+            s += "<line x1=\"\(Self.n(x(xRange.lowerBound)))\" y1=\"\(Self.n(y(fy)))\" x2=\"\(Self.n(x(xRange.upperBound)))\" y2=\"\(Self.n(y(fy)))\" class=\"g\"/>"
             s += "<text x=\"\(Self.n(left - 6))\" y=\"\(Self.n(y(fy) + 4))\" class=\"k\" text-anchor=\"end\">\(Self.tick(fy))</text>"
         }
         s += "<rect x=\"\(Self.n(left))\" y=\"\(Self.n(top))\" width=\"\(Self.n(width - left - right))\" height=\"\(Self.n(height - top - bottom))\" class=\"f\"/>"
@@ -49,8 +49,19 @@ struct SVGChart {
         return s
     }
 
+    /// Round tick values (steps of 1, 2 or 5 times a power of ten), about five over the range.
+    static func niceTicks(_ range: ClosedRange<Double>) -> [Double] {
+        let span = range.upperBound - range.lowerBound
+        guard span > 0 else { return [range.lowerBound] }
+        let raw = span / 5, power = pow(10, (log10(raw)).rounded(.down))
+        let step = [1.0, 2, 5, 10].map { $0 * power }.first { $0 >= raw } ?? 10 * power
+        var ticks = [Double](), t = (range.lowerBound / step).rounded(.up) * step
+        while t <= range.upperBound + step * 1e-9 { ticks.append(abs(t) < step * 1e-9 ? 0 : t); t += step }
+        return ticks
+    }
+
     static func tick(_ v: Double) -> String {
-        abs(v - v.rounded()) < 1e-9 ? String(Int(v.rounded())) : (abs(v) >= 10 ? String(format: "%.0f", v) : String(format: "%.2g", v))
+        abs(v - v.rounded()) < 1e-9 ? String(Int(v.rounded())) : String(format: "%g", (v * 1e6).rounded() / 1e6)
     }
 
     /// A chart of lines, with an optional dotted reference line from (x0, y0) to (x1, y1) and a legend.
