@@ -30,7 +30,8 @@ public func fuzzJSONLineParser(_ data: UnsafePointer<UInt8>, _ size: Int) -> CIn
         case .null?:
             precondition(last.value == nil, "null of \(name) differs")
         case .nested?:
-            precondition(last.value?.first == "{" || last.value?.first == "[", "nested \(name) differs")
+            // Bytes, not Characters: a combining mark after the brace makes "{̚" one Character.
+            precondition(last.value?.utf8.first == UInt8(ascii: "{") || last.value?.utf8.first == UInt8(ascii: "["), "nested \(name) differs")
         case nil:
             preconditionFailure("scan did not fill \(name)")
         }

@@ -19,5 +19,12 @@ printf '{"a\\u0062":"\\"q\\"","a":"x","a":true}' > "$OUT/json-corpus/escapes"
 swiftc -sanitize=fuzzer,address -parse-as-library -O \
   Sources/RecurCore/Import/JSONLineParser.swift Fuzz/JSONLineParserFuzz.swift \
   -o "$OUT/json-line-fuzz" > "$OUT/build-json.log" 2>&1 || { cat "$OUT/build-json.log"; exit 1; }
-"$OUT/json-line-fuzz" -max_total_time="$SECONDS_TO_RUN" -max_len=2048 -print_final_stats=1 "$OUT/json-corpus" 2>&1 | tail -n 4
+# Inputs that once broke the reader (or the harness) run first, every time.
+cp Fuzz/regressions/json-* "$OUT/json-corpus/" 2>/dev/null || true
+if ! "$OUT/json-line-fuzz" -max_total_time="$SECONDS_TO_RUN" -max_len=2048 -print_final_stats=1 -artifact_prefix="$OUT/" "$OUT/json-corpus" > "$OUT/json-run.log" 2>&1; then
+  grep -E "Fatal error|precondition|ERROR|SUMMARY|Test unit written" "$OUT/json-run.log" >&2
+  echo "fuzz: the JSON Lines reader failed on the input in $OUT/crash-*; keep it in Fuzz/regressions/" >&2
+  exit 1
+fi
+tail -n 4 "$OUT/json-run.log"
 echo "fuzz: JSON Lines reader ran ${SECONDS_TO_RUN}s without a crash; parse and scan agreed on every input" >&2
