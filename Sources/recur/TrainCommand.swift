@@ -26,6 +26,9 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .customLong("min-leaf"), help: "gbdt: minimum rows per leaf.") var minLeaf = 20
     @Option(help: "gbdt: maximum bins per feature (≤ 255).") var bins = 255
     @Option(help: "gbdt: threads.") var threads = 2
+    @Option(help: "platt, isotonic or none: fit a calibrator on --calibration-cutoff (not trained on) and apply it wherever the model scores.")
+    var calibrate = "none"
+    @Option(name: .customLong("calibration-cutoff"), help: "The cutoff the calibrator is fitted on (default: the one before the holdout).") var calibrationCutoff: String?
     @Option(name: .customLong("early-stopping"), help: "gbdt: stop after this many rounds without validation improvement (0: off).") var earlyStopping = 20
 
     func run() throws {
@@ -43,6 +46,13 @@ struct TrainCommand: ParsableCommand {
         request.gbdt.trees = trees; request.gbdt.leaves = leaves; request.gbdt.learningRate = learningRate
         request.gbdt.minSamplesPerLeaf = minLeaf; request.gbdt.bins = bins; request.gbdt.threads = threads
         request.gbdt.earlyStoppingRounds = earlyStopping
+        if calibrate != "none" {
+            guard let method = Calibrator.Method(rawValue: calibrate) else { throw CLIError.usage("--calibrate must be platt, isotonic or none") }
+            request.calibration = method
+            if let calibrationCutoff { request.calibrationCutoff = try parseTime(calibrationCutoff, option: "--calibration-cutoff") }
+        } else if calibrationCutoff != nil {
+            throw CLIError.usage("--calibration-cutoff needs --calibrate platt or isotonic")
+        }
         printError("training \(kind.rawValue) \(version) on \(rows.rows) rows × \(set.featureNames.count) features (\(set.reference), \(times.count) cutoffs)")
         let (artifact, metadata) = try ModelTrainer(request: request).train(rows, codeVersion: RecurVersion.current)
         try registry.save(artifact, metadata: metadata)

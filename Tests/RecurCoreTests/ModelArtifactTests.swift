@@ -49,7 +49,7 @@ import Testing
         let (a3, m3) = sample("v3")
         try r.save(a3, metadata: m3)
         let p3 = r.directory + "/v3/model.json"
-        let text = try String(contentsOfFile: p3, encoding: .utf8).replacingOccurrences(of: "\"schema_version\" : 1", with: "\"schema_version\" : 99")
+        let text = try String(contentsOfFile: p3, encoding: .utf8).replacingOccurrences(of: "\"schema_version\" : \(ModelArtifact.currentSchemaVersion)", with: "\"schema_version\" : 99")
         try text.write(toFile: p3, atomically: true, encoding: .utf8)
         let meta = try Data(contentsOf: URL(fileURLWithPath: r.directory + "/v3/metadata.json"))
         try "\(SHA256Hex.of(Data(text.utf8)))  model.json\n\(SHA256Hex.of(meta))  metadata.json\n".write(toFile: r.directory + "/v3/SHA256SUMS", atomically: true, encoding: .utf8)

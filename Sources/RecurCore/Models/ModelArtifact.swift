@@ -3,8 +3,10 @@ import Foundation
 
 /// A trained model as stored in `models/V/model.json` (schema documented in models/README.md).
 public struct ModelArtifact: Sendable, Codable, Equatable {
-    /// The artifact format this build reads and writes.
-    public static let currentSchemaVersion = 1
+    /// The artifact format this build writes: 2 added the optional calibrator.
+    public static let currentSchemaVersion = 2
+    /// The formats this build reads.
+    public static let readableSchemaVersions = 1...2
 
     /// Which kind of model the artifact holds.
     public enum Kind: String, Sendable, Codable { case logistic, gbdt }
@@ -16,10 +18,12 @@ public struct ModelArtifact: Sendable, Codable, Equatable {
     public var featureNames: [String]
     public var logistic: LogisticModel?
     public var gbdt: TreeEnsemble?
+    /// Applied to the model's probability wherever it scores (nil: uncalibrated).
+    public var calibration: Calibrator?
 
     enum CodingKeys: String, CodingKey {
         case schemaVersion = "schema_version", kind, featureSetName = "feature_set", featureSetVersion = "feature_set_version"
-        case featureNames = "feature_names", logistic, gbdt
+        case featureNames = "feature_names", logistic, gbdt, calibration
     }
 
     public init(kind: Kind, featureSetName: String, featureSetVersion: Int, featureNames: [String], logistic: LogisticModel? = nil, gbdt: TreeEnsemble? = nil) {
@@ -34,6 +38,12 @@ public struct ModelArtifact: Sendable, Codable, Equatable {
 
     /// Probability of a purchase within the horizon, for features in `featureNames` order (NaN = missing).
     public func probability(_ features: UnsafeBufferPointer<Double>) -> Double {
+        let raw = uncalibratedProbability(features)
+        return calibration?.apply(raw) ?? raw
+    }
+
+    /// The model's own probability, before any calibrator.
+    public func uncalibratedProbability(_ features: UnsafeBufferPointer<Double>) -> Double {
         switch kind {
         case .logistic: logistic?.probability(features) ?? .nan
         case .gbdt: gbdt?.probability(features) ?? .nan
@@ -67,12 +77,25 @@ public struct ModelMetadata: Sendable, Codable, Equatable {
     public var notes: [String]
     public var codeVersion: String
     public var createdAt: String
+    /// How the calibrator was fitted and what the holdout looked like before it (nil: uncalibrated).
+    public var calibration: CalibrationReport? = nil
 
     enum CodingKeys: String, CodingKey {
+        case calibration
         case version, kind, featureSet = "feature_set", cutoffs, holdoutCutoff = "holdout_cutoff", horizon, population
         case trainingRows = "training_rows", holdoutRows = "holdout_rows", trainingPositiveRate = "training_positive_rate"
         case parameters, holdout, trainingSeconds = "training_seconds", notes, codeVersion = "code_version", createdAt = "created_at"
     }
+}
+
+/// The calibration step of a training run: `holdout` in the metadata is after it, this is before.
+public struct CalibrationReport: Sendable, Codable, Equatable {
+    public var method: Calibrator.Method
+    public var cutoff: String
+    public var rows: Int
+    public var holdoutUncalibrated: Metrics
+
+    enum CodingKeys: String, CodingKey { case method, cutoff, rows, holdoutUncalibrated = "holdout_uncalibrated" }
 }
 
 /// A model that could not be saved or loaded, with the file at fault.
@@ -91,7 +114,7 @@ public enum ModelError: Error, CustomStringConvertible {
         case .missing(let path): "model file \(path) is missing"
         case .corrupt(let path, let reason): "model file \(path) is corrupt: \(reason)"
         case .checksumMismatch(let path): "model \(path) fails its SHA-256 checksum: the files were changed or damaged; refusing it"
-        case .unsupportedSchema(let path, let version): "model \(path) has schema version \(version); this recur reads version \(ModelArtifact.currentSchemaVersion)"
+        case .unsupportedSchema(let path, let version): "model \(path) has schema version \(version); this recur reads versions \(ModelArtifact.readableSchemaVersions.lowerBound) to \(ModelArtifact.readableSchemaVersions.upperBound)"
         case .unknownReference(let name, let known): "no model or alias `\(name)`; known: \(known.isEmpty ? "none" : known.joined(separator: ", "))"
         case .invalidVersionName(let name): "version `\(name)` must be letters, digits, '.', '_' or '-'"
         }

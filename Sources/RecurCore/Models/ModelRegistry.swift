@@ -66,7 +66,7 @@ public struct ModelRegistry: Sendable {
         guard let header = try? JSONDecoder().decode(Header.self, from: model) else {
             throw ModelError.corrupt(path: base + "/model.json", reason: "not a JSON object")
         }
-        guard header.schema_version == ModelArtifact.currentSchemaVersion else {
+        guard let schema = header.schema_version, ModelArtifact.readableSchemaVersions.contains(schema) else {
             throw ModelError.unsupportedSchema(path: base + "/model.json", version: header.schema_version ?? 0)
         }
         let decoder = JSONDecoder()
@@ -85,6 +85,19 @@ public struct ModelRegistry: Sendable {
 
     private func validate(_ a: ModelArtifact, path: String) throws {
         let p = a.featureNames.count
+        if let c = a.calibration {
+            switch c.method {
+            case .platt:
+                guard let slope = c.slope, let intercept = c.intercept, slope.isFinite, intercept.isFinite else {
+                    throw ModelError.corrupt(path: path, reason: "the Platt calibrator needs a finite slope and intercept")
+                }
+            case .isotonic:
+                guard let x = c.x, let y = c.y, !x.isEmpty, x.count == y.count, zip(x, x.dropFirst()).allSatisfy({ $0 <= $1 }),
+                      y.allSatisfy({ $0 >= 0 && $0 <= 1 }) else {
+                    throw ModelError.corrupt(path: path, reason: "the isotonic calibrator needs equal-length knots, x sorted, y in [0, 1]")
+                }
+            }
+        }
         switch a.kind {
         case .logistic:
             guard let m = a.logistic, m.coefficients.count == p, m.means.count == p, m.scales.count == p else {

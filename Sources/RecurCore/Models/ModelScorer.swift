@@ -16,6 +16,7 @@ public final class ModelScorer: @unchecked Sendable {
     private enum Kind { case logistic, trees, none }
 
     private let kind: Kind
+    private let calibration: Calibrator?
     private let base: Double
     /// Logistic: mean, scale and coefficient of each feature, in feature order.
     private let weights: UnsafeMutableBufferPointer<Double>
@@ -26,6 +27,7 @@ public final class ModelScorer: @unchecked Sendable {
     private let splits: [[Double]]
 
     public init(_ artifact: ModelArtifact) {
+        calibration = artifact.calibration
         var weights = [Double](), roots = [Int32](), nodes = [Node]()
         var splits = [Set<Double>](repeating: [], count: artifact.featureNames.count)
         if artifact.kind == .logistic, let m = artifact.logistic {
@@ -87,6 +89,12 @@ public final class ModelScorer: @unchecked Sendable {
 
     /// Probability of a purchase within the horizon, for features in the model's order (NaN = missing).
     public func probability(_ x: UnsafeBufferPointer<Double>) -> Double {
+        let raw = uncalibrated(x)
+        guard let calibration else { return raw }
+        return calibration.apply(raw)
+    }
+
+    private func uncalibrated(_ x: UnsafeBufferPointer<Double>) -> Double {
         switch kind {
         case .logistic:
             var eta = base

@@ -13,6 +13,9 @@ public struct ModelTrainer: Sendable {
         public var population: TrainingSet.Population = .active
         public var logistic = LogisticRegression.Parameters()
         public var gbdt = GradientBoosting.Parameters()
+        /// Fit a calibrator on `calibrationCutoff` (default: the cutoff before the holdout), which the model is then not trained on.
+        public var calibration: Calibrator.Method?
+        public var calibrationCutoff: Timestamp?
 
         public init(version: String, kind: ModelArtifact.Kind, set: FeatureSet, cutoffs: [Timestamp], horizon: TimeSpan) {
             self.version = version
@@ -30,7 +33,24 @@ public struct ModelTrainer: Sendable {
     public func train(_ data: TrainingSet, codeVersion: String) throws -> (ModelArtifact, ModelMetadata) {
         let cutoffs = Array(Set(request.cutoffs)).sorted()
         let holdout = request.holdoutCutoff ?? cutoffs.last!
-        let (training, test) = data.split(holdout: holdout.microseconds)
+        var (training, test) = data.split(holdout: holdout.microseconds)
+        var calibrationRows: TrainingSet?
+        var calibrationCutoff: Timestamp?
+        if request.calibration != nil {
+            let before = cutoffs.filter { $0 < holdout }
+            guard let chosen = request.calibrationCutoff ?? before.last else {
+                throw TrainingError.emptyTraining("calibration needs a cutoff before the holdout \(holdout.iso8601) that is not trained on; give more cutoffs")
+            }
+            guard chosen != holdout, cutoffs.contains(chosen) else {
+                throw TrainingError.emptyTraining("the calibration cutoff \(chosen.iso8601) must be one of the cutoffs and not the holdout")
+            }
+            let (rest, calibrate) = training.split(holdout: chosen.microseconds)
+            training = rest
+            calibrationRows = calibrate
+            calibrationCutoff = chosen
+            guard calibrate.rows > 0 else { throw TrainingError.emptyTraining("no rows at the calibration cutoff \(chosen.iso8601)") }
+            guard training.rows > 0 else { throw TrainingError.emptyTraining("no cutoffs left to train on besides the calibration cutoff \(chosen.iso8601) and the holdout; give more cutoffs") }
+        }
         guard training.rows > 0 else { throw TrainingError.emptyTraining("no rows before the holdout cutoff \(holdout.iso8601); give more cutoffs") }
         guard test.rows > 0 else { throw TrainingError.emptyTraining("no rows at the holdout cutoff \(holdout.iso8601)") }
         let positives = training.labels.reduce(0) { $0 + Int($1) }
@@ -56,15 +76,30 @@ public struct ModelTrainer: Sendable {
             parameters = ["trees": "\(g.trees)", "leaves": "\(g.leaves)", "learning_rate": "\(g.learningRate)", "min_samples_per_leaf": "\(g.minSamplesPerLeaf)",
                           "l2": "\(g.l2)", "bins": "\(g.bins)", "threads": "\(g.threads)", "early_stopping_rounds": "\(g.earlyStoppingRounds)"]
         }
+        var calibration: CalibrationReport?
+        var uncalibrated = [Double]()
+        if let method = request.calibration, let calibrationRows, let calibrationCutoff {
+            uncalibrated = Self.predict(artifact, test)
+            artifact.calibration = Calibrator.fit(method, predictions: Self.predict(artifact, calibrationRows), labels: calibrationRows.labels)
+            calibration = CalibrationReport(method: method, cutoff: calibrationCutoff.iso8601, rows: calibrationRows.rows,
+                                            holdoutUncalibrated: Metrics(predictions: uncalibrated, labels: test.labels))
+            parameters["calibration"] = method.rawValue
+        }
         let seconds = Date().timeIntervalSince(started)
         let predictions = Self.predict(artifact, test)
+        if let c = calibration {
+            let after = Metrics(predictions: predictions, labels: test.labels)
+            notes.append(String(format: "calibration (%@ on %@, %d rows): holdout ECE %.4f → %.4f, log loss %.4f → %.4f, AUC %.4f → %.4f",
+                                c.method.rawValue, c.cutoff, c.rows, c.holdoutUncalibrated.calibrationError, after.calibrationError,
+                                c.holdoutUncalibrated.logLoss, after.logLoss, c.holdoutUncalibrated.rocAUC, after.rocAUC))
+        }
         let metadata = ModelMetadata(
             version: request.version, kind: request.kind, featureSet: request.set.reference,
             cutoffs: cutoffs.map(\.iso8601), holdoutCutoff: holdout.iso8601, horizon: request.horizon.description,
             population: request.population.rawValue, trainingRows: training.rows, holdoutRows: test.rows,
             trainingPositiveRate: Double(positives) / Double(training.rows), parameters: parameters,
             holdout: Metrics(predictions: predictions, labels: test.labels), trainingSeconds: seconds, notes: notes,
-            codeVersion: codeVersion, createdAt: Timestamp.now.iso8601)
+            codeVersion: codeVersion, createdAt: Timestamp.now.iso8601, calibration: calibration)
         return (artifact, metadata)
     }
 

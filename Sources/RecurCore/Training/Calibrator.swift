@@ -1,0 +1,99 @@
+import Foundation
+
+/// A monotone map from a model's raw probability to a calibrated one, fitted on a cutoff the model
+/// was not trained on: Platt scaling (a logistic curve in the raw log-odds) or isotonic regression
+/// (pool-adjacent-violators, interpolated linearly between its blocks as scikit-learn does).
+public struct Calibrator: Sendable, Codable, Equatable {
+    /// How the calibrator was fitted.
+    public enum Method: String, Sendable, Codable, CaseIterable { case platt, isotonic }
+
+    public var method: Method
+    /// Platt: p' = σ(slope · logit(p) + intercept).
+    public var slope: Double?
+    public var intercept: Double?
+    /// Isotonic: knots (raw probability, calibrated probability), x non-decreasing; clipped outside.
+    public var x: [Double]?
+    public var y: [Double]?
+
+    /// The calibrated probability of a raw one; NaN stays NaN.
+    public func apply(_ p: Double) -> Double {
+        guard !p.isNaN else { return p }
+        switch method {
+        case .platt:
+            return sigmoid((slope ?? 1) * Self.logit(p) + (intercept ?? 0))
+        case .isotonic:
+            guard let x, let y, !x.isEmpty else { return p }
+            if p <= x[0] { return y[0] }
+            if p >= x[x.count - 1] { return y[y.count - 1] }
+            var low = 0, high = x.count - 1
+            while high - low > 1 {
+                let middle = (low + high) / 2
+                if x[middle] <= p { low = middle } else { high = middle }
+            }
+            let span = x[high] - x[low]
+            return span > 0 ? y[low] + (p - x[low]) / span * (y[high] - y[low]) : y[high]
+        }
+    }
+
+    static func logit(_ p: Double) -> Double {
+        let q = min(max(p, 1e-12), 1 - 1e-12)
+        return log(q / (1 - q))
+    }
+
+    /// Fits on raw probabilities `p` and their labels.
+    public static func fit(_ method: Method, predictions p: [Double], labels y: [UInt8]) -> Calibrator {
+        switch method {
+        case .platt: return fitPlatt(p, y)
+        case .isotonic: return fitIsotonic(p, y)
+        }
+    }
+
+    /// Maximum likelihood of y ~ σ(a·logit(p) + b) by Newton's method on the two parameters.
+    static func fitPlatt(_ p: [Double], _ y: [UInt8]) -> Calibrator {
+        let z = p.map(logit)
+        var a = 1.0, b = 0.0
+        for _ in 0..<50 {
+            var ga = 0.0, gb = 0.0, haa = 0.0, hab = 0.0, hbb = 0.0
+            for i in z.indices {
+                let q = sigmoid(a * z[i] + b), r = q - Double(y[i]), w = max(q * (1 - q), 1e-12)
+                ga += r * z[i]; gb += r
+                haa += w * z[i] * z[i]; hab += w * z[i]; hbb += w
+            }
+            // A tiny ridge keeps the step finite when every label is the same.
+            haa += 1e-9; hbb += 1e-9
+            let det = haa * hbb - hab * hab
+            guard det > 0 else { break }
+            let da = (hbb * ga - hab * gb) / det, db = (haa * gb - hab * ga) / det
+            a -= da; b -= db
+            if abs(da) < 1e-12 && abs(db) < 1e-12 { break }
+        }
+        return Calibrator(method: .platt, slope: a, intercept: b)
+    }
+
+    /// Pool-adjacent-violators on the rows sorted by raw probability, tied probabilities pooled first.
+    static func fitIsotonic(_ p: [Double], _ y: [UInt8]) -> Calibrator {
+        let order = p.indices.filter { !p[$0].isNaN }.sorted { p[$0] < p[$1] }
+        // Blocks: (lowest x, highest x, sum of labels, rows).
+        var blocks = [(low: Double, high: Double, sum: Double, count: Double)]()
+        var i = 0
+        while i < order.count {
+            var j = i, sum = 0.0
+            while j < order.count && p[order[j]] == p[order[i]] { sum += Double(y[order[j]]); j += 1 }
+            blocks.append((p[order[i]], p[order[i]], sum, Double(j - i)))
+            while blocks.count > 1 {
+                let last = blocks[blocks.count - 1], previous = blocks[blocks.count - 2]
+                guard previous.sum / previous.count >= last.sum / last.count else { break }
+                blocks.removeLast(2)
+                blocks.append((previous.low, last.high, previous.sum + last.sum, previous.count + last.count))
+            }
+            i = j
+        }
+        var x = [Double](), values = [Double]()
+        for block in blocks {
+            let value = block.sum / block.count
+            x.append(block.low); values.append(value)
+            if block.high > block.low { x.append(block.high); values.append(value) }
+        }
+        return Calibrator(method: .isotonic, x: x, y: values)
+    }
+}
