@@ -18,6 +18,14 @@ if [[ -x .build/notebook-venv/bin/pip ]] && .build/notebook-venv/bin/pip install
 else
   echo "test: could not install nbclient and friends from PyPI: the notebook check is skipped" >&2
 fi
+# The CDNOW sample that lifetimes ships, for the BG/NBD check against Fader, Hardie & Lee (2005); kept out of git.
+if [[ -s .build/lifetimes/lifetimes/datasets/cdnow_customers_summary.csv ]] || \
+   { .build/notebook-venv/bin/pip download -q --no-deps lifetimes -d .build/lifetimes >/dev/null 2>&1 && \
+     .build/notebook-venv/bin/python -c "import glob, zipfile; zipfile.ZipFile(glob.glob('.build/lifetimes/*.whl')[0]).extractall('.build/lifetimes')"; }; then
+  export RECUR_REQUIRE_LIFETIMES=1
+else
+  echo "test: could not fetch lifetimes from PyPI: the CDNOW check is skipped" >&2
+fi
 export RECUR_TEST_HOME="${RECUR_TEST_HOME:-$PWD/.build/test-cluster}"
 if [[ -z "${KAFKA_BROKERS:-}" ]]; then
   echo "test: KAFKA_BROKERS not set: RealBrokerTests are skipped; the Kafka tests run against librdkafka's mock cluster" >&2

@@ -47,6 +47,10 @@ struct ShowModel: ParsableCommand {
         let (artifact, metadata) = try folder.registry.load(version)
         print(ModelReport.summary(metadata, path: folder.registry.directory + "/" + metadata.version))
         print("checksum     verified (SHA-256)")
+        if let m = artifact.bgnbd?.model {
+            print(String(format: "\nBG/NBD (days): r %.4f  alpha %.4f  a %.4f  b %.4f  log-likelihood %.2f", m.r, m.alpha, m.a, m.b, m.logLikelihood))
+            return
+        }
         let weights: [Double] = artifact.kind == .logistic ? (artifact.logistic?.coefficients ?? []) : (artifact.gbdt?.gainImportance ?? [])
         print(artifact.kind == .logistic ? "\ncoefficients (standardised), largest first:" : "\ngain importance, largest first:")
         for (name, w) in zip(artifact.featureNames, weights).sorted(by: { abs($0.1) > abs($1.1) }).prefix(15) {

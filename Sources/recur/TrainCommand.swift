@@ -17,7 +17,7 @@ struct TrainCommand: ParsableCommand {
     @OptionGroup var store: StoreOptions
     @OptionGroup var data: TrainingSetOptions
     @Option(help: "Version name of the new model; refused if it exists.") var version: String
-    @Option(help: "logistic or gbdt.") var model = "logistic"
+    @Option(help: "logistic, gbdt or bgnbd (the BG/NBD buy-till-you-die model).") var model = "logistic"
     @Option(name: .customLong("models-dir"), help: "Models folder (default: $RECUR_MODELS_DIR or ./models).") var modelsDir: String?
     @Option(help: "L2 penalty (logistic: on standardised coefficients, like 1/C; gbdt: on leaf values).") var l2: Double?
     @Option(help: "gbdt: number of trees.") var trees = 200
@@ -26,13 +26,13 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .customLong("min-leaf"), help: "gbdt: minimum rows per leaf.") var minLeaf = 20
     @Option(help: "gbdt: maximum bins per feature (≤ 255).") var bins = 255
     @Option(help: "gbdt: threads.") var threads = 2
-    @Option(help: "platt, isotonic or none: fit a calibrator on --calibration-cutoff (not trained on) and apply it wherever the model scores.")
-    var calibrate = "none"
+    @Option(help: "isotonic (default), platt or none: fit a calibrator on --calibration-cutoff, which the model is not trained on, and apply it wherever the model scores; needs three cutoffs or more.")
+    var calibrate = "isotonic"
     @Option(name: .customLong("calibration-cutoff"), help: "The cutoff the calibrator is fitted on (default: the one before the holdout).") var calibrationCutoff: String?
     @Option(name: .customLong("early-stopping"), help: "gbdt: stop after this many rounds without validation improvement (0: off).") var earlyStopping = 20
 
     func run() throws {
-        guard let kind = ModelArtifact.Kind(rawValue: model) else { throw CLIError.usage("--model must be logistic or gbdt") }
+        guard let kind = ModelArtifact.Kind(rawValue: model) else { throw CLIError.usage("--model must be logistic, gbdt or bgnbd") }
         let registry = ModelRegistry(directory: modelsDir)
         if FileManager.default.fileExists(atPath: registry.directory + "/" + version) {
             throw CLIError.failed(ModelError.exists(registry.directory + "/" + version).description)

@@ -92,7 +92,7 @@ export RECUR_SCHEMA=bench_fresh
 "$RECUR" events import "$DATA/fresh-history.csv" --quiet
 "$RECUR" features backfill --from 2025-09-07 --to 2025-12-28 --every 7d --quiet
 rm -rf "$RECUR_MODELS_DIR"
-"$RECUR" train --version fresh --model logistic --cutoffs 2025-10-26,2025-11-30 --horizon 30d >/dev/null
+"$RECUR" train --version fresh --model logistic --cutoffs 2025-10-26,2025-11-30 --horizon 30d --calibrate none >/dev/null
 "$RECUR" models promote fresh --alias production >/dev/null
 mock fresh 6
 "$RECUR" stream --brokers "$BROKERS" --topic fresh --quiet ${STREAM_FLAGS:-} 2> "$DATA/stream-fresh.txt" &

@@ -9,7 +9,7 @@ public struct ModelArtifact: Sendable, Codable, Equatable {
     public static let readableSchemaVersions = 1...2
 
     /// Which kind of model the artifact holds.
-    public enum Kind: String, Sendable, Codable { case logistic, gbdt }
+    public enum Kind: String, Sendable, Codable, CaseIterable { case logistic, gbdt, bgnbd }
 
     public var schemaVersion: Int
     public var kind: Kind
@@ -18,15 +18,18 @@ public struct ModelArtifact: Sendable, Codable, Equatable {
     public var featureNames: [String]
     public var logistic: LogisticModel?
     public var gbdt: TreeEnsemble?
+    public var bgnbd: BuyTillYouDieModel?
     /// Applied to the model's probability wherever it scores (nil: uncalibrated).
     public var calibration: Calibrator?
 
     enum CodingKeys: String, CodingKey {
         case schemaVersion = "schema_version", kind, featureSetName = "feature_set", featureSetVersion = "feature_set_version"
-        case featureNames = "feature_names", logistic, gbdt, calibration
+        case featureNames = "feature_names", logistic, gbdt, bgnbd, calibration
     }
 
-    public init(kind: Kind, featureSetName: String, featureSetVersion: Int, featureNames: [String], logistic: LogisticModel? = nil, gbdt: TreeEnsemble? = nil) {
+    public init(kind: Kind, featureSetName: String, featureSetVersion: Int, featureNames: [String], logistic: LogisticModel? = nil, gbdt: TreeEnsemble? = nil,
+                bgnbd: BuyTillYouDieModel? = nil) {
+        self.bgnbd = bgnbd
         schemaVersion = Self.currentSchemaVersion
         self.kind = kind
         self.featureSetName = featureSetName
@@ -47,6 +50,7 @@ public struct ModelArtifact: Sendable, Codable, Equatable {
         switch kind {
         case .logistic: logistic?.probability(features) ?? .nan
         case .gbdt: gbdt?.probability(features) ?? .nan
+        case .bgnbd: bgnbd?.probability(features) ?? .nan
         }
     }
 
@@ -54,6 +58,7 @@ public struct ModelArtifact: Sendable, Codable, Equatable {
 
     /// The features that moved this score most, largest first (log-odds contributions).
     public func explain(_ features: [Double], top: Int) -> [(feature: String, contribution: Double)] {
+        if kind == .bgnbd, let bgnbd { return features.withUnsafeBufferPointer { bgnbd.explain($0) } }
         let contributions = kind == .logistic ? (logistic?.contributions(features) ?? []) : (gbdt?.contributions(features) ?? [])
         return zip(featureNames, contributions).sorted { abs($0.1) > abs($1.1) }.prefix(top).map { ($0.0, $0.1) }
     }

@@ -103,6 +103,14 @@ public struct ModelRegistry: Sendable {
             guard let m = a.logistic, m.coefficients.count == p, m.means.count == p, m.scales.count == p else {
                 throw ModelError.corrupt(path: path, reason: "logistic coefficients do not match the \(p) features")
             }
+        case .bgnbd:
+            guard let m = a.bgnbd, m.inputIndices.count == BuyTillYouDieModel.inputs.count,
+                  m.inputIndices.allSatisfy({ $0 >= 0 && $0 < p }), zip(m.inputIndices, BuyTillYouDieModel.inputs).allSatisfy({ a.featureNames[$0.0] == $0.1 }) else {
+                throw ModelError.corrupt(path: path, reason: "the BG/NBD model must name the features \(BuyTillYouDieModel.inputs.joined(separator: ", "))")
+            }
+            guard [m.model.r, m.model.alpha, m.model.a, m.model.b, m.horizonDays].allSatisfy({ $0.isFinite && $0 > 0 }) else {
+                throw ModelError.corrupt(path: path, reason: "BG/NBD parameters and horizon must be positive numbers")
+            }
         case .gbdt:
             guard let e = a.gbdt else { throw ModelError.corrupt(path: path, reason: "no trees") }
             for tree in e.trees {

@@ -13,10 +13,11 @@ public final class ModelScorer: @unchecked Sendable {
         var threshold: Double
     }
 
-    private enum Kind { case logistic, trees, none }
+    private enum Kind { case logistic, trees, buyTillYouDie, none }
 
     private let kind: Kind
     private let calibration: Calibrator?
+    private let buyTillYouDie: BuyTillYouDieModel?
     private let base: Double
     /// Logistic: mean, scale and coefficient of each feature, in feature order.
     private let weights: UnsafeMutableBufferPointer<Double>
@@ -28,6 +29,7 @@ public final class ModelScorer: @unchecked Sendable {
 
     public init(_ artifact: ModelArtifact) {
         calibration = artifact.calibration
+        buyTillYouDie = artifact.bgnbd
         var weights = [Double](), roots = [Int32](), nodes = [Node]()
         var splits = [Set<Double>](repeating: [], count: artifact.featureNames.count)
         if artifact.kind == .logistic, let m = artifact.logistic {
@@ -48,6 +50,9 @@ public final class ModelScorer: @unchecked Sendable {
                     if !leaf && Int(tree.feature[i]) < splits.count { splits[Int(tree.feature[i])].insert(tree.threshold[i]) }
                 }
             }
+        } else if artifact.kind == .bgnbd, artifact.bgnbd != nil {
+            kind = .buyTillYouDie
+            base = .nan
         } else {
             kind = .none
             base = .nan
@@ -115,6 +120,8 @@ public final class ModelScorer: @unchecked Sendable {
                 sum += node.threshold
             }
             return sigmoid(sum)
+        case .buyTillYouDie:
+            return buyTillYouDie!.probability(x)
         case .none:
             return .nan
         }

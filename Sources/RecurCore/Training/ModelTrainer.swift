@@ -39,7 +39,7 @@ public struct ModelTrainer: Sendable {
         if request.calibration != nil {
             let before = cutoffs.filter { $0 < holdout }
             guard let chosen = request.calibrationCutoff ?? before.last else {
-                throw TrainingError.emptyTraining("calibration needs a cutoff before the holdout \(holdout.iso8601) that is not trained on; give more cutoffs")
+                throw TrainingError.emptyTraining("calibration needs a cutoff before the holdout \(holdout.iso8601) that is not trained on; give more cutoffs or --calibrate none")
             }
             guard chosen != holdout, cutoffs.contains(chosen) else {
                 throw TrainingError.emptyTraining("the calibration cutoff \(chosen.iso8601) must be one of the cutoffs and not the holdout")
@@ -49,7 +49,7 @@ public struct ModelTrainer: Sendable {
             calibrationRows = calibrate
             calibrationCutoff = chosen
             guard calibrate.rows > 0 else { throw TrainingError.emptyTraining("no rows at the calibration cutoff \(chosen.iso8601)") }
-            guard training.rows > 0 else { throw TrainingError.emptyTraining("no cutoffs left to train on besides the calibration cutoff \(chosen.iso8601) and the holdout; give more cutoffs") }
+            guard training.rows > 0 else { throw TrainingError.emptyTraining("no cutoffs left to train on besides the calibration cutoff \(chosen.iso8601) and the holdout; give more cutoffs or --calibrate none") }
         }
         guard training.rows > 0 else { throw TrainingError.emptyTraining("no rows before the holdout cutoff \(holdout.iso8601); give more cutoffs") }
         guard test.rows > 0 else { throw TrainingError.emptyTraining("no rows at the holdout cutoff \(holdout.iso8601)") }
@@ -67,6 +67,13 @@ public struct ModelTrainer: Sendable {
             artifact = ModelArtifact(kind: .logistic, featureSetName: request.set.name, featureSetVersion: request.set.version, featureNames: names, logistic: model)
             notes = report.notes + ["Newton iterations: \(report.iterations)"]
             parameters = ["l2": "\(request.logistic.l2)", "tolerance": "\(request.logistic.tolerance)"]
+        case .bgnbd:
+            let model = try BuyTillYouDieModel.fit(features: training.features, rows: training.rows, names: names, horizonDays: request.horizon.days)
+            artifact = ModelArtifact(kind: .bgnbd, featureSetName: request.set.name, featureSetVersion: request.set.version, featureNames: names, bgnbd: model)
+            let m = model.model
+            notes = [String(format: "BG/NBD on %d purchaser rows (days): r = %.4f, alpha = %.4f, a = %.4f, b = %.4f, log-likelihood %.2f",
+                            model.fittedCustomers, m.r, m.alpha, m.a, m.b, m.logLikelihood)]
+            parameters = ["r": "\(m.r)", "alpha": "\(m.alpha)", "a": "\(m.a)", "b": "\(m.b)", "log_likelihood": "\(m.logLikelihood)"]
         case .gbdt:
             let (ensemble, treeNotes) = GradientBoosting.fit(features: training.features, rows: training.rows, names: names,
                                                              labels: training.labels, parameters: request.gbdt)

@@ -1,0 +1,66 @@
+import Foundation
+
+/// A BG/NBD model as an artifact: it reads each user's purchase history from four features of the
+/// set, counted in whole purchase days as lifetimes counts them, and scores the probability of at
+/// least one purchase within the horizon.
+public struct BuyTillYouDieModel: Sendable, Codable, Equatable {
+    /// The features it reads, in this order: distinct purchase days, days since the first and the
+    /// last purchase, days since the first event of any kind.
+    public static let inputs = ["purchase_days_all", "days_since_first_purchase", "days_since_last_purchase", "days_since_first_event"]
+
+    public var model: BetaGeometricNBD
+    public var horizonDays: Double
+    /// Where each of `inputs` sits in the artifact's feature order.
+    public var inputIndices: [Int]
+    /// Purchasers it was fitted on (users with no purchase yet are scored, not fitted).
+    public var fittedCustomers: Int
+
+    enum CodingKeys: String, CodingKey { case model, horizonDays = "horizon_days", inputIndices = "input_indices", fittedCustomers = "fitted_customers" }
+
+    /// The indices of `inputs` in `names`, or the names that are missing.
+    public static func indices(in names: [String]) -> Result<[Int], TrainingError> {
+        let found = inputs.map { names.firstIndex(of: $0) }
+        let missing = zip(inputs, found).filter { $0.1 == nil }.map(\.0)
+        guard missing.isEmpty else { return .failure(.populationNeeds("BG/NBD reads \(missing.joined(separator: ", ")); use a feature set that has them")) }
+        return .success(found.map { $0! })
+    }
+
+    /// A user's (x, tₓ, T) in days from their features: x repeat purchase days, T days since the
+    /// first purchase (whole calendar-day steps), tₓ the first-to-last span. A user with no
+    /// purchase is a customer of age "days since the first event" with no repeat purchase.
+    public static func customer(_ features: UnsafeBufferPointer<Double>, _ i: [Int]) -> BetaGeometricNBD.Customer {
+        let days = features[i[0]], first = features[i[1]], last = features[i[2]]
+        func wholeDays(_ d: Double) -> Double { d.isNaN ? 0 : max(0, (d - 1e-9).rounded(.up)) }
+        guard days >= 1, !first.isNaN else {
+            return .init(frequency: 0, recency: 0, age: wholeDays(features[i[3]]))
+        }
+        let age = wholeDays(first)
+        return .init(frequency: days - 1, recency: max(0, age - wholeDays(last)), age: age)
+    }
+
+    public func probability(_ features: UnsafeBufferPointer<Double>) -> Double {
+        model.probabilityOfPurchase(Self.customer(features, inputIndices), within: horizonDays)
+    }
+
+    /// What EXPLAIN shows: P(alive) and the expected number of purchases in the horizon.
+    public func explain(_ features: UnsafeBufferPointer<Double>) -> [(feature: String, contribution: Double)] {
+        let c = Self.customer(features, inputIndices)
+        return [("p_alive", model.probabilityAlive(c)), ("expected_purchases_in_horizon", model.expectedPurchases(c, within: horizonDays)),
+                ("repeat_purchase_days", c.frequency), ("days_first_to_last_purchase", c.recency), ("days_since_first_purchase", c.age)]
+    }
+
+    /// Fits on the purchasers among `rows` (row-major features in `names` order).
+    public static func fit(features: [Double], rows: Int, names: [String], horizonDays: Double) throws -> BuyTillYouDieModel {
+        let indices = try Self.indices(in: names).get()
+        let p = names.count
+        var customers = [BetaGeometricNBD.Customer]()
+        features.withUnsafeBufferPointer { all in
+            for row in 0..<rows {
+                let x = UnsafeBufferPointer(rebasing: all[(row * p)..<((row + 1) * p)])
+                if x[indices[0]] >= 1 { customers.append(customer(x, indices)) }
+            }
+        }
+        guard customers.count >= 10 else { throw TrainingError.emptyTraining("BG/NBD needs purchasers; found \(customers.count)") }
+        return BuyTillYouDieModel(model: BetaGeometricNBD.fit(customers), horizonDays: horizonDays, inputIndices: indices, fittedCustomers: customers.count)
+    }
+}
