@@ -247,3 +247,33 @@ extension ModelCompareTests {
         }
     }
 }
+
+extension ModelCompareTests {
+    /// `recur train --model bgnbd` and `--calibrate` through the CLI, then compared with the others.
+    @Test func buyTillYouDieAndCalibratedModelsTrainAndCompare() throws {
+        let fixture = try Self.fixture.get()
+        let models = try modelsCopy(fixture, production: "v1")
+        let cutoffs = "2025-02-01,2025-03-01,2025-04-01"
+        let bg = try recur(["train", "--models-dir", models, "--version", "bg", "--model", "bgnbd", "--cutoffs", cutoffs, "--horizon", "30d", "--calibrate", "none"], fixture)
+        #expect(bg.status == 0, "\(bg.stderr)")
+        #expect(bg.stderr.contains("BG/NBD on") && bg.stderr.contains("alpha ="), "\(bg.stderr)")
+        let calibrated = try recur(["train", "--models-dir", models, "--version", "lr-iso", "--model", "logistic", "--cutoffs", cutoffs, "--horizon", "30d",
+                                   "--calibration-cutoff", "2025-02-01"], fixture)
+        #expect(calibrated.status == 0, "\(calibrated.stderr)")
+        let (artifact, metadata) = try ModelRegistry(directory: models).load("lr-iso")
+        #expect(artifact.calibration?.method == .isotonic && metadata.calibration?.cutoff == "2025-02-01T00:00:00Z")
+        #expect(metadata.cutoffs.count == 3 && metadata.calibration?.holdoutUncalibrated.rows == metadata.holdoutRows)
+        let (bgArtifact, _) = try ModelRegistry(directory: models).load("bg")
+        let explained = bgArtifact.explain(Array(repeating: 3, count: bgArtifact.featureNames.count), top: 5)
+        #expect(explained.first?.feature == "p_alive" && explained[1].feature == "expected_purchases_in_horizon")
+        let tooFew = try recur(["train", "--models-dir", models, "--version", "x", "--cutoffs", "2025-03-01,2025-04-01", "--horizon", "30d"], fixture)
+        #expect(tooFew.status != 0 && tooFew.stderr.contains("--calibrate none"), "\(tooFew.stderr)")
+
+        let run = try recur(["models", "compare", "--models-dir", models, "v1", "bg", "lr-iso", "--cutoff", "2025-05-15", "--format", "json", "--no-export"], fixture)
+        #expect(run.status == 0, "\(run.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        let compared = try #require((json["comparison"] as? [String: Any])?["models"] as? [[String: Any]])
+        let aucs = compared.compactMap { ($0["metrics"] as? [String: Any])?["roc_auc"] as? Double }
+        #expect(aucs.count == 3 && aucs.allSatisfy { $0 > 0.6 && $0 < 1 }, "\(aucs)")
+    }
+}
