@@ -6,6 +6,6 @@ struct RecurBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "recur-bench",
         abstract: "Times Recur's hot paths in-process (use a release build).",
-        subcommands: [FoldBench.self, TrainBench.self, ServeBench.self, FreshnessBench.self]
+        subcommands: [FoldBench.self, TrainBench.self, ServeBench.self, FreshnessBench.self, BTYDBench.self]
     )
 }

@@ -51,11 +51,29 @@ public struct BetaGeometricNBD: Sendable, Codable, Equatable {
         // Customers with the same summary share one term.
         var weights = [Customer: Double]()
         for c in customers { weights[c, default: 0] += 1 }
-        let groups = Array(weights)
+        // Terms that depend only on x are summed once per distinct x.
+        var byFrequency = [Double: [(recency: Double, age: Double, weight: Double)]]()
+        for (c, w) in weights { byFrequency[c.frequency, default: []].append((c.recency, c.age, w)) }
+        let frequencies = byFrequency.map { (x: $0.key, rows: $0.value, weight: $0.value.reduce(0) { $0 + $1.weight }) }
         func negative(_ v: [Double]) -> Double {
             let r = exp(v[0]), alpha = exp(v[1]), a = exp(v[2]), b = exp(v[3])
             var sum = 0.0
-            for (c, w) in groups { sum += w * logLikelihood(c, r: r, alpha: alpha, a: a, b: b) }
+            let lnAlpha = log(alpha), lnA = log(a), shared = lgamma(a + b) - lgamma(b) - lgamma(r) + r * lnAlpha
+            for group in frequencies {
+                let x = group.x
+                sum += group.weight * (shared + lgamma(r + x) + lgamma(b + x) - lgamma(a + b + x))
+                let lnRatio = x > 0 ? lnA - log(b + x - 1) : 0
+                for row in group.rows {
+                    let lnA3 = -(r + x) * log(alpha + row.age)
+                    if x > 0 {
+                        let lnA4 = lnRatio - (r + x) * log(alpha + row.recency)
+                        let high = max(lnA3, lnA4)
+                        sum += row.weight * (high + log(exp(lnA3 - high) + exp(lnA4 - high)))
+                    } else {
+                        sum += row.weight * lnA3
+                    }
+                }
+            }
             return sum.isFinite ? -sum : .infinity
         }
         let meanAge = customers.map(\.age).reduce(0, +) / Double(max(1, customers.count))
