@@ -53,7 +53,7 @@ struct ShowModel: ParsableCommand {
         }
         let weights: [Double] = artifact.kind == .logistic ? (artifact.logistic?.coefficients ?? []) : (artifact.gbdt?.gainImportance ?? [])
         print(artifact.kind == .logistic ? "\ncoefficients (standardised), largest first:" : "\ngain importance, largest first:")
-        for (name, w) in zip(artifact.featureNames, weights).sorted(by: { abs($0.1) > abs($1.1) }).prefix(15) {
+        for (name, w) in zip(artifact.inputNames, weights).sorted(by: { abs($0.1) > abs($1.1) }).prefix(15) {
             print("  " + name.padding(toLength: 32, withPad: " ", startingAt: 0) + String(format: "%12.4f", w))
         }
     }

@@ -29,6 +29,8 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "isotonic (default), platt or none: fit a calibrator on --calibration-cutoff, which the model is not trained on, and apply it wherever the model scores; needs three cutoffs or more.")
     var calibrate = "isotonic"
     @Option(name: .customLong("calibration-cutoff"), help: "The cutoff the calibrator is fitted on (default: the one before the holdout).") var calibrationCutoff: String?
+    @Flag(name: .customLong("btyd-features"), help: "Add P(alive) and expected purchases from a BG/NBD fitted on the training cutoffs as two inputs (logistic, gbdt).")
+    var btydFeatures = false
     @Option(name: .customLong("early-stopping"), help: "gbdt: stop after this many rounds without validation improvement (0: off).") var earlyStopping = 20
 
     func run() throws {
@@ -46,6 +48,7 @@ struct TrainCommand: ParsableCommand {
         request.gbdt.trees = trees; request.gbdt.leaves = leaves; request.gbdt.learningRate = learningRate
         request.gbdt.minSamplesPerLeaf = minLeaf; request.gbdt.bins = bins; request.gbdt.threads = threads
         request.gbdt.earlyStoppingRounds = earlyStopping
+        request.btydFeatures = btydFeatures
         if calibrate != "none" {
             guard let method = Calibrator.Method(rawValue: calibrate) else { throw CLIError.usage("--calibrate must be platt, isotonic or none") }
             request.calibration = method

@@ -269,11 +269,27 @@ extension ModelCompareTests {
         let tooFew = try recur(["train", "--models-dir", models, "--version", "x", "--cutoffs", "2025-03-01,2025-04-01", "--horizon", "30d"], fixture)
         #expect(tooFew.status != 0 && tooFew.stderr.contains("--calibrate none"), "\(tooFew.stderr)")
 
-        let run = try recur(["models", "compare", "--models-dir", models, "v1", "bg", "lr-iso", "--cutoff", "2025-05-15", "--format", "json", "--no-export"], fixture)
+        let withBTYD = try recur(["train", "--models-dir", models, "--version", "gb-btyd", "--model", "gbdt", "--trees", "30", "--cutoffs", cutoffs,
+                                  "--horizon", "30d", "--calibrate", "none", "--btyd-features"], fixture)
+        #expect(withBTYD.status == 0, "\(withBTYD.stderr)")
+        let (btydArtifact, _) = try ModelRegistry(directory: models).load("gb-btyd")
+        #expect(btydArtifact.btydFeatures != nil && btydArtifact.inputNames.suffix(2) == ["btyd_p_alive", "btyd_expected_purchases"])
+        // Served and offline scores agree, and the server does not treat the trees as constant between splits.
+        let scorer = ModelScorer(btydArtifact)
+        #expect(!scorer.isPiecewiseConstant)
+        let rows = try TrainingSet.load(set: try FeatureCatalog.builtin.resolve("default@1"), cutoffs: [Self.evaluationCutoff], horizon: Self.horizon, population: .active, store: fixture.store)
+        let p = rows.featureNames.count
+        for i in stride(from: 0, to: rows.rows, by: 37) {
+            let x = Array(rows.features[(i * p)..<((i + 1) * p)])
+            #expect(x.withUnsafeBufferPointer { scorer.probability($0) }.bitPattern == btydArtifact.probability(x).bitPattern)
+        }
+        #expect(btydArtifact.gbdt!.gainImportance.count == p + 2)
+
+        let run = try recur(["models", "compare", "--models-dir", models, "v1", "bg", "lr-iso", "gb-btyd", "--cutoff", "2025-05-15", "--format", "json", "--no-export"], fixture)
         #expect(run.status == 0, "\(run.stderr)")
         let json = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
         let compared = try #require((json["comparison"] as? [String: Any])?["models"] as? [[String: Any]])
         let aucs = compared.compactMap { ($0["metrics"] as? [String: Any])?["roc_auc"] as? Double }
-        #expect(aucs.count == 3 && aucs.allSatisfy { $0 > 0.6 && $0 < 1 }, "\(aucs)")
+        #expect(aucs.count == 4 && aucs.allSatisfy { $0 > 0.6 && $0 < 1 }, "\(aucs)")
     }
 }

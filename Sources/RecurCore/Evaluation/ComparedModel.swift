@@ -30,7 +30,7 @@ public struct ComparedModel: Sendable {
         let raw = artifact.kind == .logistic ? (artifact.logistic?.coefficients.map(abs) ?? []) : (artifact.gbdt?.gainImportance ?? [])
         let total = raw.reduce(0, +)
         guard total > 0 else { return [] }
-        return zip(artifact.featureNames, raw).map { ($0.0, $0.1 / total) }
+        return zip(artifact.inputNames, raw).map { ($0.0, $0.1 / total) }
     }
 }
 

@@ -19,12 +19,15 @@ public struct ModelArtifact: Sendable, Codable, Equatable {
     public var logistic: LogisticModel?
     public var gbdt: TreeEnsemble?
     public var bgnbd: BuyTillYouDieModel?
+    /// With `--btyd-features`: the BG/NBD whose P(alive) and expected purchases follow the set's
+    /// features as two more model inputs, computed the same way in training and serving.
+    public var btydFeatures: BuyTillYouDieModel?
     /// Applied to the model's probability wherever it scores (nil: uncalibrated).
     public var calibration: Calibrator?
 
     enum CodingKeys: String, CodingKey {
         case schemaVersion = "schema_version", kind, featureSetName = "feature_set", featureSetVersion = "feature_set_version"
-        case featureNames = "feature_names", logistic, gbdt, bgnbd, calibration
+        case featureNames = "feature_names", logistic, gbdt, bgnbd, calibration, btydFeatures = "btyd_features"
     }
 
     public init(kind: Kind, featureSetName: String, featureSetVersion: Int, featureNames: [String], logistic: LogisticModel? = nil, gbdt: TreeEnsemble? = nil,
@@ -45,8 +48,19 @@ public struct ModelArtifact: Sendable, Codable, Equatable {
         return calibration?.apply(raw) ?? raw
     }
 
+    /// The inputs the model was fitted on: the set's features, then any derived BG/NBD features.
+    public var inputNames: [String] { btydFeatures == nil ? featureNames : featureNames + BuyTillYouDieModel.derivedFeatureNames }
+
     /// The model's own probability, before any calibrator.
     public func uncalibratedProbability(_ features: UnsafeBufferPointer<Double>) -> Double {
+        if let btydFeatures {
+            let inputs = Array(features) + btydFeatures.derivedFeatures(features)
+            return inputs.withUnsafeBufferPointer { modelProbability($0) }
+        }
+        return modelProbability(features)
+    }
+
+    private func modelProbability(_ features: UnsafeBufferPointer<Double>) -> Double {
         switch kind {
         case .logistic: logistic?.probability(features) ?? .nan
         case .gbdt: gbdt?.probability(features) ?? .nan
@@ -59,8 +73,9 @@ public struct ModelArtifact: Sendable, Codable, Equatable {
     /// The features that moved this score most, largest first (log-odds contributions).
     public func explain(_ features: [Double], top: Int) -> [(feature: String, contribution: Double)] {
         if kind == .bgnbd, let bgnbd { return features.withUnsafeBufferPointer { bgnbd.explain($0) } }
-        let contributions = kind == .logistic ? (logistic?.contributions(features) ?? []) : (gbdt?.contributions(features) ?? [])
-        return zip(featureNames, contributions).sorted { abs($0.1) > abs($1.1) }.prefix(top).map { ($0.0, $0.1) }
+        let inputs = btydFeatures.map { b in features + features.withUnsafeBufferPointer { b.derivedFeatures($0) } } ?? features
+        let contributions = kind == .logistic ? (logistic?.contributions(inputs) ?? []) : (gbdt?.contributions(inputs) ?? [])
+        return zip(inputNames, contributions).sorted { abs($0.1) > abs($1.1) }.prefix(top).map { ($0.0, $0.1) }
     }
 }
 

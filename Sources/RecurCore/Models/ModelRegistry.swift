@@ -84,7 +84,14 @@ public struct ModelRegistry: Sendable {
     }
 
     private func validate(_ a: ModelArtifact, path: String) throws {
-        let p = a.featureNames.count
+        if let b = a.btydFeatures {
+            guard b.inputIndices.count == BuyTillYouDieModel.inputs.count, b.inputIndices.allSatisfy({ $0 >= 0 && $0 < a.featureNames.count }),
+                  zip(b.inputIndices, BuyTillYouDieModel.inputs).allSatisfy({ a.featureNames[$0.0] == $0.1 }),
+                  [b.model.r, b.model.alpha, b.model.a, b.model.b, b.horizonDays].allSatisfy({ $0.isFinite && $0 > 0 }) else {
+                throw ModelError.corrupt(path: path, reason: "the BG/NBD features model is inconsistent with the feature names")
+            }
+        }
+        let p = a.inputNames.count
         if let c = a.calibration {
             switch c.method {
             case .platt:
@@ -105,7 +112,7 @@ public struct ModelRegistry: Sendable {
             }
         case .bgnbd:
             guard let m = a.bgnbd, m.inputIndices.count == BuyTillYouDieModel.inputs.count,
-                  m.inputIndices.allSatisfy({ $0 >= 0 && $0 < p }), zip(m.inputIndices, BuyTillYouDieModel.inputs).allSatisfy({ a.featureNames[$0.0] == $0.1 }) else {
+                  m.inputIndices.allSatisfy({ $0 >= 0 && $0 < p }), zip(m.inputIndices, BuyTillYouDieModel.inputs).allSatisfy({ $0.0 < a.featureNames.count && a.featureNames[$0.0] == $0.1 }) else {
                 throw ModelError.corrupt(path: path, reason: "the BG/NBD model must name the features \(BuyTillYouDieModel.inputs.joined(separator: ", "))")
             }
             guard [m.model.r, m.model.alpha, m.model.a, m.model.b, m.horizonDays].allSatisfy({ $0.isFinite && $0 > 0 }) else {

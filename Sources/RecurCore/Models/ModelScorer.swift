@@ -18,6 +18,8 @@ public final class ModelScorer: @unchecked Sendable {
     private let kind: Kind
     private let calibration: Calibrator?
     private let buyTillYouDie: BuyTillYouDieModel?
+    private let btydFeatures: BuyTillYouDieModel?
+    private let inputCount: Int
     private let base: Double
     /// Logistic: mean, scale and coefficient of each feature, in feature order.
     private let weights: UnsafeMutableBufferPointer<Double>
@@ -30,8 +32,10 @@ public final class ModelScorer: @unchecked Sendable {
     public init(_ artifact: ModelArtifact) {
         calibration = artifact.calibration
         buyTillYouDie = artifact.bgnbd
+        btydFeatures = artifact.btydFeatures
+        inputCount = artifact.inputNames.count
         var weights = [Double](), roots = [Int32](), nodes = [Node]()
-        var splits = [Set<Double>](repeating: [], count: artifact.featureNames.count)
+        var splits = [Set<Double>](repeating: [], count: artifact.inputNames.count)
         if artifact.kind == .logistic, let m = artifact.logistic {
             kind = .logistic
             base = m.intercept
@@ -65,7 +69,8 @@ public final class ModelScorer: @unchecked Sendable {
 
     /// Whether the score is a step function of the features (trees), so that it stays exactly the
     /// same until a feature passes a split; a logistic score moves with every feature value.
-    public var isPiecewiseConstant: Bool { kind == .trees }
+    /// Derived BG/NBD inputs move with every day of recency, so trees that read them are not.
+    public var isPiecewiseConstant: Bool { kind == .trees && btydFeatures == nil }
 
     /// The smallest split on `feature` at or above `value`: the score cannot change while the
     /// feature stays at most that (a split sends values at most its threshold left). Nil when none.
@@ -94,7 +99,17 @@ public final class ModelScorer: @unchecked Sendable {
 
     /// Probability of a purchase within the horizon, for features in the model's order (NaN = missing).
     public func probability(_ x: UnsafeBufferPointer<Double>) -> Double {
-        let raw = uncalibrated(x)
+        let raw: Double
+        if let btydFeatures {
+            let derived = btydFeatures.derivedFeatures(x)
+            raw = withUnsafeTemporaryAllocation(of: Double.self, capacity: inputCount) { inputs in
+                for i in 0..<x.count { inputs[i] = x[i] }
+                for (k, v) in derived.enumerated() { inputs[x.count + k] = v }
+                return uncalibrated(UnsafeBufferPointer(inputs))
+            }
+        } else {
+            raw = uncalibrated(x)
+        }
         guard let calibration else { return raw }
         return calibration.apply(raw)
     }

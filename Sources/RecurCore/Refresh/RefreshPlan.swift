@@ -64,6 +64,8 @@ extension RefreshPlan {
         if let bins = integer("bins") { request.gbdt.bins = bins }
         if let threads = integer("threads") { request.gbdt.threads = threads }
         if let rounds = integer("early_stopping_rounds") { request.gbdt.earlyStoppingRounds = rounds }
+        request.btydFeatures = p["btyd_features"] == "true"
+        if let method = p["calibration"].flatMap(Calibrator.Method.init(rawValue:)) { request.calibration = method }
         return request
     }
 }

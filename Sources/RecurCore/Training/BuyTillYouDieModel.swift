@@ -42,6 +42,29 @@ public struct BuyTillYouDieModel: Sendable, Codable, Equatable {
         model.probabilityOfPurchase(Self.customer(features, inputIndices), within: horizonDays)
     }
 
+    /// The names `--btyd-features` adds after the set's features.
+    public static let derivedFeatureNames = ["btyd_p_alive", "btyd_expected_purchases"]
+
+    /// P(alive) and the expected purchases in the horizon: the two derived features.
+    public func derivedFeatures(_ features: UnsafeBufferPointer<Double>) -> [Double] {
+        let c = Self.customer(features, inputIndices)
+        return [model.probabilityAlive(c), model.expectedPurchases(c, within: horizonDays)]
+    }
+
+    /// `rows` with the two derived features appended to each row.
+    public func augment(_ features: [Double], rows: Int, width p: Int) -> [Double] {
+        var out = [Double]()
+        out.reserveCapacity(rows * (p + 2))
+        features.withUnsafeBufferPointer { all in
+            for row in 0..<rows {
+                let x = UnsafeBufferPointer(rebasing: all[(row * p)..<((row + 1) * p)])
+                out += x
+                out += derivedFeatures(x)
+            }
+        }
+        return out
+    }
+
     /// What EXPLAIN shows: P(alive) and the expected number of purchases in the horizon.
     public func explain(_ features: UnsafeBufferPointer<Double>) -> [(feature: String, contribution: Double)] {
         let c = Self.customer(features, inputIndices)

@@ -16,6 +16,8 @@ public struct ModelTrainer: Sendable {
         /// Fit a calibrator on `calibrationCutoff` (default: the cutoff before the holdout), which the model is then not trained on.
         public var calibration: Calibrator.Method?
         public var calibrationCutoff: Timestamp?
+        /// Add P(alive) and expected purchases from a BG/NBD fitted on the training rows as two inputs (logistic and gbdt).
+        public var btydFeatures = false
 
         public init(version: String, kind: ModelArtifact.Kind, set: FeatureSet, cutoffs: [Timestamp], horizon: TimeSpan) {
             self.version = version
@@ -60,13 +62,26 @@ public struct ModelTrainer: Sendable {
         var artifact: ModelArtifact
         var notes = [String]()
         var parameters = [String: String]()
+        // The model's inputs: the set's features, then the BG/NBD's two when asked for.
+        var btyd: BuyTillYouDieModel?
+        var inputs = training.features, inputNames = names
+        if request.btydFeatures {
+            guard request.kind != .bgnbd else { throw TrainingError.emptyTraining("--btyd-features is for logistic and gbdt models; bgnbd is the BG/NBD itself") }
+            let fitted = try BuyTillYouDieModel.fit(features: training.features, rows: training.rows, names: names, horizonDays: request.horizon.days)
+            inputs = fitted.augment(training.features, rows: training.rows, width: names.count)
+            inputNames += BuyTillYouDieModel.derivedFeatureNames
+            btyd = fitted
+            let m = fitted.model
+            notes.append(String(format: "BG/NBD features from %d purchaser rows: r = %.4f, alpha = %.4f, a = %.4f, b = %.4f", fitted.fittedCustomers, m.r, m.alpha, m.a, m.b))
+            parameters["btyd_features"] = "true"
+        }
         switch request.kind {
         case .logistic:
-            let (model, report) = LogisticRegression.fit(features: training.features, rows: training.rows, names: names,
+            let (model, report) = LogisticRegression.fit(features: inputs, rows: training.rows, names: inputNames,
                                                          labels: training.labels, parameters: request.logistic)
             artifact = ModelArtifact(kind: .logistic, featureSetName: request.set.name, featureSetVersion: request.set.version, featureNames: names, logistic: model)
-            notes = report.notes + ["Newton iterations: \(report.iterations)"]
-            parameters = ["l2": "\(request.logistic.l2)", "tolerance": "\(request.logistic.tolerance)"]
+            notes += report.notes + ["Newton iterations: \(report.iterations)"]
+            parameters.merge(["l2": "\(request.logistic.l2)", "tolerance": "\(request.logistic.tolerance)"]) { $1 }
         case .bgnbd:
             let model = try BuyTillYouDieModel.fit(features: training.features, rows: training.rows, names: names, horizonDays: request.horizon.days)
             artifact = ModelArtifact(kind: .bgnbd, featureSetName: request.set.name, featureSetVersion: request.set.version, featureNames: names, bgnbd: model)
@@ -75,14 +90,15 @@ public struct ModelTrainer: Sendable {
                             model.fittedCustomers, m.r, m.alpha, m.a, m.b, m.logLikelihood)]
             parameters = ["r": "\(m.r)", "alpha": "\(m.alpha)", "a": "\(m.a)", "b": "\(m.b)", "log_likelihood": "\(m.logLikelihood)"]
         case .gbdt:
-            let (ensemble, treeNotes) = GradientBoosting.fit(features: training.features, rows: training.rows, names: names,
+            let (ensemble, treeNotes) = GradientBoosting.fit(features: inputs, rows: training.rows, names: inputNames,
                                                              labels: training.labels, parameters: request.gbdt)
             artifact = ModelArtifact(kind: .gbdt, featureSetName: request.set.name, featureSetVersion: request.set.version, featureNames: names, gbdt: ensemble)
-            notes = treeNotes + ["trees: \(ensemble.trees.count)"]
+            notes += treeNotes + ["trees: \(ensemble.trees.count)"]
             let g = request.gbdt
-            parameters = ["trees": "\(g.trees)", "leaves": "\(g.leaves)", "learning_rate": "\(g.learningRate)", "min_samples_per_leaf": "\(g.minSamplesPerLeaf)",
-                          "l2": "\(g.l2)", "bins": "\(g.bins)", "threads": "\(g.threads)", "early_stopping_rounds": "\(g.earlyStoppingRounds)"]
+            parameters.merge(["trees": "\(g.trees)", "leaves": "\(g.leaves)", "learning_rate": "\(g.learningRate)", "min_samples_per_leaf": "\(g.minSamplesPerLeaf)",
+                          "l2": "\(g.l2)", "bins": "\(g.bins)", "threads": "\(g.threads)", "early_stopping_rounds": "\(g.earlyStoppingRounds)"]) { $1 }
         }
+        artifact.btydFeatures = btyd
         var calibration: CalibrationReport?
         var uncalibrated = [Double]()
         if let method = request.calibration, let calibrationRows, let calibrationCutoff {
