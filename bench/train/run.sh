@@ -33,3 +33,6 @@ for model in logistic gbdt; do
   ra=$(sed -E 's/.*AUC ([0-9.]+).*/\1/' "$DATA/train-recur-$model.txt"); pa=$(sed -E 's/.*AUC ([0-9.]+).*/\1/' "$DATA/train-peer-$model.txt")
   printf '%s: recur/peer wall time %.2fx, AUC difference %+.5f\n' "$model" "$(echo "$r / $p" | bc -l)" "$(echo "$ra - $pa" | bc -l)"
 done
+
+# The BG/NBD fit beside lifetimes' BetaGeoFitter, in the same run.
+RUNS=$RUNS bench/btyd/run.sh
