@@ -21,15 +21,7 @@ import Testing
     // One store for the suite; the suite is serialized, so its connection is never used from two tests at once.
     nonisolated(unsafe) static let fixture: Result<Fixture, any Error> = Result {
         let store = try TestStore.fresh("compare")
-        var options = EventGenerator.Options()
-        options.users = 1200
-        options.seed = 21
-        options.days = 200
-        let events = EventGenerator(options: options).rows().map { r in
-            Event(eventID: "g\(r.serial)", userID: EventGenerator.userID(r.user), timestamp: Timestamp(microseconds: r.timestamp),
-                  type: r.type, amount: r.type.requiresAmount ? Double(r.amountCents) / 100 : nil)
-        }
-        _ = try EventLoader(connection: store.connection, source: "test").load(events, rejected: [])
+        try TestStore.loadGeneratedEvents(into: store, users: 1200, seed: 21, days: 200)
         let features = FileManager.default.temporaryDirectory.appendingPathComponent("recur-compare-features-\(UInt32.random(in: 0...UInt32.max))").path
         try FileManager.default.createDirectory(atPath: features, withIntermediateDirectories: true)
         let v2 = BuiltinFeatureSets.defaultSet.replacingOccurrences(of: "version = 1", with: "version = 2")
@@ -54,12 +46,17 @@ import Testing
     struct Outcome { var status: Int32; var stdout: String; var stderr: String }
 
     func recur(_ arguments: [String], _ fixture: Fixture) throws -> Outcome {
+        try execute(RecurBinary.path, arguments, environment: fixture.environment)
+    }
+
+    /// Runs a program to its end and collects what it printed.
+    func execute(_ executable: String, _ arguments: [String], environment extra: [String: String] = [:]) throws -> Outcome {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: RecurBinary.path)
+        process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         var environment = ProcessInfo.processInfo.environment
         environment.removeValue(forKey: "DATABASE_URL")
-        for (key, value) in fixture.environment { environment[key] = value }
+        for (key, value) in extra { environment[key] = value }
         process.environment = environment
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
@@ -184,17 +181,9 @@ import Testing
         let export = exportFolder()
         let run = try recur(["models", "compare", "v1", "v2", "--cutoff", "2025-05-15", "--export-dir", export, "--format", "json"], fixture)
         #expect(run.status == 0, "\(run.stderr)")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = [FileManager.default.currentDirectoryPath + "/Tests/notebook/run_notebook.py", export + "/compare-v1-v2/compare.ipynb"]
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "\(String(decoding: e, as: UTF8.self))")
-        let notebook = try #require(try JSONSerialization.jsonObject(with: o) as? [String: Double])
+        let executed = try execute(python, [FileManager.default.currentDirectoryPath + "/Tests/notebook/run_notebook.py", export + "/compare-v1-v2/compare.ipynb"])
+        #expect(executed.status == 0, "\(executed.stderr)")
+        let notebook = try #require(try JSONSerialization.jsonObject(with: Data(executed.stdout.utf8)) as? [String: Double])
         let json = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
         let models = try #require((json["comparison"] as? [String: Any])?["models"] as? [[String: Any]])
         for model in models {
@@ -219,17 +208,9 @@ extension ModelCompareTests {
         let export = exportFolder()
         let run = try recur(["models", "compare", "v1", "v2", "--cutoff", "2025-05-15", "--export-dir", export, "--format", "json"], fixture)
         #expect(run.status == 0, "\(run.stderr)")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/Rscript")
-        process.arguments = [FileManager.default.currentDirectoryPath + "/Tests/proc/delong_check.R", export + "/compare-v1-v2/scores.csv"]
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "\(String(decoding: e, as: UTF8.self))")
-        let proc = String(decoding: o, as: UTF8.self).split(separator: "\n").map { $0.split(separator: " ").map(String.init) }
+        let checked = try execute("/usr/bin/Rscript", [FileManager.default.currentDirectoryPath + "/Tests/proc/delong_check.R", export + "/compare-v1-v2/scores.csv"])
+        #expect(checked.status == 0, "\(checked.stderr)")
+        let proc = checked.stdout.split(separator: "\n").map { $0.split(separator: " ").map(String.init) }
         let json = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
         let models = try #require((json["comparison"] as? [String: Any])?["models"] as? [[String: Any]])
         #expect(proc.count == models.count)

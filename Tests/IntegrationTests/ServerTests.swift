@@ -62,15 +62,7 @@ final class TestClient {
     static func fixture(authToken: String? = nil, limits: FrameLimits = FrameLimits()) throws -> Fixture {
         let store = try TestStore.fresh("server")
         let set = try FeatureCatalog.builtin.resolve("default@1")
-        var options = EventGenerator.Options()
-        options.users = 300
-        options.seed = 21
-        options.days = 200
-        let events = EventGenerator(options: options).rows().map { r in
-            Event(eventID: "g\(r.serial)", userID: EventGenerator.userID(r.user), timestamp: Timestamp(microseconds: r.timestamp),
-                  type: r.type, amount: r.type.requiresAmount ? Double(r.amountCents) / 100 : nil)
-        }
-        _ = try EventLoader(connection: store.connection, source: "test").load(events, rejected: [])
+        let events = try TestStore.loadGeneratedEvents(into: store, users: 300, seed: 21, days: 200)
         let cutoffs = [Timestamp(year: 2025, month: 4, day: 1)!, Timestamp(year: 2025, month: 5, day: 1)!, Timestamp(year: 2025, month: 6, day: 1)!]
         _ = try Backfill(plan: BackfillPlan(set: set, asOfTimes: cutoffs)).run(store: store)
         let data = try TrainingSet.load(set: set, cutoffs: cutoffs, horizon: .days(30), population: .active, store: store)

@@ -1,6 +1,6 @@
 import Foundation
 import Postgres
-import RecurCore
+@testable import RecurCore
 
 /// A migrated store in a schema of its own, on the shared test cluster (or `DATABASE_URL` when set).
 ///
@@ -15,6 +15,21 @@ enum TestStore {
     static func fresh(_ label: String = "t") throws -> Store {
         let schema = "test_\(label.lowercased().filter { $0.isLetter || $0.isNumber })_\(UInt32.random(in: 0...UInt32.max))"
         return try Store.open(StoreLocation(home: home, schema: schema))
+    }
+
+    /// Loads the generator's events (ids g1, g2, …) into `store`, and returns them.
+    @discardableResult
+    static func loadGeneratedEvents(into store: Store, users: Int, seed: UInt64, days: Int) throws -> [Event] {
+        var options = EventGenerator.Options()
+        options.users = users
+        options.seed = seed
+        options.days = days
+        let events = EventGenerator(options: options).rows().map { r in
+            Event(eventID: "g\(r.serial)", userID: EventGenerator.userID(r.user), timestamp: Timestamp(microseconds: r.timestamp),
+                  type: r.type, amount: r.type.requiresAmount ? Double(r.amountCents) / 100 : nil)
+        }
+        _ = try EventLoader(connection: store.connection, source: "test").load(events, rejected: [])
+        return events
     }
 
     /// Drops the schema again so that repeated runs do not grow the test cluster.
