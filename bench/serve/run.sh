@@ -23,8 +23,8 @@ if [[ -z "${RECUR:-}" ]]; then swift build -c release --product recur >/dev/null
 if ! "$RECUR" features describe --as-of 2025-11-30 >/dev/null 2>&1; then bench/features/run.sh; fi
 USERS=$("$RECUR" events stats --format json | python3 -c 'import json,sys; print(json.load(sys.stdin)["users"])')
 if [[ ! -d "$RECUR_MODELS_DIR/logistic" ]]; then
-  "$RECUR" train --version logistic --model logistic --cutoffs 2025-10-26,2025-11-02,2025-11-30 --horizon 30d >/dev/null
-  "$RECUR" train --version gbdt --model gbdt --cutoffs 2025-10-26,2025-11-02,2025-11-30 --horizon 30d >/dev/null
+  "$RECUR" train --version logistic --model logistic --cutoffs 2025-10-26,2025-11-02,2025-11-30 --horizon 30d --calibrate none >/dev/null
+  "$RECUR" train --version gbdt --model gbdt --cutoffs 2025-10-26,2025-11-02,2025-11-30 --horizon 30d --calibrate none >/dev/null
 fi
 "$RECUR" models promote logistic --alias production >/dev/null
 
