@@ -24,6 +24,8 @@ let package = Package(
         .systemLibrary(name: "CRdKafka", pkgConfig: "rdkafka", providers: [.apt(["librdkafka-dev"])]),
         .systemLibrary(name: "CLapack", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev", "liblapack-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // A compiler builtin (prefetch) that Swift does not expose; no library behind it.
+        .systemLibrary(name: "CPrefetch"),
 
         // Wrappers that own the C handles. They know nothing of the domain.
         .target(name: "Postgres", dependencies: ["CLibPQ"]),
@@ -34,7 +36,7 @@ let package = Package(
         .target(
             name: "RecurCore",
             dependencies: [
-                "Postgres", "Kafka", "LinearAlgebra", "CZlib",
+                "Postgres", "Kafka", "LinearAlgebra", "CZlib", "CPrefetch",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "TOMLKit", package: "TOMLKit"),

@@ -29,7 +29,7 @@ public enum GradientBoosting {
                            parameters: Parameters, seed: UInt64 = 1) -> (TreeEnsemble, [String]) {
         let p = names.count
         let binner = FeatureBins(features: x, rows: n, columns: p, maxBins: min(255, max(2, parameters.bins)))
-        let bins = binner.binRows(features: x, rows: n)
+        let data = BinnedHistograms(features: x, rows: n, binner: binner)
         var random = SeededRandom(seed: seed)
         var isValidation = [Bool](repeating: false, count: n)
         if parameters.earlyStoppingRounds > 0 && parameters.validationFraction > 0 && n >= 100 {
@@ -47,14 +47,14 @@ public enum GradientBoosting {
         var importance = [Double](repeating: 0, count: p)
         var bestLoss = Double.infinity, bestCount = 0
         var notes = [String]()
-        let grower = TreeGrower(bins: bins, binner: binner, parameters: parameters)
+        let grower = TreeGrower(data: data, parameters: parameters)
         for round in 0..<max(0, parameters.trees) {
             Self.computeGradients(rows: trainRows, raw: raw, labels: y, into: &gradientPairs, threads: parameters.threads)
             let (tree, gains, leaves) = grower.grow(rows: trainRows, gradientPairs: gradientPairs)
             for (j, g) in gains { importance[j] += g }
             // Training rows already know their leaf; validation rows walk the tree through their bins.
             for (rows, value) in leaves { for r in rows { raw[Int(r)] += value } }
-            for i in validRows { raw[i] += tree.value(binned: bins, features: p, row: i) }
+            for i in validRows { raw[i] += tree.value(binned: data, row: i) }
             trees.append(tree)
             if !validRows.isEmpty {
                 var loss = 0.0
@@ -118,10 +118,10 @@ struct Tree {
     var value: [Double] = []
 
     /// Leaves have feature −1.
-    func value(binned bins: [UInt8], features p: Int, row: Int) -> Double {
+    func value(binned data: BinnedHistograms, row: Int) -> Double {
         var node = 0
         while feature[node] >= 0 {
-            let b = bins[row * p + Int(feature[node])]
+            let b = data.bin(row: row, feature: Int(feature[node]))
             let goLeft = b == 0 ? missingLeft[node] : b <= splitBin[node]
             node = Int(goLeft ? left[node] : right[node])
         }
