@@ -38,6 +38,7 @@ PORT=${RECUR_DEMO_PORT:-7878}
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break; sleep 0.1; done
+# `recur score` waits (up to --wait, 60s by default) while the server answers LOADING.
 cut -d, -f2 "$DEMO/events.csv" | sed -n '2,200p' | sort -u | head -5 | "$RECUR" score --port "$PORT"
 "$RECUR" score nobody-yet --port "$PORT"
 kill -INT $SERVER; wait $SERVER 2>/dev/null || true

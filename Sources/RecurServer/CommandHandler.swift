@@ -141,6 +141,9 @@ final class CommandHandler: ChannelInboundHandler {
         context.close(promise: nil)
     }
 
+    /// The commands that answer from users' features, refused with LOADING until they are loaded.
+    static let readsFeatures: [String: MeteredCommand] = ["SCORE": .score, "MSCORE": .mscore, "FEATURES": .features, "EXPLAIN": .explain]
+
     /// The command's metric name and its reply.
     func execute(_ request: Request) -> (MeteredCommand, Reply) {
         guard let first = request.words.first else { return (.empty, .error(code: "EMPTY", message: "empty request")) }
@@ -155,6 +158,10 @@ final class CommandHandler: ChannelInboundHandler {
             return (.echo, .bytes(binary[1]))
         }
         if let queued = queueInTransaction(request, command: command) { return queued }
+        if let metric = Self.readsFeatures[command], !service.isReady {
+            // Never a cold or partial answer while the first load runs.
+            return (metric, .error(code: "LOADING", message: service.loadingMessage))
+        }
         do {
             switch command {
             case "SCORE": return (.score, try score(args))

@@ -27,12 +27,21 @@ public final class FeatureSync: @unchecked Sendable {
         self.logger = logger
     }
 
-    /// Loads every stored state now (on the caller's thread); returns how many users were loaded.
+    /// Loads every stored state now (on the caller's thread and every core); returns how many
+    /// users were loaded. Until it returns, scoring commands answer LOADING.
     public func loadAll() throws -> Int {
         let store = try Store.open(location)
-        let count = try catchUp(store.connection)
+        let count = try fullLoad(store.connection)
         service.markFeaturesLoaded()
         return count
+    }
+
+    private func fullLoad(_ c: Connection) throws -> Int {
+        let started = try c.query("SELECT extract(epoch FROM now())::float8").rows.first?.require(Double.self, 0) ?? 0
+        let outcome = try InitialLoad(service: service, logger: logger).run(c, recentAfter: started - Self.commitAllowance)
+        floor = started - Self.commitAllowance
+        recent = outcome.recent
+        return outcome.loaded
     }
 
     public func start() {
@@ -79,32 +88,25 @@ public final class FeatureSync: @unchecked Sendable {
     /// again in the overlap are skipped when their stamp is one already applied.
     @discardableResult
     private func catchUp(_ c: Connection) throws -> Int {
+        guard floor > 0 else { return try fullLoad(c) }
         let set = service.set
         let started = try c.query("SELECT extract(epoch FROM now())::float8").rows.first?.require(Double.self, 0) ?? 0
-        let rows: [QueryResult.Row]
-        if floor <= 0 {
-            rows = try c.query("""
-                SELECT user_id, encode(state, 'hex'), extract(epoch FROM updated_at)::float8 FROM user_features
-                WHERE set_name = $1 AND set_version = $2
-                """, [set.name, set.version]).rows
-        } else {
-            // Stamps first: under a busy stream most rows in the overlap were applied already, and
-            // fetching and decoding their states again made the sync fall behind.
-            let stamps = try c.query("""
-                SELECT user_id, extract(epoch FROM updated_at)::float8 FROM user_features
-                WHERE set_name = $1 AND set_version = $2 AND updated_at > to_timestamp($3)
-                """, [set.name, set.version, floor]).rows
-            var wanted = [String]()
-            for row in stamps {
-                let user = try row.require(String.self, 0)
-                if recent[user] != (try row.require(Double.self, 1)) { wanted.append(user) }
-            }
-            rows = wanted.isEmpty ? [] : try c.query("""
-                SELECT user_id, encode(state, 'hex'), extract(epoch FROM updated_at)::float8 FROM user_features
-                WHERE set_name = $1 AND set_version = $2 AND user_id = ANY($3::text[])
-                """, [set.name, set.version, Backfill.textArray(wanted)]).rows
+        // Stamps first: under a busy stream most rows in the overlap were applied already, and
+        // fetching and decoding their states again made the sync fall behind.
+        let stamps = try c.query("""
+            SELECT user_id, extract(epoch FROM updated_at)::float8 FROM user_features
+            WHERE set_name = $1 AND set_version = $2 AND updated_at > to_timestamp($3)
+            """, [set.name, set.version, floor]).rows
+        var wanted = [String]()
+        for row in stamps {
+            let user = try row.require(String.self, 0)
+            if recent[user] != (try row.require(Double.self, 1)) { wanted.append(user) }
         }
-        var changes = [(String, UserFeatureState)]()
+        let rows = wanted.isEmpty ? [] : try c.query("""
+            SELECT user_id, encode(state, 'hex'), extract(epoch FROM updated_at)::float8 FROM user_features
+            WHERE set_name = $1 AND set_version = $2 AND user_id = ANY($3::text[])
+            """, [set.name, set.version, Backfill.textArray(wanted)]).rows
+        var changes = [(user: String, state: [UInt8])]()
         changes.reserveCapacity(rows.count)
         var newest: Double?
         for row in rows {
@@ -112,16 +114,16 @@ public final class FeatureSync: @unchecked Sendable {
             let stamp = try row.require(Double.self, 2)
             newest = max(newest ?? stamp, stamp)
             if recent[user] == stamp { continue }
-            do {
-                changes.append((user, try UserFeatureState(decoding: UserFeatureState.bytes(hex: try row.require(String.self, 1)), for: set)))
-                if stamp > started - Self.commitAllowance { recent[user] = stamp }
-            } catch {
-                logger.error("skipping unreadable feature state", metadata: ["user": "\(user)", "error": "\(error)"])
-            }
+            changes.append((user, UserFeatureState.bytes(hex: try row.require(String.self, 1))))
+            if stamp > started - Self.commitAllowance { recent[user] = stamp }
         }
         floor = started - Self.commitAllowance
         recent = recent.filter { $0.value > floor }
-        return service.update(changes, newest: newest)
+        for failure in service.update(changes, newest: newest) {
+            recent[failure.user] = nil
+            logger.error("skipping unreadable feature state", metadata: ["user": "\(failure.user)", "error": "\(failure.error)"])
+        }
+        return changes.count
     }
 
     /// How long before its commit a row may be stamped; generous against long transactions.

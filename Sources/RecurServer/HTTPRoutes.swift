@@ -51,6 +51,9 @@ struct HTTPRoutes: Sendable {
         if let refusal = checkToken(request.authorization) { return refusal }
         guard segments.count >= 2, segments[0] == "v1" else { return .error(.notFound, "NOT_FOUND", "no route \(path.prefix(80)); see docs/openapi.yaml") }
         do {
+            if ["score", "features"].contains(segments[1]) && !service.isReady {
+                throw RequestError(code: "LOADING", message: service.loadingMessage)
+            }
             switch (segments[1], segments.count) {
             case ("score", 3):
                 guard request.method == .GET else { return methodNotAllowed("GET") }
@@ -164,6 +167,11 @@ struct HTTPRoutes: Sendable {
         json.beginObject()
         json.field("ready", ready)
         json.field("users", service.userCount)
+        if !ready {
+            let (loaded, expected) = service.loadProgress
+            json.field("loading_users", loaded)
+            json.field("loading_expected_users", expected)
+        }
         json.field("model", service.model.version)
         json.field("feature_set", service.set.reference)
         json.endObject()

@@ -20,6 +20,11 @@ extension CommandHandler {
         let fresh = service.freshness
         let stored = service.storedModels
         let uptime = status.uptimeSeconds
+        let (loaded, expected) = service.loadProgress
+        let loading: [(String, String)] = service.isReady ? [("loading", "0")] : [
+            ("loading", "1"), ("loading_loaded_users", String(loaded)), ("loading_expected_users", String(expected)),
+            ("loading_loaded_perc", String(format: "%.2f", expected > 0 ? 100 * Double(loaded) / Double(expected) : 0)),
+        ]
         return [
             ("Server", [
                 ("redis_version", Self.redisVersion), ("recur_version", RecurVersion.current), ("redis_mode", "standalone"),
@@ -28,7 +33,7 @@ extension CommandHandler {
                 ("io_threads_active", "0"), ("event_loops", String(status.threads)),
             ]),
             ("Clients", [("connected_clients", String(status.connectedClients)), ("maxclients", String(status.maximumConnections))]),
-            ("Persistence", [("loading", "0")]),
+            ("Persistence", loading),
             ("Stats", [
                 ("total_connections_received", String(status.connectionsReceived)), ("total_commands_processed", String(metrics.total)),
                 ("rejected_connections", String(status.connectionsRejected)),

@@ -7,21 +7,21 @@ import RecurCore
 ///
 /// Each user's current feature span is flattened into a row of a shard's `RowBlock`: answering
 /// "as of now" touches an index entry and one contiguous row, not a chain of heap objects. The
-/// full state stays beside it for when the span runs out.
+/// full state stays beside it, encoded, for when the span runs out.
 final class OnlineUserTable: @unchecked Sendable {
     /// What a lookup found.
     enum Lookup {
         /// The features were written.
         case written
-        /// The stored span ends before the time asked: refold from this state, then `renew`.
-        case expired(UserFeatureState, generation: Int)
+        /// The stored span ends before the time asked: refold from this encoded state, then `renew`.
+        case expired([UInt8], generation: UInt32)
         case unknown
     }
 
     /// What a scoring lookup found.
     enum ScoreLookup {
         case scored(Double)
-        case expired(UserFeatureState, generation: Int)
+        case expired([UInt8], generation: UInt32)
         case unknown
     }
 
@@ -32,9 +32,9 @@ final class OnlineUserTable: @unchecked Sendable {
     private final class Shard: @unchecked Sendable {
         let lock = NIOLock()
         var rowOf: [String: Int] = [:]
-        var states: [UserFeatureState] = []
+        var states = StateArena()
         /// Bumped each time a user's state is replaced, so a late renewal cannot undo a newer state.
-        var generations: [Int] = []
+        var generations: [UInt32] = []
         let rows: RowBlock
         init(width: Int) { rows = RowBlock(width: width) }
     }
@@ -65,7 +65,7 @@ final class OnlineUserTable: @unchecked Sendable {
         return shard.lock.withLock {
             guard let row = shard.rowOf[user] else { return .unknown }
             if layout.write(row: shard.rows.row(row), asOf: t, into: out) { return .written }
-            return .expired(shard.states[row], generation: shard.generations[row])
+            return .expired(shard.states.state(row), generation: shard.generations[row])
         }
     }
 
@@ -83,7 +83,7 @@ final class OnlineUserTable: @unchecked Sendable {
             if memo[0] == serial && time >= Int64(bitPattern: memo[1]) && time < Int64(bitPattern: memo[2]) {
                 return .scored(Double(bitPattern: memo[3]))
             }
-            guard layout.write(row: row, asOf: t, into: out) else { return .expired(shard.states[index], generation: shard.generations[index]) }
+            guard layout.write(row: row, asOf: t, into: out) else { return .expired(shard.states.state(index), generation: shard.generations[index]) }
             let (probability, until) = compute(out, row)
             if let until, until > time {
                 memo[0] = serial
@@ -96,7 +96,7 @@ final class OnlineUserTable: @unchecked Sendable {
     }
 
     /// Stores a span refolded after `.expired`, unless the state was replaced meanwhile.
-    func renew(_ user: String, generation: Int, span: FeatureValueSpan) {
+    func renew(_ user: String, generation: UInt32, span: FeatureValueSpan) {
         let shard = shard(user)
         shard.lock.withLock {
             guard let row = shard.rowOf[user], shard.generations[row] == generation else { return }
@@ -105,24 +105,35 @@ final class OnlineUserTable: @unchecked Sendable {
         }
     }
 
-    /// Replaces (or adds) users' states with their spans.
-    func store(_ entries: [(user: String, state: UserFeatureState, span: FeatureValueSpan)]) {
+    /// Replaces (or adds) users' encoded states with their spans.
+    func store(_ entries: [(user: String, state: [UInt8], span: FeatureValueSpan)]) {
         for entry in entries {
             let shard = shard(entry.user)
             shard.lock.withLock {
                 let row: Int
                 if let existing = shard.rowOf[entry.user] {
                     row = existing
-                    shard.states[row] = entry.state
-                    shard.generations[row] += 1
+                    shard.states.replace(row, with: entry.state)
+                    shard.generations[row] &+= 1
                 } else {
                     row = shard.rows.append()
                     shard.rowOf[entry.user] = row
-                    shard.states.append(entry.state)
+                    _ = shard.states.append(entry.state)
                     shard.generations.append(0)
                 }
                 layout.store(entry.span, into: shard.rows.row(row))
                 shard.rows.row(row)[layout.width] = 0
+            }
+        }
+    }
+
+    /// Makes room for about `users` users in all, so that a full load does not rehash as it grows.
+    func reserve(users: Int) {
+        let each = users / shards.count + users / (8 * shards.count) + 16
+        for shard in shards {
+            shard.lock.withLock {
+                shard.rowOf.reserveCapacity(each)
+                shard.generations.reserveCapacity(each)
             }
         }
     }

@@ -50,6 +50,8 @@ public final class ScoringService: @unchecked Sendable {
     private let swaps = ManagedAtomic(0)
     /// Set once every stored state has been loaded: until then the server is not ready.
     private let loaded = ManagedAtomic(false)
+    private let loadedUsers = ManagedAtomic(0)
+    private let expectedUsers = ManagedAtomic(0)
     private var byVersion: [String: ServedModel] = [:]
     private let users: OnlineUserTable
     /// An empty history's values, which never change after 1970.
@@ -82,19 +84,49 @@ public final class ScoringService: @unchecked Sendable {
     public var isReady: Bool { loaded.load(ordering: .acquiring) }
     public func markFeaturesLoaded() { loaded.store(true, ordering: .releasing) }
 
-    /// Replaces users' states (from the database); returns how many there are now.
+    /// Users loaded so far and how many the store holds, while the first load runs.
+    public var loadProgress: (loaded: Int, expected: Int) {
+        (loadedUsers.load(ordering: .relaxed), expectedUsers.load(ordering: .relaxed))
+    }
+
+    /// Called before the first load with the store's user count.
+    public func beginLoading(expected: Int) {
+        expectedUsers.store(expected, ordering: .relaxed)
+        users.reserve(users: expected)
+    }
+
+    /// What every scoring command answers until the first load is done, as Redis answers while it loads.
+    public var loadingMessage: String {
+        let (done, expected) = loadProgress
+        return "Recur is loading users' features into memory (\(done) of \(expected) users); retry shortly"
+    }
+
+    /// Replaces users' states with these encoded ones (as `user_features` stores them); returns
+    /// the users whose state could not be decoded, which keep what they had.
     ///
-    /// Each state's span as of now is worked out here, on the caller's (the feature sync's) thread,
-    /// so that requests find it ready.
+    /// Each state's span as of now is worked out here, on the caller's thread, so that requests
+    /// find it ready; several threads may call this at once.
     @discardableResult
-    public func update(_ changes: [(String, UserFeatureState)], newest: Double? = nil) -> Int {
+    public func update(_ changes: [(user: String, state: [UInt8])], newest: Double? = nil) -> [(user: String, error: Error)] {
         let now = Timestamp.now
-        users.store(changes.map { user, state in (user, state, state.valueSpan(asOf: now)) })
+        var entries = [(user: String, state: [UInt8], span: FeatureValueSpan)]()
+        entries.reserveCapacity(changes.count)
+        var failures = [(user: String, error: Error)]()
+        for (user, bytes) in changes {
+            do {
+                let state = try UserFeatureState(decoding: bytes, for: set)
+                entries.append((user, bytes, state.valueSpan(asOf: now)))
+            } catch {
+                failures.append((user, error))
+            }
+        }
+        users.store(entries)
+        if !isReady { loadedUsers.wrappingIncrement(by: entries.count, ordering: .relaxed) }
         lock.withLock {
             if let newest { newestUpdate = max(newestUpdate, newest) }
             lastCatchUp = Date()
         }
-        return users.count
+        return failures
     }
 
     /// Seconds since the newest feature update the server holds, and since it last checked.
@@ -136,7 +168,8 @@ public final class ScoringService: @unchecked Sendable {
         switch users.write(user, asOf: time, into: buffer) {
         case .written:
             return false
-        case .expired(let state, let generation):
+        case .expired(let encoded, let generation):
+            let state = decodeStored(encoded)
             if at != nil {
                 // Replays and evaluations ask for arbitrary times: answer exactly, keep the span for "now".
                 copy(state.values(asOf: time), into: buffer)
@@ -150,6 +183,11 @@ public final class ScoringService: @unchecked Sendable {
             if coldSpan.covers(time) { coldSpan.write(asOf: time, into: buffer) } else { copy(UserFeatureState(set: set).values(asOf: time), into: buffer) }
             return true
         }
+    }
+
+    /// A state the table holds was decoded once when it was stored, so decoding it again cannot fail.
+    private func decodeStored(_ encoded: [UInt8]) -> UserFeatureState {
+        do { return try UserFeatureState(decoding: encoded, for: set) } catch { preconditionFailure("a stored state no longer decodes: \(error)") }
     }
 
     private func copy(_ values: [Double], into buffer: UnsafeMutableBufferPointer<Double>) {

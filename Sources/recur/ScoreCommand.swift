@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import RecurCore
 
 /// `recur score USER…`: ask a running `recur serve` for scores (users from stdin when none are given).
 struct ScoreCommand: ParsableCommand {
@@ -14,6 +15,7 @@ struct ScoreCommand: ParsableCommand {
     @Option(help: "Score with this model version or alias instead of the served one.") var model: String?
     @Option(help: "Score as of this time.") var at: String?
     @Option(name: .customLong("auth-token-file"), help: "File holding the server's token.") var authTokenFile: String?
+    @Option(help: "While the server is still loading users' features, retry for up to this long (0s: fail at once).") var wait = "60s"
 
     func run() throws {
         var ids = users.filter { $0 != "-" }
@@ -35,6 +37,10 @@ struct ScoreCommand: ParsableCommand {
         var suffix = ""
         if let model { suffix += " MODEL \(model)" }
         if let at { suffix += " AT \(at)" }
+        // Durations are positive; no waiting at all is spelt 0 or 0s.
+        let patience = ["0", "0s"].contains(wait) ? 0 : TimeSpan(parsing: wait).map { Double($0.microseconds) / 1_000_000 }
+        guard let patience else { throw CLIError.usage("--wait '\(wait)' is not a duration such as 30s") }
+        try waitWhileLoading(connection, probe: ids.first ?? "-", suffix: suffix, for: patience)
         // Pipelined in batches: one round trip per thousand users.
         var failed = false
         for start in stride(from: 0, to: ids.count, by: 1_000) {
@@ -45,6 +51,21 @@ struct ScoreCommand: ParsableCommand {
             }
         }
         if failed { throw ExitCode.failure }
+    }
+}
+
+extension ScoreCommand {
+    /// A server that has just started answers LOADING until its features are in memory.
+    func waitWhileLoading(_ connection: LineClient, probe: String, suffix: String, for seconds: Double) throws {
+        let deadline = Date().addingTimeInterval(seconds)
+        var told = false
+        while true {
+            let reply = try connection.exchange(["SCORE \(probe)\(suffix)"])[0]
+            guard reply.hasPrefix("ERR LOADING") else { return }
+            guard Date() < deadline else { throw CLIError.failed("the server is still loading after \(wait): \(reply.dropFirst(12))") }
+            if !told { printError("waiting: \(reply.dropFirst(12))"); told = true }
+            Thread.sleep(forTimeInterval: 0.2)
+        }
     }
 }
 

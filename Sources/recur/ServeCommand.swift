@@ -62,26 +62,36 @@ struct ServeCommand: ParsableCommand {
             throw CLIError.failed("cannot serve model \(model): \(error)")
         }
         let sync = FeatureSync(service: service, location: store.location, logger: logger)
-        let loaded: Int
-        do { loaded = try sync.loadAll() } catch { throw CLIError.database("\(error)", location: store.location.displayName) }
-        sync.start()
         let watcher = ModelWatcher(service: service, logger: logger)
-        watcher.start()
+        // Listening first: until the features are loaded, scoring commands answer LOADING and
+        // STATS, INFO and /readyz show the progress, as Redis does while it loads.
         let server = ScoringServer(configuration: config, service: service)
         let bound = try server.start()
-        logger.info("serving", metadata: ["address": "\(host):\(bound)", "model": "\(service.model.version)", "feature_set": "\(service.set.reference)",
-                                          "users": "\(loaded)", "http_port": "\(server.httpPort.map(String.init) ?? "off")", "metrics_port": "\(server.metricsPort.map(String.init) ?? "off")"])
+        logger.info("loading features", metadata: ["address": "\(host):\(bound)", "model": "\(service.model.version)", "feature_set": "\(service.set.reference)",
+                                                   "http_port": "\(server.httpPort.map(String.init) ?? "off")", "metrics_port": "\(server.metricsPort.map(String.init) ?? "off")"])
 
         signal(SIGINT, SIG_IGN); signal(SIGTERM, SIG_IGN); signal(SIGHUP, SIG_IGN)
         let signals = [SIGINT, SIGTERM].map { DispatchSource.makeSignalSource(signal: $0, queue: .global()) }
         for source in signals {
             source.setEventHandler {
+                // The load only reads: stopping part-way loses nothing.
+                guard service.isReady else { logger.info("stopping while loading"); Foundation.exit(0) }
                 logger.info("stopping: finishing requests in flight")
                 sync.stop(); watcher.stop()
                 server.shutdown()
             }
             source.resume()
         }
+        let loadStarted = Date()
+        let loaded: Int
+        do { loaded = try sync.loadAll() } catch {
+            server.shutdown()
+            throw CLIError.database("\(error)", location: store.location.displayName)
+        }
+        sync.start()
+        watcher.start()
+        logger.info("serving", metadata: ["address": "\(host):\(bound)", "model": "\(service.model.version)", "users": "\(loaded)",
+                                          "load_seconds": "\(String(format: "%.1f", Date().timeIntervalSince(loadStarted)))"])
         let hangup = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
         hangup.setEventHandler { watcher.reload() }
         hangup.resume()

@@ -40,6 +40,8 @@ FASTAPI=$!
 SERVER=$!
 trap 'kill $SERVER $FASTAPI 2>/dev/null || true; redis-cli -p '"$REDIS_PORT"' shutdown nosave >/dev/null 2>&1 || true' EXIT
 for _ in $(seq 1 100); do redis-cli -p "$RECUR_PORT" PING >/dev/null 2>&1 && break; sleep 0.2; done
+# The server listens at once and answers LOADING until every user's features are in memory.
+"$RECUR" score --port "$RECUR_PORT" --wait 300s nobody >/dev/null
 redis-cli -p "$REDIS_PORT" SET key:42 "0.231045 v3" >/dev/null
 for _ in $(seq 1 100); do curl -sf "127.0.0.1:$FASTAPI_PORT/v1/score/000000000001" >/dev/null 2>&1 && break; sleep 0.2; done
 

@@ -103,6 +103,7 @@ server=$!
 pids+=($server)
 for _ in $(seq 1 100); do "$BENCH" freshness --brokers "$BROKERS" --topic fresh --port 7879 --probes 0 >/dev/null 2>&1 && break; sleep 0.2; done
 kill -0 "$server" 2>/dev/null || { echo "recur serve did not start:"; tail -3 "$DATA/stream-serve.txt"; exit 1; }
+"$RECUR" score --port 7879 --wait 120s nobody >/dev/null
 duration=$(echo "$PROBES * 0.2 + 20" | bc)
 "$RECUR" events produce --brokers "$BROKERS" --topic fresh --users 50000 --seed 12 --start 2026-01-01 --days 60 --rate "$RATE" --events $(echo "$RATE * $duration / 1" | bc) \
   --quiet > "$DATA/stream-fresh-produce.txt" 2>&1 &
