@@ -24,8 +24,8 @@ let package = Package(
         .systemLibrary(name: "CRdKafka", pkgConfig: "rdkafka", providers: [.apt(["librdkafka-dev"])]),
         .systemLibrary(name: "CLapack", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev", "liblapack-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
-        // A compiler builtin (prefetch) that Swift does not expose; no library behind it.
-        .systemLibrary(name: "CPrefetch"),
+        // A compiler builtin and a libc call that Swift does not expose; no library behind them.
+        .systemLibrary(name: "CRecurSystem"),
 
         // Wrappers that own the C handles. They know nothing of the domain.
         .target(name: "Postgres", dependencies: ["CLibPQ"]),
@@ -36,7 +36,7 @@ let package = Package(
         .target(
             name: "RecurCore",
             dependencies: [
-                "Postgres", "Kafka", "LinearAlgebra", "CZlib", "CPrefetch",
+                "Postgres", "Kafka", "LinearAlgebra", "CZlib", "CRecurSystem",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
@@ -47,7 +47,7 @@ let package = Package(
         .target(
             name: "RecurServer",
             dependencies: [
-                "RecurCore", "Postgres",
+                "RecurCore", "Postgres", "CRecurSystem",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

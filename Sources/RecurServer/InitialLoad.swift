@@ -5,8 +5,9 @@ import NIOConcurrencyHelpers
 import Postgres
 import RecurCore
 
-/// The server's first load of `user_features`: rows streamed with COPY (never the whole table in
-/// memory at once) and decoded on every core while the next batch is read.
+/// The server's first load of `user_features`: rows streamed with binary COPY (never the whole
+/// table in memory at once, states as raw bytes rather than hex) and decoded on every core while
+/// the next batch is read.
 struct InitialLoad {
     let service: ScoringService
     let logger: Logger
@@ -55,9 +56,17 @@ struct InitialLoad {
         // COPY takes no parameters; both literals are escaped by libpq.
         let sql = """
             COPY (SELECT user_id, state, extract(epoch FROM updated_at)::float8 FROM user_features
-                  WHERE set_name = \(try c.quoteLiteral(set.name)) AND set_version = \(set.version)) TO STDOUT
+                  WHERE set_name = \(try c.quoteLiteral(set.name)) AND set_version = \(set.version)) TO STDOUT (FORMAT binary)
             """
-        try c.copyOut(sql) { row in
+        var first = true
+        try c.copyOut(sql) { message in
+            var row = message
+            if first {
+                first = false
+                guard let body = CopyBinary.skipHeader(message) else { throw ServerError.unreadableLoad("COPY from user_features did not start with the binary header") }
+                row = body
+            }
+            guard !row.isEmpty else { return }
             batch.append(row)
             if batch.count >= batchRows { flush() }
         }
@@ -92,21 +101,19 @@ struct RowBatch: Sendable {
         }
     }
 
-    /// Each row's user and state bytes; rows that are not `user \t \\xHEX \t stamp` are skipped.
+    /// Each row's user and state bytes; the trailer and rows that are not (text, bytea, float8)
+    /// are skipped.
     func decode(recentAfter: Double) -> (changes: [(user: String, state: [UInt8])], newest: Double?, recent: [String: Double]) {
         var changes = [(user: String, state: [UInt8])]()
         changes.reserveCapacity(count)
         var newest: Double?
         var recent = [String: Double]()
-        bytes.withUnsafeBufferPointer { all in
+        bytes.withUnsafeBytes { all in
             var start = 0
             for end in ends {
-                let row = UnsafeBufferPointer(rebasing: all[start..<(end > start && all[end - 1] == 10 ? end - 1 : end)])
+                let row = UnsafeRawBufferPointer(rebasing: all[start..<end])
                 start = end
-                guard let firstTab = row.firstIndex(of: 9), let lastTab = row.lastIndex(of: 9), firstTab < lastTab else { continue }
-                let user = CopyText.unescape(UnsafeBufferPointer(rebasing: row[..<firstTab]))
-                guard let state = CopyText.bytea(UnsafeBufferPointer(rebasing: row[(firstTab + 1)..<lastTab])) else { continue }
-                let stamp = Double(String(decoding: UnsafeBufferPointer(rebasing: row[(lastTab + 1)...]), as: UTF8.self)) ?? 0
+                guard let (user, state, stamp) = CopyBinary.userRow(row) else { continue }
                 newest = max(newest ?? stamp, stamp)
                 if stamp > recentAfter { recent[user] = stamp }
                 changes.append((user, state))
@@ -116,53 +123,42 @@ struct RowBatch: Sendable {
     }
 }
 
-/// PostgreSQL's COPY text format, read back.
-enum CopyText {
-    /// A text field: `\\` and the control-character escapes PostgreSQL writes become their bytes.
-    static func unescape(_ field: UnsafeBufferPointer<UInt8>) -> String {
-        guard field.contains(92) else { return String(decoding: field, as: UTF8.self) }
-        var out = [UInt8]()
-        out.reserveCapacity(field.count)
-        var index = 0
-        while index < field.count {
-            let byte = field[index]
-            index += 1
-            guard byte == 92, index < field.count else { out.append(byte); continue }
-            let next = field[index]
-            index += 1
-            switch next {
-            case UInt8(ascii: "t"): out.append(9)
-            case UInt8(ascii: "n"): out.append(10)
-            case UInt8(ascii: "r"): out.append(13)
-            case UInt8(ascii: "b"): out.append(8)
-            case UInt8(ascii: "f"): out.append(12)
-            case UInt8(ascii: "v"): out.append(11)
-            default: out.append(next)
-            }
-        }
-        return String(decoding: out, as: UTF8.self)
+/// PostgreSQL's binary COPY format, read back: a header once, then per row a 16-bit field count
+/// and each field as a 32-bit length (−1 for NULL) and its bytes, all big-endian.
+enum CopyBinary {
+    static let signature: [UInt8] = Array("PGCOPY\n".utf8) + [0xFF, 13, 10, 0]
+
+    /// The first message without the header (signature, flags, extension), or nil when it is not one.
+    static func skipHeader(_ message: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer? {
+        guard message.count >= 19, message.prefix(11).elementsEqual(signature) else { return nil }
+        let extensionLength = Int(int32(message, at: 15))
+        guard extensionLength >= 0, 19 + extensionLength <= message.count else { return nil }
+        return UnsafeRawBufferPointer(rebasing: message[(19 + extensionLength)...])
     }
 
-    /// A bytea field in hex output, `\\x` then two digits a byte (the backslash itself escaped).
-    static func bytea(_ field: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
-        guard field.count >= 3, field[0] == 92, field[1] == 92, field[2] == UInt8(ascii: "x"), (field.count - 3) % 2 == 0 else { return nil }
-        var out = [UInt8]()
-        out.reserveCapacity((field.count - 3) / 2)
-        var index = 3
-        while index < field.count {
-            guard let high = nibble(field[index]), let low = nibble(field[index + 1]) else { return nil }
-            out.append(high << 4 | low)
-            index += 2
+    /// (user, state, stamp) from a row of (text, bytea, float8); nil for the trailer or anything else.
+    static func userRow(_ row: UnsafeRawBufferPointer) -> (String, [UInt8], Double)? {
+        guard row.count >= 2, int16(row, at: 0) == 3 else { return nil }
+        var index = 2
+        func field() -> UnsafeRawBufferPointer? {
+            guard index + 4 <= row.count else { return nil }
+            let length = Int(int32(row, at: index))
+            index += 4
+            guard length >= 0, index + length <= row.count else { return nil }
+            defer { index += length }
+            return UnsafeRawBufferPointer(rebasing: row[index..<(index + length)])
         }
-        return out
+        guard let user = field(), let state = field(), let stamp = field(), stamp.count == 8, index == row.count else { return nil }
+        var bits: UInt64 = 0
+        for byte in stamp { bits = bits << 8 | UInt64(byte) }
+        return (String(decoding: user, as: UTF8.self), Array(state), Double(bitPattern: bits))
     }
 
-    private static func nibble(_ c: UInt8) -> UInt8? {
-        switch c {
-        case 48...57: c - 48
-        case 97...102: c - 87
-        case 65...70: c - 55
-        default: nil
-        }
+    static func int16(_ bytes: UnsafeRawBufferPointer, at index: Int) -> Int16 {
+        Int16(bitPattern: UInt16(bytes[index]) << 8 | UInt16(bytes[index + 1]))
+    }
+
+    static func int32(_ bytes: UnsafeRawBufferPointer, at index: Int) -> Int32 {
+        Int32(bitPattern: UInt32(bytes[index]) << 24 | UInt32(bytes[index + 1]) << 16 | UInt32(bytes[index + 2]) << 8 | UInt32(bytes[index + 3]))
     }
 }

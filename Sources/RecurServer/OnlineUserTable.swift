@@ -134,6 +134,7 @@ final class OnlineUserTable: @unchecked Sendable {
             shard.lock.withLock {
                 shard.rowOf.reserveCapacity(each)
                 shard.generations.reserveCapacity(each)
+                shard.rows.reserve(rows: each)
             }
         }
     }

@@ -25,15 +25,24 @@ final class RowBlock {
 
     deinit { munmap(base, bytes) }
 
+    /// Makes room for `rows` rows in all at once, so that a large first load does not copy the
+    /// block each time it doubles.
+    func reserve(rows: Int) {
+        guard rows > capacity else { return }
+        grow(toBytes: rows * width * 8)
+    }
+
+    private func grow(toBytes wanted: Int) {
+        let (bigger, biggerBytes) = Self.map(atLeast: wanted)
+        bigger.copyMemory(from: base, byteCount: count * width * 8)
+        munmap(base, bytes)
+        (base, bytes) = (bigger, biggerBytes)
+        capacity = bytes / (width * 8)
+    }
+
     /// Adds a row and returns its index.
     func append() -> Int {
-        if count == capacity {
-            let (bigger, biggerBytes) = Self.map(atLeast: bytes * 2)
-            bigger.copyMemory(from: base, byteCount: count * width * 8)
-            munmap(base, bytes)
-            (base, bytes) = (bigger, biggerBytes)
-            capacity = bytes / (width * 8)
-        }
+        if count == capacity { grow(toBytes: bytes * 2) }
         count += 1
         return count - 1
     }

@@ -38,11 +38,11 @@ struct GenerateEvents: ParsableCommand {
         var options = try generator.options()
         options.latePercent = late
         options.duplicatePercent = duplicates
-        let rows = EventGenerator(options: options).rows()
         let file = try OutputFile(path: output)
-        try GeneratedEventWriter(format: format, seed: generator.seed).write(rows, to: file)
+        // Streamed: ten million users' events never sit in memory at once.
+        let count = try GeneratedEventWriter(format: format, seed: generator.seed).write(generating: EventGenerator(options: options), to: file)
         if output != "-" {
-            printError("generated \(rows.count) events for \(generator.users) users into \(output)")
+            printError("generated \(count) events for \(generator.users) users into \(output)")
         }
     }
 }

@@ -24,15 +24,19 @@ struct StateArenaTests {
         #expect(arena.byteCount <= 2 * live + (1 << 20) + 600)
     }
 
-    @Test func copyTextFieldsReadBack() {
-        func unescape(_ text: String) -> String { Array(text.utf8).withUnsafeBufferPointer { CopyText.unescape($0) } }
-        func bytea(_ text: String) -> [UInt8]? { Array(text.utf8).withUnsafeBufferPointer { CopyText.bytea($0) } }
-        #expect(unescape("plain-id") == "plain-id")
-        #expect(unescape(#"back\\slash\ttab\nnew"#) == "back\\slash\ttab\nnew")
-        #expect(bytea(#"\\x00ff7Aa0"#) == [0x00, 0xff, 0x7a, 0xa0])
-        #expect(bytea(#"\\x"#) == [])
-        #expect(bytea(#"\\x0"#) == nil)
-        #expect(bytea(#"\\xzz"#) == nil)
-        #expect(bytea("00ff") == nil)
+    @Test func binaryCopyRowsReadBack() {
+        func be(_ value: Int, bytes: Int) -> [UInt8] { (0..<bytes).reversed().map { UInt8(truncatingIfNeeded: value >> (8 * $0)) } }
+        func field(_ bytes: [UInt8]) -> [UInt8] { be(bytes.count, bytes: 4) + bytes }
+        let stamp = withUnsafeBytes(of: (1_733_000_000.25).bitPattern.bigEndian) { Array($0) }
+        let row = be(3, bytes: 2) + field(Array("user\t\\1".utf8)) + field([0, 255, 7]) + field(stamp)
+        let read = row.withUnsafeBytes { CopyBinary.userRow($0) }
+        #expect(read?.0 == "user\t\\1" && read?.1 == [0, 255, 7] && read?.2 == 1_733_000_000.25)
+        // The trailer, a cut row, a NULL and a wrong field count are skipped, never trapped on.
+        for bad in [be(-1, bytes: 2), Array(row.dropLast()), be(3, bytes: 2) + field([1]) + be(-1, bytes: 4) + field(stamp), be(2, bytes: 2) + field([1]) + field([2])] {
+            #expect(bad.withUnsafeBytes { CopyBinary.userRow($0) } == nil)
+        }
+        let header = CopyBinary.signature + be(0, bytes: 4) + be(0, bytes: 4) + row
+        #expect(header.withUnsafeBytes { CopyBinary.skipHeader($0)?.count } == row.count)
+        #expect(Array("PGCOPX\n".utf8).withUnsafeBytes { CopyBinary.skipHeader($0) } == nil)
     }
 }

@@ -48,20 +48,41 @@ public struct EventGenerator: Sendable {
 
     /// All rows in the order a file would hold them: by time, except the late and duplicated ones.
     public func rows() -> [Row] {
-        var activity = 1.0
-        if let target = options.targetEvents, options.users > 0 {
-            // Calibrate on a pilot sample of users: event counts scale with session activity.
-            let pilotUsers = min(options.users, 2_000)
-            var pilot = [Row]()
-            for user in 0..<pilotUsers { generate(user: user, activity: 1, into: &pilot) }
-            let perUser = Double(pilot.count) / Double(pilotUsers)
-            activity = max(0.05, min(20, Double(target) / Double(options.users) / max(perUser, 1)))
-        }
+        let (activity, purchases) = calibration()
         var rows = [Row]()
         rows.reserveCapacity(options.targetEvents ?? options.users * 64)
-        for user in 0..<options.users { generate(user: user, activity: activity, into: &rows) }
+        for user in 0..<options.users { generate(user: user, activity: activity, purchaseScale: purchases, into: &rows) }
+        var random = disorderRandom
+        disorder(&rows, random: &random)
+        rows.sort(by: Self.fileOrder)
+        return rows
+    }
 
-        var random = SeededRandom(seed: options.seed ^ 0xD1B5_4A32_D192_ED03)
+    /// How much to scale browsing and purchases so that the total comes near `targetEvents`,
+    /// measured on a pilot sample of users. Purchases are thinned only when a target lies below what
+    /// the least browsing gives, so every larger target keeps the natural purchase process.
+    func calibration() -> (activity: Double, purchases: Double) {
+        guard let target = options.targetEvents, options.users > 0 else { return (1, 1) }
+        let pilotUsers = min(options.users, 2_000)
+        func perUser(activity: Double, purchases: Double) -> Double {
+            var pilot = [Row]()
+            for user in 0..<pilotUsers { generate(user: user, activity: activity, purchaseScale: purchases, into: &pilot) }
+            return max(Double(pilot.count) / Double(pilotUsers), 1e-3)
+        }
+        let wanted = Double(target) / Double(options.users)
+        let activity = max(0.05, min(20, wanted / perUser(activity: 1, purchases: 1)))
+        guard activity == 0.05 else { return (activity, 1) }
+        let atFloor = perUser(activity: activity, purchases: 1)
+        guard wanted < atFloor else { return (activity, 1) }
+        return (activity, max(0.01, wanted / atFloor))
+    }
+
+    static func fileOrder(_ a: Row, _ b: Row) -> Bool { (a.emitAt, a.serial) < (b.emitAt, b.serial) }
+
+    var disorderRandom: SeededRandom { SeededRandom(seed: options.seed ^ 0xD1B5_4A32_D192_ED03) }
+
+    /// Moves some rows later and writes some twice, as `latePercent` and `duplicatePercent` ask.
+    func disorder(_ rows: inout [Row], random: inout SeededRandom) {
         let day = Double(Timestamp.microsecondsPerDay)
         var extra = [Row]()
         for index in rows.indices {
@@ -75,8 +96,6 @@ public struct EventGenerator: Sendable {
             }
         }
         rows += extra
-        rows.sort { ($0.emitAt, $0.serial) < ($1.emitAt, $1.serial) }
-        return rows
     }
 
     /// The user id as written: a fixed-width number, like many shop databases use.
@@ -85,14 +104,14 @@ public struct EventGenerator: Sendable {
         return String(repeating: "0", count: max(0, 12 - digits.count)) + digits
     }
 
-    private func generate(user: Int, activity: Double, into rows: inout [Row]) {
+    func generate(user: Int, activity: Double, purchaseScale: Double = 1, into rows: inout [Row]) {
         var random = SeededRandom(seed: options.seed &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(user))
         let day = Double(Timestamp.microsecondsPerDay)
         let spanStart = Double(options.start.microseconds)
         let spanEnd = spanStart + Double(options.days) * day
 
         // Who this user is.
-        let purchasesPerDay = random.gamma(shape: 1.1, scale: 1.0 / 30 / 1.1)
+        let purchasesPerDay = random.gamma(shape: 1.1, scale: 1.0 / 30 / 1.1) * purchaseScale
         let dropout = random.beta(1.2, 7)
         let basket = random.logNormal(median: 32, sigma: 0.7)
         let browsePerPurchase = random.gamma(shape: 2, scale: 1) * activity

@@ -32,6 +32,26 @@ public struct GeneratedEventWriter {
         return rows.count
     }
 
+    /// Generates and writes every row of `generator` with bounded memory (see `streamRows`);
+    /// returns how many were written.
+    @discardableResult
+    public func write(generating generator: EventGenerator, to output: OutputFile) throws -> Int {
+        var buffer = [UInt8]()
+        buffer.reserveCapacity(1 << 20)
+        if format == .csv { buffer.append(contentsOf: Array((Self.columns.joined(separator: ",") + "\n").utf8)) }
+        let count = try generator.streamRows { rows in
+            for row in rows {
+                append(row, to: &buffer)
+                if buffer.count >= 1 << 20 {
+                    try output.write(buffer)
+                    buffer.removeAll(keepingCapacity: true)
+                }
+            }
+        }
+        try output.write(buffer)
+        return count
+    }
+
     /// One row as a JSON object without the newline: the message `recur events produce` publishes.
     public func jsonRecord(_ row: EventGenerator.Row) -> [UInt8] {
         var buffer = [UInt8]()

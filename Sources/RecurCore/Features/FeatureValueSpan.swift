@@ -59,18 +59,24 @@ extension UserFeatureState {
 
         let visible = records[0..<visibleCount]
         var moving = [FeatureValueSpan.Moving]()
-        for (index, feature) in set.features.enumerated() where feature.kind.movesWithClock {
-            if let anchor = anchor(feature, t: t, visible: visible) { moving.append(.init(index: index, anchor: anchor)) }
+        set.features.withUnsafeBufferPointer { features in
+            for index in features.indices where features[index].kind.movesWithClock {
+                if let anchor = anchor(FeatureSpec(features, index), t: t, visible: visible) { moving.append(.init(index: index, anchor: anchor)) }
+            }
         }
         return FeatureValueSpan(from: t, until: until, fixed: values(asOf: asOf), moving: moving)
     }
 
-    /// Every distinct window and baseline length of the set, in microseconds.
-    private var windowWidths: Set<Int64> {
-        var widths = Set<Int64>()
-        for feature in set.features {
-            if let w = feature.window { widths.insert(w.microseconds) }
-            if let b = feature.baseline { widths.insert(b.microseconds) }
+    /// Every distinct window and baseline length of the set, in microseconds (a handful: a linear
+    /// search beats hashing).
+    private var windowWidths: [Int64] {
+        var widths = [Int64]()
+        set.features.withUnsafeBufferPointer { features in
+            for index in features.indices {
+                for length in [features[index].window, features[index].baseline] {
+                    if let w = length?.microseconds, !widths.contains(w) { widths.append(w) }
+                }
+            }
         }
         return widths
     }

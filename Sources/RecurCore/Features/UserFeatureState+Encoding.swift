@@ -34,11 +34,17 @@ extension UserFeatureState {
 
     /// Reads a state written by `encoded()`; throws on anything else, never traps.
     public init(decoding bytes: some Collection<UInt8>, for set: FeatureSet) throws(FeatureDefinitionError) {
-        self.init(set: set)
+        try self.init(decoding: bytes, from: UserFeatureState(set: set))
+    }
+
+    /// Reads a state into a copy of `empty`, a new state of the same set: decoding many states
+    /// then works out the set's history lengths once, not once per state.
+    public init(decoding bytes: some Collection<UInt8>, from empty: UserFeatureState) throws(FeatureDefinitionError) {
+        self = empty
         let data = Array(bytes)
         var index = 0
         func fail(_ what: String) -> FeatureDefinitionError { .undecodableState("\(what) at byte \(index)") }
-        guard data.count >= 3, Array(data[0..<3]) == Self.magic else { throw .undecodableState("not a Recur feature state (bad header)") }
+        guard data.count >= 3, data[0..<3].elementsEqual(Self.magic) else { throw .undecodableState("not a Recur feature state (bad header)") }
         index = 3
         func varint() throws(FeatureDefinitionError) -> UInt64 {
             var value: UInt64 = 0, shift: UInt64 = 0

@@ -1,3 +1,21 @@
+/// The parts of a feature definition that computing it reads, without its strings: copying a
+/// whole definition per feature and user retained them, a third of a server's load time.
+struct FeatureSpec {
+    var kind: FeatureDefinition.Kind
+    var filter: FeatureDefinition.Filter
+    var window: TimeSpan?
+    var per: FeatureDefinition.Filter?
+    var baseline: TimeSpan?
+
+    init(_ features: UnsafeBufferPointer<FeatureDefinition>, _ index: Int) {
+        kind = features[index].kind
+        filter = features[index].filter
+        window = features[index].window
+        per = features[index].per
+        baseline = features[index].baseline
+    }
+}
+
 extension UserFeatureState {
     /// A run of events with no gap longer than the set's session gap.
     struct Session {
@@ -15,10 +33,11 @@ extension UserFeatureState {
     public func values(asOf: Timestamp) -> [Double] {
         let t = asOf.microseconds
         let visible = records[0..<firstRecord(atOrAfter: t)]
-        let sessions = set.features.contains { $0.kind.readsSessions } ? self.sessions(visible) : []
+        let readsSessions = set.features.withUnsafeBufferPointer { features in features.indices.contains { features[$0].kind.readsSessions } }
+        let sessions = readsSessions ? self.sessions(visible) : []
         var out = [Double](repeating: .nan, count: set.features.count)
-        for (index, feature) in set.features.enumerated() {
-            out[index] = value(feature, t: t, visible: visible, sessions: sessions)
+        set.features.withUnsafeBufferPointer { features in
+            for index in features.indices { out[index] = value(FeatureSpec(features, index), t: t, visible: visible, sessions: sessions) }
         }
         return out
     }
@@ -33,7 +52,7 @@ extension UserFeatureState {
         return low
     }
 
-    private func value(_ f: FeatureDefinition, t: Int64, visible: ArraySlice<Record>, sessions: [Session]) -> Double {
+    private func value(_ f: FeatureSpec, t: Int64, visible: ArraySlice<Record>, sessions: [Session]) -> Double {
         let day = Double(Timestamp.microsecondsPerDay)
         let from = f.window.map { t - $0.microseconds } ?? .min
         let allTime = f.window == nil
@@ -131,7 +150,7 @@ extension UserFeatureState {
 
     /// For recency and tenure, the time the value counts days from (the last or first matching event
     /// before `t`); nil when there is none. The value is `(t - anchor)` in days.
-    func anchor(_ f: FeatureDefinition, t: Int64, visible: ArraySlice<Record>) -> Int64? {
+    func anchor(_ f: FeatureSpec, t: Int64, visible: ArraySlice<Record>) -> Int64? {
         switch f.kind {
         case .recency:
             if let r = visible.last(where: { f.filter.matches($0.type) }) { return r.time }

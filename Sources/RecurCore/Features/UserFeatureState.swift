@@ -50,14 +50,17 @@ public struct UserFeatureState: Sendable {
 
     static func historyPerType(_ set: FeatureSet) -> [Int64] {
         var keep = [Int64](repeating: 0, count: 4)
-        for feature in set.features {
-            guard let horizon = feature.horizon else { continue }
-            for code in 0..<4 {
-                let sessionKind = [.sessions, .sessionMinutesMean, .sessionEventsMean, .abandonedSessions].contains(feature.kind)
-                // Net purchase sums subtract refunds, so refunds must be kept as long as such a window.
-                let netRefund = feature.kind == .sum && feature.filter == .purchase && code == 3
-                if sessionKind || netRefund || feature.filter.matches(UInt8(code)) || feature.per?.matches(UInt8(code)) == true {
-                    keep[code] = max(keep[code], horizon.microseconds)
+        // Borrowed through the buffer: this runs for every state decoded or created.
+        set.features.withUnsafeBufferPointer { features in
+            for index in features.indices {
+                guard let horizon = features[index].horizon else { continue }
+                let kind = features[index].kind, filter = features[index].filter, per = features[index].per
+                for code in 0..<4 {
+                    // Net purchase sums subtract refunds, so refunds must be kept as long as such a window.
+                    let netRefund = kind == .sum && filter == .purchase && code == 3
+                    if kind.readsSessions || netRefund || filter.matches(UInt8(code)) || per?.matches(UInt8(code)) == true {
+                        keep[code] = max(keep[code], horizon.microseconds)
+                    }
                 }
             }
         }

@@ -1,4 +1,4 @@
-import CPrefetch
+import CRecurSystem
 import Dispatch
 
 /// Gradient histograms over binned rows: one (gradient, hessian) pair of floats per (feature, bin),
