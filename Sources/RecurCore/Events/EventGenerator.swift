@@ -71,10 +71,11 @@ public struct EventGenerator: Sendable {
         }
         let wanted = Double(target) / Double(options.users)
         let activity = max(0.05, min(20, wanted / perUser(activity: 1, purchases: 1)))
-        guard activity == 0.05 else { return (activity, 1) }
-        let atFloor = perUser(activity: activity, purchases: 1)
+        guard activity < 0.1 else { return (activity, 1) }
+        // Purchase sessions alone may give more than the target: then there are fewer of them.
+        let atFloor = perUser(activity: 0.05, purchases: 1)
         guard wanted < atFloor else { return (activity, 1) }
-        return (activity, max(0.01, wanted / atFloor))
+        return (0.05, max(0.01, wanted / atFloor))
     }
 
     static func fileOrder(_ a: Row, _ b: Row) -> Bool { (a.emitAt, a.serial) < (b.emitAt, b.serial) }
