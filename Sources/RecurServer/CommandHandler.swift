@@ -158,7 +158,7 @@ final class CommandHandler: ChannelInboundHandler {
             return (.echo, .bytes(binary[1]))
         }
         if let queued = queueInTransaction(request, command: command) { return queued }
-        if let metric = Self.readsFeatures[command], !service.isReady {
+        if !service.isReady, let metric = Self.readsFeatures[command] {
             // Never a cold or partial answer while the first load runs.
             return (metric, .error(code: "LOADING", message: service.loadingMessage))
         }
