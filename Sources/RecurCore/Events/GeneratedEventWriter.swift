@@ -18,17 +18,7 @@ public struct GeneratedEventWriter {
     /// Writes every row; returns how many were written.
     @discardableResult
     public func write(_ rows: [EventGenerator.Row], to output: OutputFile) throws -> Int {
-        var buffer = [UInt8]()
-        buffer.reserveCapacity(1 << 20)
-        if format == .csv { buffer.append(contentsOf: Array((Self.columns.joined(separator: ",") + "\n").utf8)) }
-        for row in rows {
-            append(row, to: &buffer)
-            if buffer.count >= 1 << 20 {
-                try output.write(buffer)
-                buffer.removeAll(keepingCapacity: true)
-            }
-        }
-        try output.write(buffer)
+        try write(to: output) { batch in try batch(rows) }
         return rows.count
     }
 
@@ -36,10 +26,17 @@ public struct GeneratedEventWriter {
     /// returns how many were written.
     @discardableResult
     public func write(generating generator: EventGenerator, to output: OutputFile) throws -> Int {
+        var count = 0
+        try write(to: output) { batch in count = try generator.streamRows(batch) }
+        return count
+    }
+
+    /// The header, then each batch `produce` hands over, through one buffer flushed every megabyte.
+    private func write(to output: OutputFile, _ produce: (_ batch: ([EventGenerator.Row]) throws -> Void) throws -> Void) throws {
         var buffer = [UInt8]()
         buffer.reserveCapacity(1 << 20)
         if format == .csv { buffer.append(contentsOf: Array((Self.columns.joined(separator: ",") + "\n").utf8)) }
-        let count = try generator.streamRows { rows in
+        try produce { rows in
             for row in rows {
                 append(row, to: &buffer)
                 if buffer.count >= 1 << 20 {
@@ -49,7 +46,6 @@ public struct GeneratedEventWriter {
             }
         }
         try output.write(buffer)
-        return count
     }
 
     /// One row as a JSON object without the newline: the message `recur events produce` publishes.
