@@ -18,6 +18,8 @@ struct InitialLoad {
     /// `recentAfter` with their stamps (the catch-up that follows may see them again).
     struct Outcome {
         var loaded = 0
+        /// Rows that were not (text, bytea, float8): none unless the table was changed by hand.
+        var unreadable = 0
         var newest: Double?
         var recent: [String: Double] = [:]
     }
@@ -46,6 +48,7 @@ struct InitialLoad {
                     }
                     outcome.withLockedValue { total in
                         total.loaded += decoded.changes.count - failures.count
+                        total.unreadable += decoded.unreadable
                         if let newest = decoded.newest { total.newest = max(total.newest ?? newest, newest) }
                         total.recent.merge(decoded.recent) { $1 }
                     }
@@ -72,7 +75,11 @@ struct InitialLoad {
         }
         flush()
         pending?.wait()
-        return outcome.withLockedValue { $0 }
+        let result = outcome.withLockedValue { $0 }
+        if result.unreadable > 0 {
+            logger.error("skipped rows of user_features that are not (user_id text, state bytea)", metadata: ["rows": "\(result.unreadable)"])
+        }
+        return result
     }
 }
 
@@ -103,8 +110,9 @@ struct RowBatch: Sendable {
 
     /// Each row's user and state bytes; the trailer and rows that are not (text, bytea, float8)
     /// are skipped.
-    func decode(recentAfter: Double) -> (changes: [(user: String, state: [UInt8])], newest: Double?, recent: [String: Double]) {
+    func decode(recentAfter: Double) -> (changes: [(user: String, state: [UInt8])], newest: Double?, recent: [String: Double], unreadable: Int) {
         var changes = [(user: String, state: [UInt8])]()
+        var unreadable = 0
         changes.reserveCapacity(count)
         var newest: Double?
         var recent = [String: Double]()
@@ -113,13 +121,16 @@ struct RowBatch: Sendable {
             for end in ends {
                 let row = UnsafeRawBufferPointer(rebasing: all[start..<end])
                 start = end
-                guard let (user, state, stamp) = CopyBinary.userRow(row) else { continue }
+                guard let (user, state, stamp) = CopyBinary.userRow(row) else {
+                    if !CopyBinary.isTrailer(row) { unreadable += 1 }
+                    continue
+                }
                 newest = max(newest ?? stamp, stamp)
                 if stamp > recentAfter { recent[user] = stamp }
                 changes.append((user, state))
             }
         }
-        return (changes, newest, recent)
+        return (changes, newest, recent, unreadable)
     }
 }
 
@@ -153,6 +164,9 @@ enum CopyBinary {
         for byte in stamp { bits = bits << 8 | UInt64(byte) }
         return (String(decoding: user, as: UTF8.self), Array(state), Double(bitPattern: bits))
     }
+
+    /// The message that ends a binary COPY: a field count of −1.
+    static func isTrailer(_ row: UnsafeRawBufferPointer) -> Bool { row.count == 2 && int16(row, at: 0) == -1 }
 
     static func int16(_ bytes: UnsafeRawBufferPointer, at index: Int) -> Int16 {
         Int16(bitPattern: UInt16(bytes[index]) << 8 | UInt16(bytes[index + 1]))

@@ -35,6 +35,7 @@ struct StateArenaTests {
         for bad in [be(-1, bytes: 2), Array(row.dropLast()), be(3, bytes: 2) + field([1]) + be(-1, bytes: 4) + field(stamp), be(2, bytes: 2) + field([1]) + field([2])] {
             #expect(bad.withUnsafeBytes { CopyBinary.userRow($0) } == nil)
         }
+        #expect(be(-1, bytes: 2).withUnsafeBytes { CopyBinary.isTrailer($0) } && !row.withUnsafeBytes { CopyBinary.isTrailer($0) })
         let header = CopyBinary.signature + be(0, bytes: 4) + be(0, bytes: 4) + row
         #expect(header.withUnsafeBytes { CopyBinary.skipHeader($0)?.count } == row.count)
         #expect(Array("PGCOPX\n".utf8).withUnsafeBytes { CopyBinary.skipHeader($0) } == nil)

@@ -32,11 +32,14 @@ measured() {
 
 "$RECUR" db start >/dev/null
 if [[ "$STAGES" == all ]]; then
-  : > "$LOG"
+  : >> "$LOG"
   [[ -s "$CSV" ]] || measured generate "$RECUR" events generate --users "$USERS" --events "$EVENTS" --seed 13 --start 2025-01-01 --days 365 --output "$CSV"
   loaded=$("$RECUR" events stats --format json | python3 -c 'import json,sys; print(json.load(sys.stdin)["events"])')
   [[ "$loaded" -ge $((EVENTS * 9 / 10)) ]] || measured import "$RECUR" events import "$CSV" --quiet
-  "$RECUR" features describe --as-of 2025-11-30 >/dev/null 2>&1 || measured backfill "$RECUR" features backfill --as-of 2025-11-02 --as-of 2025-11-30 --quiet
+  if [[ ! -e "$DATA/scale-backfill.done" ]]; then
+    measured backfill "$RECUR" features backfill --as-of 2025-11-02 --as-of 2025-11-30 --quiet
+    touch "$DATA/scale-backfill.done"
+  fi
   [[ -d "$RECUR_MODELS_DIR/logistic" ]] || measured train "$RECUR" train --version logistic --model logistic --cutoffs 2025-11-02,2025-11-30 --horizon 30d --calibrate none
   "$RECUR" models promote logistic --alias production >/dev/null
 fi
