@@ -41,7 +41,7 @@ public final class FeatureSync: @unchecked Sendable {
         let outcome = try InitialLoad(service: service, logger: logger).run(c, recentAfter: started - Self.commitAllowance)
         floor = started - Self.commitAllowance
         recent = outcome.recent
-        return outcome.loaded
+        return service.loadProgress.loaded
     }
 
     public func start() {

@@ -14,10 +14,9 @@ struct InitialLoad {
     /// Rows handed to the decoding threads at a time.
     var batchRows = 16_384
 
-    /// What the load saw: rows applied, the newest update stamp, and the users stamped after
-    /// `recentAfter` with their stamps (the catch-up that follows may see them again).
+    /// What the load saw: the newest update stamp, and the users stamped after `recentAfter` with
+    /// their stamps (the catch-up that follows may see them again). The service counts the users.
     struct Outcome {
-        var loaded = 0
         /// Rows that were not (text, bytea, float8): none unless the table was changed by hand.
         var unreadable = 0
         var newest: Double?
@@ -38,16 +37,14 @@ struct InitialLoad {
             let rows = batch
             batch = RowBatch()
             let group = DispatchGroup()
-            let parts = rows.split(into: threads)
-            for part in parts {
+            for part in rows.parts(threads) {
                 DispatchQueue.global().async(group: group) {
-                    let decoded = part.decode(recentAfter: recentAfter)
+                    let decoded = rows.decode(part, recentAfter: recentAfter)
                     let failures = service.update(decoded.changes, newest: decoded.newest)
                     for failure in failures {
                         logger.error("skipping unreadable feature state", metadata: ["user": "\(failure.user)", "error": "\(failure.error)"])
                     }
                     outcome.withLockedValue { total in
-                        total.loaded += decoded.changes.count - failures.count
                         total.unreadable += decoded.unreadable
                         if let newest = decoded.newest { total.newest = max(total.newest ?? newest, newest) }
                         total.recent.merge(decoded.recent) { $1 }
@@ -83,7 +80,7 @@ struct InitialLoad {
     }
 }
 
-/// COPY text rows end to end in one buffer: one allocation per batch, not one per row.
+/// COPY rows end to end in one buffer: one allocation per batch, not one per row.
 struct RowBatch: Sendable {
     private var bytes: [UInt8] = []
     private var ends: [Int] = []
@@ -95,30 +92,23 @@ struct RowBatch: Sendable {
         ends.append(bytes.count)
     }
 
-    /// About equal consecutive parts.
-    func split(into parts: Int) -> [RowBatch] {
-        let size = (count + parts - 1) / max(1, parts)
-        return stride(from: 0, to: count, by: max(1, size)).map { first in
-            let last = min(count, first + size)
-            let start = first == 0 ? 0 : ends[first - 1]
-            var part = RowBatch()
-            part.bytes = Array(bytes[start..<ends[last - 1]])
-            part.ends = ends[first..<last].map { $0 - start }
-            return part
-        }
+    /// About equal consecutive ranges of rows, one per decoding thread (the batch is shared, not copied).
+    func parts(_ count: Int) -> [Range<Int>] {
+        let size = max(1, (self.count + count - 1) / max(1, count))
+        return stride(from: 0, to: self.count, by: size).map { $0..<min(self.count, $0 + size) }
     }
 
-    /// Each row's user and state bytes; the trailer and rows that are not (text, bytea, float8)
-    /// are skipped.
-    func decode(recentAfter: Double) -> (changes: [(user: String, state: [UInt8])], newest: Double?, recent: [String: Double], unreadable: Int) {
+    /// The user and state bytes of the rows in `range`; the trailer and rows that are not
+    /// (text, bytea, float8) are skipped.
+    func decode(_ range: Range<Int>, recentAfter: Double) -> (changes: [(user: String, state: [UInt8])], newest: Double?, recent: [String: Double], unreadable: Int) {
         var changes = [(user: String, state: [UInt8])]()
         var unreadable = 0
-        changes.reserveCapacity(count)
+        changes.reserveCapacity(range.count)
         var newest: Double?
         var recent = [String: Double]()
         bytes.withUnsafeBytes { all in
-            var start = 0
-            for end in ends {
+            var start = range.lowerBound == 0 ? 0 : ends[range.lowerBound - 1]
+            for end in ends[range] {
                 let row = UnsafeRawBufferPointer(rebasing: all[start..<end])
                 start = end
                 guard let (user, state, stamp) = CopyBinary.userRow(row) else {

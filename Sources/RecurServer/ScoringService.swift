@@ -55,6 +55,9 @@ public final class ScoringService: @unchecked Sendable {
     private let expectedUsers = ManagedAtomic(0)
     private var byVersion: [String: ServedModel] = [:]
     private let users: OnlineUserTable
+    /// A new state of the set: decoding starts from a copy, so the set's history lengths are
+    /// worked out once.
+    private let emptyState: UserFeatureState
     /// An empty history's values, which never change after 1970.
     private let coldSpan: FeatureValueSpan
     private var newestUpdate: Double = 0
@@ -73,7 +76,8 @@ public final class ScoringService: @unchecked Sendable {
         }
         self.set = set
         users = OnlineUserTable(set: set)
-        coldSpan = UserFeatureState(set: set).valueSpan(asOf: Timestamp(microseconds: 0))
+        emptyState = UserFeatureState(set: set)
+        coldSpan = emptyState.valueSpan(asOf: Timestamp(microseconds: 0))
         served = ManagedAtomic(ServedModel(version: try registry.resolve(modelReference), artifact: artifact, set: set))
     }
 
@@ -118,10 +122,9 @@ public final class ScoringService: @unchecked Sendable {
         var entries = [(user: String, state: [UInt8], span: FeatureValueSpan)]()
         entries.reserveCapacity(changes.count)
         var failures = [(user: String, error: Error)]()
-        let empty = UserFeatureState(set: set)
         for (user, bytes) in changes {
             do {
-                let state = try UserFeatureState(decoding: bytes, from: empty)
+                let state = try UserFeatureState(decoding: bytes, from: emptyState)
                 entries.append((user, bytes, state.valueSpan(asOf: now)))
             } catch {
                 failures.append((user, error))
@@ -187,14 +190,14 @@ public final class ScoringService: @unchecked Sendable {
             }
             return false
         case .unknown:
-            if coldSpan.covers(time) { coldSpan.write(asOf: time, into: buffer) } else { copy(UserFeatureState(set: set).values(asOf: time), into: buffer) }
+            if coldSpan.covers(time) { coldSpan.write(asOf: time, into: buffer) } else { copy(emptyState.values(asOf: time), into: buffer) }
             return true
         }
     }
 
     /// A state the table holds was decoded once when it was stored, so decoding it again cannot fail.
     private func decodeStored(_ encoded: [UInt8]) -> UserFeatureState {
-        do { return try UserFeatureState(decoding: encoded, for: set) } catch { preconditionFailure("a stored state no longer decodes: \(error)") }
+        do { return try UserFeatureState(decoding: encoded, from: emptyState) } catch { preconditionFailure("a stored state no longer decodes: \(error)") }
     }
 
     private func copy(_ values: [Double], into buffer: UnsafeMutableBufferPointer<Double>) {

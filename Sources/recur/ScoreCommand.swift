@@ -40,7 +40,7 @@ struct ScoreCommand: ParsableCommand {
         // Durations are positive; no waiting at all is spelt 0 or 0s.
         let patience = ["0", "0s"].contains(wait) ? 0 : TimeSpan(parsing: wait).map { Double($0.microseconds) / 1_000_000 }
         guard let patience else { throw CLIError.usage("--wait '\(wait)' is not a duration such as 30s") }
-        try waitWhileLoading(connection, probe: ids.first ?? "-", suffix: suffix, for: patience)
+        try waitWhileLoading(connection, for: patience)
         // Pipelined in batches: one round trip per thousand users.
         var failed = false
         for start in stride(from: 0, to: ids.count, by: 1_000) {
@@ -55,15 +55,17 @@ struct ScoreCommand: ParsableCommand {
 }
 
 extension ScoreCommand {
-    /// A server that has just started answers LOADING until its features are in memory.
-    func waitWhileLoading(_ connection: LineClient, probe: String, suffix: String, for seconds: Double) throws {
+    /// A server that has just started answers LOADING until its features are in memory; its
+    /// STATS says whether it is ready (a server without the field is).
+    func waitWhileLoading(_ connection: LineClient, for seconds: Double) throws {
         let deadline = Date().addingTimeInterval(seconds)
         var told = false
         while true {
-            let reply = try connection.exchange(["SCORE \(probe)\(suffix)"])[0]
-            guard reply.hasPrefix("ERR LOADING") else { return }
-            guard Date() < deadline else { throw CLIError.failed("the server is still loading after \(wait): \(reply.dropFirst(12))") }
-            if !told { printError("waiting: \(reply.dropFirst(12))"); told = true }
+            let stats = try connection.exchange(["STATS"])[0]
+            guard stats.contains("\"ready\":false") else { return }
+            let progress = stats.firstMatch(of: /"loading_users":(\d+),"loading_expected_users":(\d+)/).map { "\($0.1) of \($0.2) users" } ?? "progress unknown"
+            guard Date() < deadline else { throw CLIError.failed("the server is still loading users' features after \(wait) (\(progress))") }
+            if !told { printError("waiting: the server is loading users' features (\(progress))"); told = true }
             Thread.sleep(forTimeInterval: 0.2)
         }
     }
