@@ -5,7 +5,7 @@ import Postgres
 import RecurCore
 
 /// Keeps the service's in-memory states in step with `user_features`: a full load at start, then
-/// LISTEN/NOTIFY plus a catch-up by update time every interval, so nothing is missed across
+/// LISTEN/NOTIFY plus a catch-up from the change log every interval, so nothing is missed across
 /// reconnects. If the database goes away it keeps serving what it has and reconnects with backoff.
 public final class FeatureSync: @unchecked Sendable {
     private let service: ScoringService
@@ -14,11 +14,11 @@ public final class FeatureSync: @unchecked Sendable {
     private let logger: Logger
     private let running = NIOLockedValueBox(true)
     private var thread: Thread?
-    /// Rows stamped after this (seconds since 1970, database clock) may not have been seen yet.
-    /// Read and written on the sync thread only, as is `recent`.
+    /// Changes logged after this (seconds since 1970, database clock) may not have been seen yet.
+    /// Read and written on the sync thread only, as is `applied`.
     private var floor: Double = 0
-    /// Users applied with stamps above the floor, and those stamps.
-    private var recent: [String: Double] = [:]
+    /// Change-log rows applied with stamps above the floor, and those stamps.
+    private var applied: [Int64: Double] = [:]
 
     public init(service: ScoringService, location: StoreLocation, interval: Double = 2, logger: Logger) {
         self.service = service
@@ -38,9 +38,9 @@ public final class FeatureSync: @unchecked Sendable {
 
     private func fullLoad(_ c: Connection) throws -> Int {
         let started = try c.query("SELECT extract(epoch FROM now())::float8").rows.first?.require(Double.self, 0) ?? 0
-        let outcome = try InitialLoad(service: service, logger: logger).run(c, recentAfter: started - Self.commitAllowance)
+        try InitialLoad(service: service, logger: logger).run(c)
         floor = started - Self.commitAllowance
-        recent = outcome.recent
+        applied = [:]
         return service.loadProgress.loaded
     }
 
@@ -80,47 +80,56 @@ public final class FeatureSync: @unchecked Sendable {
         }
     }
 
-    /// Applies rows updated since the last catch-up could have missed them.
+    /// Applies the states changed since the last catch-up could have missed them.
     ///
-    /// A row's `updated_at` is stamped just before its transaction commits, so a row stamped more
-    /// than `commitAllowance` before the previous query's start was already visible to that query.
-    /// The floor therefore follows the database's clock, and a quiet store reads nothing; rows read
-    /// again in the overlap are skipped when their stamp is one already applied.
+    /// A change is logged just before its transaction commits, so one logged more than
+    /// `commitAllowance` before the previous query's start was already visible to that query. The
+    /// floor therefore follows the database's clock, and a quiet store reads nothing; log rows seen
+    /// again in the overlap are skipped by id. Away longer than the log is kept, it scans the states.
     @discardableResult
     private func catchUp(_ c: Connection) throws -> Int {
         guard floor > 0 else { return try fullLoad(c) }
         let set = service.set
-        let started = try c.query("SELECT extract(epoch FROM now())::float8").rows.first?.require(Double.self, 0) ?? 0
-        // Stamps first: under a busy stream most rows in the overlap were applied already, and
-        // fetching and decoding their states again made the sync fall behind.
-        let stamps = try c.query("""
-            SELECT user_id, extract(epoch FROM updated_at)::float8 FROM user_features
-            WHERE set_name = $1 AND set_version = $2 AND updated_at > to_timestamp($3)
-            """, [set.name, set.version, floor]).rows
-        var wanted = [String]()
-        for row in stamps {
-            let user = try row.require(String.self, 0)
-            if recent[user] != (try row.require(Double.self, 1)) { wanted.append(user) }
+        let started = try c.query("SELECT extract(epoch FROM now())::float8").require(Double.self, 0, 0)
+        let rows: [QueryResult.Row]
+        var newest: Double?
+        if started - floor < FeatureChangeLog.retention - 60 {
+            // One row per changed user of each change not applied yet.
+            let logged = try c.query("""
+                SELECT c.id, extract(epoch FROM c.changed_at)::float8, u FROM feature_changes c, unnest(c.users) u
+                WHERE c.set_name = $1 AND c.set_version = $2 AND c.changed_at > to_timestamp($3) AND NOT c.id = ANY($4::bigint[])
+                """, [set.name, set.version, floor, ArrayLiteral.integers(Array(applied.keys))]).rows
+            var users = Set<String>()
+            var seen = [Int64: Double]()
+            for row in logged {
+                users.insert(try row.require(String.self, 2))
+                seen[try row.require(Int64.self, 0)] = try row.require(Double.self, 1)
+            }
+            for (id, stamp) in seen {
+                newest = max(newest ?? stamp, stamp)
+                if stamp > started - Self.commitAllowance { applied[id] = stamp }
+            }
+            // By primary key: a plan that does not depend on the statistics of a table just created.
+            rows = users.isEmpty ? [] : try c.query("""
+                SELECT user_id, encode(state, 'hex') FROM user_features
+                WHERE set_name = $1 AND set_version = $2 AND user_id = ANY($3::text[])
+                """, [set.name, set.version, ArrayLiteral.text(Array(users))]).rows
+        } else {
+            rows = try c.query("""
+                SELECT user_id, encode(state, 'hex'), extract(epoch FROM updated_at)::float8 FROM user_features
+                WHERE set_name = $1 AND set_version = $2 AND updated_at > to_timestamp($3)
+                """, [set.name, set.version, floor]).rows
+            newest = try rows.map { try $0.require(Double.self, 2) }.max()
+            applied = [:]
         }
-        let rows = wanted.isEmpty ? [] : try c.query("""
-            SELECT user_id, encode(state, 'hex'), extract(epoch FROM updated_at)::float8 FROM user_features
-            WHERE set_name = $1 AND set_version = $2 AND user_id = ANY($3::text[])
-            """, [set.name, set.version, Backfill.textArray(wanted)]).rows
         var changes = [(user: String, state: [UInt8])]()
         changes.reserveCapacity(rows.count)
-        var newest: Double?
         for row in rows {
-            let user = try row.require(String.self, 0)
-            let stamp = try row.require(Double.self, 2)
-            newest = max(newest ?? stamp, stamp)
-            if recent[user] == stamp { continue }
-            changes.append((user, UserFeatureState.bytes(hex: try row.require(String.self, 1))))
-            if stamp > started - Self.commitAllowance { recent[user] = stamp }
+            changes.append((try row.require(String.self, 0), UserFeatureState.bytes(hex: try row.require(String.self, 1))))
         }
         floor = started - Self.commitAllowance
-        recent = recent.filter { $0.value > floor }
+        applied = applied.filter { $0.value > floor }
         for failure in service.update(changes, newest: newest) {
-            recent[failure.user] = nil
             logger.error("skipping unreadable feature state", metadata: ["user": "\(failure.user)", "error": "\(failure.error)"])
         }
         return changes.count

@@ -14,16 +14,15 @@ struct InitialLoad {
     /// Rows handed to the decoding threads at a time.
     var batchRows = 16_384
 
-    /// What the load saw: the newest update stamp, and the users stamped after `recentAfter` with
-    /// their stamps (the catch-up that follows may see them again). The service counts the users.
+    /// What the load saw: the newest update stamp. The service counts the users.
     struct Outcome {
         /// Rows that were not (text, bytea, float8): none unless the table was changed by hand.
         var unreadable = 0
         var newest: Double?
-        var recent: [String: Double] = [:]
     }
 
-    func run(_ c: Connection, recentAfter: Double) throws -> Outcome {
+    @discardableResult
+    func run(_ c: Connection) throws -> Outcome {
         let set = service.set
         let expected = try c.query("SELECT count(*) FROM user_features WHERE set_name = $1 AND set_version = $2", [set.name, set.version])
             .rows.first?.require(Int.self, 0) ?? 0
@@ -39,7 +38,7 @@ struct InitialLoad {
             let group = DispatchGroup()
             for part in rows.parts(threads) {
                 DispatchQueue.global().async(group: group) {
-                    let decoded = rows.decode(part, recentAfter: recentAfter)
+                    let decoded = rows.decode(part)
                     let failures = service.update(decoded.changes, newest: decoded.newest)
                     for failure in failures {
                         logger.error("skipping unreadable feature state", metadata: ["user": "\(failure.user)", "error": "\(failure.error)"])
@@ -47,7 +46,6 @@ struct InitialLoad {
                     outcome.withLockedValue { total in
                         total.unreadable += decoded.unreadable
                         if let newest = decoded.newest { total.newest = max(total.newest ?? newest, newest) }
-                        total.recent.merge(decoded.recent) { $1 }
                     }
                 }
             }
@@ -100,12 +98,11 @@ struct RowBatch: Sendable {
 
     /// The user and state bytes of the rows in `range`; the trailer and rows that are not
     /// (text, bytea, float8) are skipped.
-    func decode(_ range: Range<Int>, recentAfter: Double) -> (changes: [(user: String, state: [UInt8])], newest: Double?, recent: [String: Double], unreadable: Int) {
+    func decode(_ range: Range<Int>) -> (changes: [(user: String, state: [UInt8])], newest: Double?, unreadable: Int) {
         var changes = [(user: String, state: [UInt8])]()
         var unreadable = 0
         changes.reserveCapacity(range.count)
         var newest: Double?
-        var recent = [String: Double]()
         bytes.withUnsafeBytes { all in
             var start = range.lowerBound == 0 ? 0 : ends[range.lowerBound - 1]
             for end in ends[range] {
@@ -116,11 +113,10 @@ struct RowBatch: Sendable {
                     continue
                 }
                 newest = max(newest ?? stamp, stamp)
-                if stamp > recentAfter { recent[user] = stamp }
                 changes.append((user, state))
             }
         }
-        return (changes, newest, recent, unreadable)
+        return (changes, newest, unreadable)
     }
 }
 

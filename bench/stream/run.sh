@@ -12,9 +12,6 @@ EVENTS=${EVENTS:-10000000}
 USERS=${USERS:-200000}
 RATE=${RATE:-20000}
 PROBES=${PROBES:-300}
-# librdkafka's mock keeps only about 5 MiB (~125k of these messages) per partition and silently drops
-# older data, so the topic gets enough partitions to hold every event until the builder reads it.
-PARTITIONS=${PARTITIONS:-$(( EVENTS / 80000 > 6 ? EVENTS / 80000 : 6 ))}
 DATA=bench/data
 mkdir -p "$DATA"
 export RECUR_HOME="$PWD/$DATA/stream-home"
@@ -54,6 +51,11 @@ export RECUR_SCHEMA=bench_stream
 CSV="$DATA/stream-$USERS-$EVENTS.csv"
 [[ -s "$CSV" ]] || "$RECUR" events generate --users "$USERS" --events "$EVENTS" --seed 11 --output "$CSV"
 ROWS=$(($(wc -l < "$CSV") - 1))
+# librdkafka's mock keeps only about 5 MiB (~125k of these messages) per partition and silently drops
+# older data, so the topic gets enough partitions to hold every event until the builder reads it
+# (counted from the rows generated: the generator gives every user some history, so there can be more
+# than EVENTS).
+PARTITIONS=${PARTITIONS:-$(( ROWS / 80000 > 6 ? ROWS / 80000 : 6 ))}
 "${PSQL[@]}" -c "CREATE TABLE bench_stream.events_peer (LIKE bench_stream.events INCLUDING ALL); CHECKPOINT"
 t0=$(now)
 "${PSQL[@]}" -c "\\copy bench_stream.events_peer (event_id, user_id, ts, event_type, amount, quantity, product_id, session_id, category, device) FROM '$CSV' WITH (FORMAT csv, HEADER true)"
@@ -74,6 +76,7 @@ loaded=$("${PSQL[@]}" -tAc "SELECT count(*) FROM bench_stream.events")
 peer=$("${PSQL[@]}" -tAc "SELECT count(*) FROM bench_stream.events_peer")
 missing=$("${PSQL[@]}" -tAc "SELECT count(*) FROM bench_stream.events_peer p WHERE NOT EXISTS (SELECT 1 FROM bench_stream.events e WHERE e.event_id = p.event_id)")
 echo "events: stream stored $loaded, psql stored $peer, peer events missing from the stream: $missing"
+[[ $missing == 0 ]] || { echo "not a valid run: the stream lacks $missing of the events (did the mock drop data? see PARTITIONS)"; exit 1; }
 printf 'recur stream %.0f events/s vs psql \\copy %.0f rows/s: ratio %.2f (target >= 0.70, and > 80000 events/s); peak RSS %.0f MB (target <= 1024)\n' \
   "$stream_rate" "$copy_rate" "$(echo "$stream_rate / $copy_rate" | bc -l)" "$(echo "$rss_kb / 1024" | bc -l)"
 "${PSQL[@]}" -c "DROP TABLE bench_stream.events_peer"

@@ -32,7 +32,7 @@ public struct Backfill {
                 // Replace: nothing this run covers survives from an earlier run.
                 if let users = plan.users {
                     try c.execute("DELETE FROM feature_snapshots WHERE set_name = $1 AND set_version = $2 AND as_of = ANY($3::timestamptz[]) AND user_id = ANY($4::text[])",
-                                  [set.name, set.version, cutoffArray, Self.textArray(users)])
+                                  [set.name, set.version, cutoffArray, ArrayLiteral.text(users)])
                 } else {
                     try c.execute("DELETE FROM feature_snapshots WHERE set_name = $1 AND set_version = $2 AND as_of = ANY($3::timestamptz[])",
                                   [set.name, set.version, cutoffArray])
@@ -60,6 +60,7 @@ public struct Backfill {
         done.wait()
         if let failure = tally.failure { throw failure }
         try c.execute("UPDATE backfill_runs SET finished_at = now() WHERE id = $1", [runID])
+        try FeatureChangeLog.prune(c)
         var summary = tally.summary
         summary.resumed = resumed
         summary.seconds = Date().timeIntervalSince(started)
@@ -74,13 +75,9 @@ public struct Backfill {
             return
         }
         try c.execute("INSERT INTO feature_sets (set_name, set_version, feature_names, definition, checksum) VALUES ($1, $2, $3::text[], $4, $5)",
-                      [set.name, set.version, Self.textArray(set.featureNames), set.source, set.checksum])
+                      [set.name, set.version, ArrayLiteral.text(set.featureNames), set.source, set.checksum])
     }
 
-    /// A PostgreSQL array literal of text values, sent as one parameter.
-    public static func textArray(_ values: [String]) -> String {
-        "{" + values.map { "\"" + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" }.joined(separator: ",") + "}"
-    }
 }
 
 /// Why a backfill refused to run.

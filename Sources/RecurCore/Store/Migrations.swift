@@ -1,6 +1,6 @@
 /// Recur's schema, as numbered migrations. Never edit an applied one: append a new version.
 public enum Migrations {
-    public static let all: [Migration] = [events, features, streaming]
+    public static let all: [Migration] = [events, features, streaming, changeLog]
 
     static let events = Migration(version: 1, name: "events and rejected events", sql: """
         CREATE TABLE events (
@@ -132,5 +132,38 @@ public enum Migrations {
             queued_at   timestamptz NOT NULL DEFAULT now(),
             PRIMARY KEY (set_name, set_version, user_id)
         );
+        """)
+
+    /// A log of which users' states changed, so the server follows writes without an index on update time.
+    static let changeLog = Migration(version: 4, name: "feature change log, HOT state updates", sql: """
+        -- One row per statement that wrote user_features: the users it wrote. `recur serve` reads the
+        -- rows it has not applied yet instead of scanning user_features by update time. That scan needed
+        -- an index on updated_at, and because every write changes updated_at, the index made every state
+        -- update a full (non-HOT) update that also rewrote the primary key's entry.
+        CREATE TABLE feature_changes (
+            id          bigserial PRIMARY KEY,
+            set_name    text NOT NULL,
+            set_version integer NOT NULL,
+            users       text[] NOT NULL,
+            changed_at  timestamptz NOT NULL DEFAULT clock_timestamp()
+        );
+        CREATE INDEX feature_changes_at ON feature_changes (set_name, set_version, changed_at);
+
+        -- Filled by the table itself, so every writer (stream, repair, backfill, an operator's SQL) is logged.
+        CREATE FUNCTION recur_log_feature_changes() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+        BEGIN
+            INSERT INTO feature_changes (set_name, set_version, users)
+            SELECT set_name, set_version, array_agg(user_id) FROM changed GROUP BY set_name, set_version;
+            RETURN NULL;
+        END
+        $$;
+        CREATE TRIGGER user_features_inserts_logged AFTER INSERT ON user_features
+            REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION recur_log_feature_changes();
+        CREATE TRIGGER user_features_updates_logged AFTER UPDATE ON user_features
+            REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION recur_log_feature_changes();
+
+        DROP INDEX user_features_updated;
+        -- Room on each page for the next version of its rows, so updates stay on the page (HOT).
+        ALTER TABLE user_features SET (fillfactor = 80);
         """)
 }

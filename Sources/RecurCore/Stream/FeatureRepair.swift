@@ -23,7 +23,7 @@ public struct FeatureRepair {
                 ORDER BY queued_at LIMIT $3 FOR UPDATE SKIP LOCKED
                 """, [set.name, set.version, limit]).rows.map { try $0.require(String.self, 0) }
             guard !queued.isEmpty else { return [] }
-            let users = Backfill.textArray(queued)
+            let users = ArrayLiteral.text(queued)
             _ = try c.query("SELECT 1 FROM user_features WHERE set_name = $1 AND set_version = $2 AND user_id = ANY($3::text[]) FOR UPDATE",
                             [set.name, set.version, users])
             let rows = try c.query("""
@@ -56,7 +56,7 @@ public struct FeatureRepair {
             // Users without events (all deleted) have nothing to refold; drop them from the queue too.
             let done = written + queued.filter { states[$0] == nil }
             try c.execute("DELETE FROM feature_repairs WHERE set_name = $1 AND set_version = $2 AND user_id = ANY($3::text[])",
-                          [set.name, set.version, Backfill.textArray(done)])
+                          [set.name, set.version, ArrayLiteral.text(done)])
             if !written.isEmpty { try c.notify("recur_user_features", payload: set.reference) }
             return done
         }

@@ -289,7 +289,7 @@ public final class KafkaStreamBuilder {
     /// Creates missing offset rows (-2: from the beginning) and reads every one.
     private func storedOffsets(_ partitions: [TopicPartition], connection c: Connection) throws -> [TopicPartition: Int64] {
         guard !partitions.isEmpty else { return [:] }
-        let numbers = StreamWriter.array(partitions.map { Int64($0.partition) })
+        let numbers = ArrayLiteral.integers(partitions.map { Int64($0.partition) })
         try c.execute("""
             INSERT INTO stream_offsets (topic, partition, next_offset, group_id) SELECT $1, unnest($2::int[]), -2, $3
             ON CONFLICT DO NOTHING

@@ -13,6 +13,7 @@ final class StreamWriter {
     private(set) var cache: UserStateCache
     private var recent: RecentEventIDs
     private var stagingReady = false
+    private var lastPrune = Date.distantPast
 
     init(connection: Connection, set: FeatureSet, writerName: String, maxUsersInMemory: Int) {
         self.connection = connection
@@ -52,7 +53,7 @@ final class StreamWriter {
                     try connection.execute("""
                         INSERT INTO feature_repairs (set_name, set_version, user_id) SELECT $1, $2, unnest($3::text[])
                         ON CONFLICT DO NOTHING
-                        """, [set.name, set.version, Backfill.textArray(repairs.sorted())])
+                        """, [set.name, set.version, ArrayLiteral.text(repairs.sorted())])
                 }
                 if case .file(let file) = batch.fence {
                     try connection.execute("UPDATE stream_files SET rows_read = $2, loaded = $3, rejected = $4 WHERE sha256 = $1",
@@ -72,6 +73,11 @@ final class StreamWriter {
         result.newestEvent = fresh.map(\.timestamp).max()
         result.committedAt = Date()
         result.seconds = result.committedAt.timeIntervalSince(started)
+        if result.committedAt.timeIntervalSince(lastPrune) > 60 {
+            // Outside the batch's transaction; a failure here shows again, and is handled, at the next commit.
+            _ = try? FeatureChangeLog.prune(connection)
+            lastPrune = result.committedAt
+        }
         return .committed(result)
     }
 
@@ -85,8 +91,8 @@ final class StreamWriter {
                 UPDATE stream_offsets o SET next_offset = v.next, writer = $2, group_id = $3, updated_at = now()
                 FROM unnest($4::int[], $5::bigint[], $6::bigint[]) AS v(p, start, next)
                 WHERE o.topic = $1 AND o.partition = v.p AND o.next_offset = v.start
-                """, [topic, writerName, group, Self.array(ranges.map { Int64($0.partition) }), Self.array(ranges.map(\.start)),
-                      Self.array(ranges.map(\.next))])
+                """, [topic, writerName, group, ArrayLiteral.integers(ranges.map { Int64($0.partition) }), ArrayLiteral.integers(ranges.map(\.start)),
+                      ArrayLiteral.integers(ranges.map(\.next))])
             if updated != ranges.count { throw Refused(outcome: .fenced) }
         case .file(let file):
             let inserted = try connection.execute("""
@@ -193,7 +199,7 @@ final class StreamWriter {
         let rows = try connection.query("""
             SELECT user_id, encode(state, 'hex'), revision, events_folded FROM user_features
             WHERE set_name = $1 AND set_version = $2 AND user_id = ANY($3::text[])\(forUpdate ? " FOR UPDATE" : "")
-            """, [set.name, set.version, Backfill.textArray(users)])
+            """, [set.name, set.version, ArrayLiteral.text(users)])
         for row in rows.rows {
             let user = try row.require(String.self, 0)
             let revision = try row.require(Int64.self, 2), folded = try row.require(Int64.self, 3)
@@ -212,20 +218,16 @@ final class StreamWriter {
     private func upsert(_ states: [(String, UserStateCache.Entry)]) throws -> Set<String> {
         if !stagingReady { _ = try staged([], loader: EventLoader(connection: connection, source: "")) }
         try connection.execute("TRUNCATE recur_stream_states")
-        var rows = [UInt8]()
-        rows.reserveCapacity(states.count * 600)
-        let hex = Array("0123456789abcdef".utf8)
+        var rows = BinaryCopyRows(reservingCapacity: states.count * 400)
         for (user, entry) in states {
-            EventLoader.append(user, to: &rows); rows.append(9)
-            rows.append(contentsOf: [92, 92, 120])
-            for byte in entry.state.encoded() { rows.append(hex[Int(byte >> 4)]); rows.append(hex[Int(byte & 15)]) }
-            rows.append(9)
-            if let last = entry.state.lastEventAt { EventLoader.appendTimestamp(last, to: &rows) } else { rows.append(contentsOf: [92, 78]) }
-            rows.append(9)
-            rows.append(contentsOf: Array(String(entry.revision).utf8)); rows.append(9)
-            rows.append(contentsOf: Array(String(entry.eventsFolded).utf8)); rows.append(10)
+            rows.beginRow(fields: 5)
+            rows.append(user)
+            rows.append(bytea: entry.state.encoded())
+            rows.append(microsecondsSince1970: entry.state.lastEventAt?.microseconds)
+            rows.append(entry.revision)
+            rows.append(entry.eventsFolded)
         }
-        _ = try connection.copyIn("COPY recur_stream_states FROM STDIN") { try $0.write(rows) }
+        _ = try connection.copyIn("COPY recur_stream_states FROM STDIN (FORMAT binary)") { try $0.write(rows.finished()) }
         let result = try connection.query("""
             INSERT INTO user_features (set_name, set_version, user_id, state, last_event_at, updated_at, revision, events_folded)
             SELECT $1, $2, user_id, state, last_event_at, clock_timestamp(), revision, events_folded FROM recur_stream_states
@@ -240,7 +242,4 @@ final class StreamWriter {
         for index in 0..<result.rowCount { if let user = result.text(index, 0) { accepted.insert(user) } }
         return accepted
     }
-
-    /// A PostgreSQL array literal of integers, sent as one parameter.
-    static func array(_ values: [Int64]) -> String { "{" + values.map(String.init).joined(separator: ",") + "}" }
 }
