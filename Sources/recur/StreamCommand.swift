@@ -35,6 +35,9 @@ struct StreamCommand: ParsableCommand {
     @Option(name: .customLong("exit-when-idle"), help: ArgumentHelp("Stop (exit 0) after nothing arrived for this long, e.g. 10s (for scripts).", valueName: "duration"))
     var exitWhenIdle: String?
     @Flag(name: .customLong("no-repair"), help: "Leave refolds of users with very late events to `recur features repair`.") var noRepair = false
+    @Flag(name: .customLong("single-transaction"),
+          help: "Write events and states in one transaction on one connection (what happens anyway when the server's max_prepared_transactions is 0).")
+    var singleTransaction = false
     @Flag(help: "No progress lines.") var quiet = false
 
     func run() throws {
@@ -66,6 +69,7 @@ struct StreamCommand: ParsableCommand {
             options.settleSeconds = Double(settleSpan.microseconds) / 1e6
             options.importOptions = importOptions
             options.maxUsersInMemory = maxUsersInMemory
+            options.statesOnOwnConnection = !singleTransaction
             let builder = FolderStreamBuilder(location: store.location, set: set, options: options, metrics: metrics, log: log)
             printError("stream: watching \(dir) for \(set.reference)\(archive.map { ", archiving to \($0)" } ?? "")")
             totals = try reporter.running { try builder.run(shouldStop: shouldStop) }
@@ -78,6 +82,7 @@ struct StreamCommand: ParsableCommand {
             options.maxUsersInMemory = maxUsersInMemory
             options.importOptions = importOptions
             options.repairsInBackground = !noRepair
+            options.statesOnOwnConnection = !singleTransaction
             let configuration = try kafka.kafka.configuration()
             let builder = KafkaStreamBuilder(location: store.location, set: set, kafka: configuration, options: options, metrics: metrics, log: log)
             printError("stream: \(topic) (group \(kafka.group)) into \(store.location.displayName) for \(set.reference)")

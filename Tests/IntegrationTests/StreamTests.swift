@@ -104,7 +104,8 @@ import Testing
         try input.fileHandleForWriting.close()
         kcatProcess.waitUntilExit()
         #expect(kcatProcess.terminationStatus == 0)
-        let builder = try RecurProcess(["stream", "--brokers", brokers, "--topic", "kc", "--exit-when-idle", "8s", "--quiet"],
+        // One transaction on one connection here; the other tests cover the states' own connection.
+        let builder = try RecurProcess(["stream", "--brokers", brokers, "--topic", "kc", "--exit-when-idle", "8s", "--quiet", "--single-transaction"],
                                        environment: StreamCheck.environment(store), label: "kcat")
         #expect(builder.wait(timeout: 60) == 0, "\(builder.log)")
         #expect(try StreamCheck.count(store, "SELECT count(*) FROM events") == 50)

@@ -67,7 +67,7 @@ printf 'psql \\copy: %d rows in %.1f s, %.0f rows/s\n' "$ROWS" "$(echo "$t1 - $t
 mock bench "$PARTITIONS"
 echo "topic bench: $PARTITIONS partitions"
 "$RECUR" events produce --brokers "$BROKERS" --topic bench --users "$USERS" --events "$EVENTS" --seed 11 --quiet 2>&1 | tee "$DATA/stream-produce.txt"
-/usr/bin/time -v "$RECUR" stream --brokers "$BROKERS" --topic bench --exit-when-idle 5s --quiet 2> "$DATA/stream-throughput.txt" \
+/usr/bin/time -v "$RECUR" stream --brokers "$BROKERS" --topic bench --exit-when-idle 5s --quiet ${STREAM_FLAGS:-} 2> "$DATA/stream-throughput.txt" \
   || { cat "$DATA/stream-throughput.txt"; exit 1; }
 grep -a -E '^stream: stopped' "$DATA/stream-throughput.txt"
 rss_kb=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$DATA/stream-throughput.txt")

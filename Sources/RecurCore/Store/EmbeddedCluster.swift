@@ -80,7 +80,8 @@ public final class EmbeddedCluster: Sendable {
         try makeFolder(socketDirectory, ownedByAccount: true)
         let outcome = try run(binDirectory + "/pg_ctl", [
             "start", "-w", "-t", "120", "-D", dataDirectory, "-l", logFile,
-            "-o", "-k \(socketDirectory) -p \(port)",
+            // Prepared transactions let `recur stream` write states and events on two connections at once.
+            "-o", "-k \(socketDirectory) -p \(port) -c max_prepared_transactions=64",
         ])
         guard outcome.status == 0 else {
             throw .commandFailed(command: "pg_ctl start", status: outcome.status, output: outcome.output, log: logTail())

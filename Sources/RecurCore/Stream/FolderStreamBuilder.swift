@@ -16,6 +16,8 @@ public final class FolderStreamBuilder {
         public var pollSeconds = 0.25
         public var importOptions = ImportOptions()
         public var maxUsersInMemory = 200_000
+        /// Write states on a second connection, committed in two phases with the batch, when the server allows it.
+        public var statesOnOwnConnection = true
 
         public init(directory: String) { self.directory = directory }
     }
@@ -166,10 +168,10 @@ public final class FolderStreamBuilder {
     }
 
     private func connectedWriter() throws -> StreamWriter {
-        if let writer, writer.connection.isOpen { return writer }
+        if let writer, writer.isOpen { return writer }
         let store = try Store.open(location)
         self.store = store
-        let writer = StreamWriter(connection: store.connection, set: set, writerName: "\(ProcessInfo.processInfo.hostName):\(getpid())",
+        let writer = try StreamWriter(connection: store.connection, statesConnection: options.statesOnOwnConnection ? try store.connect() : nil, set: set, writerName: "\(ProcessInfo.processInfo.hostName):\(getpid())",
                                   maxUsersInMemory: options.maxUsersInMemory)
         self.writer = writer
         return writer

@@ -20,6 +20,8 @@ public final class KafkaStreamBuilder {
         public var importOptions = ImportOptions()
         /// Refold users with events later than the allowed lateness between batches.
         public var repairsInBackground = true
+        /// Write states on a second connection, committed in two phases with the batch, when the server allows it.
+        public var statesOnOwnConnection = true
 
         public init(topic: String) { self.topic = topic }
     }
@@ -328,10 +330,11 @@ public final class KafkaStreamBuilder {
     }
 
     private func connectedWriter() throws -> StreamWriter {
-        if let writer, writer.connection.isOpen { return writer }
+        if let writer, writer.isOpen { return writer }
         let store = try Store.open(location)
         self.store = store
-        let writer = StreamWriter(connection: store.connection, set: set, writerName: writerName, maxUsersInMemory: options.maxUsersInMemory)
+        let writer = try StreamWriter(connection: store.connection, statesConnection: options.statesOnOwnConnection ? try store.connect() : nil,
+                                      set: set, writerName: writerName, maxUsersInMemory: options.maxUsersInMemory)
         self.writer = writer
         return writer
     }

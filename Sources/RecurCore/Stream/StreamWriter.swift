@@ -1,31 +1,47 @@
+import Dispatch
 import Foundation
 import Postgres
 
 /// Commits micro-batches: the fence, new events (deduplicated), the touched users' states, rejects,
-/// repairs and the NOTIFY, all in ONE transaction, so a batch is either wholly there or not at all.
+/// repairs and the NOTIFY, atomically, so a batch is either wholly there or not at all.
 ///
-/// States are written only if their row is still at the revision they were read at; a row another
-/// writer changed meanwhile is reread under lock and the batch's events applied to it again.
+/// When the server allows prepared transactions, the states are written on a second connection
+/// while this one stores the events (on two cores that is most of a batch's time saved), and the
+/// states' transaction commits in two phases with the batch's: see `PreparedStates`. Otherwise
+/// everything is one transaction on one connection.
 final class StreamWriter {
     let connection: Connection
     let set: FeatureSet
     let writerName: String
-    private(set) var cache: UserStateCache
+    private let states: StateWriter
     private var recent: RecentEventIDs
     private var stagingReady = false
     private var lastPrune = Date.distantPast
+    private static let statesQueue = DispatchQueue(label: "recur.stream.states")
 
-    init(connection: Connection, set: FeatureSet, writerName: String, maxUsersInMemory: Int) {
+    /// `statesConnection`: a second connection for the states, used only if it can prepare transactions.
+    init(connection: Connection, statesConnection: Connection? = nil, set: FeatureSet, writerName: String, maxUsersInMemory: Int) throws {
         self.connection = connection
         self.set = set
         self.writerName = writerName
-        cache = UserStateCache(capacity: maxUsersInMemory)
+        var statesOn = connection
+        if let other = statesConnection, try PreparedStates.available(other) {
+            // A builder that died between the two commits left its states prepared: decide them now.
+            try PreparedStates.settleAll(on: other)
+            // A row held by a prepared transaction whose batch died without anyone settling it would
+            // block forever: give up instead, so the builder reconnects and settles it.
+            try other.execute("SET lock_timeout = '10s'")
+            statesOn = other
+        }
+        states = StateWriter(connection: statesOn, set: set, maxUsersInMemory: maxUsersInMemory)
         recent = RecentEventIDs(capacity: 1 << 20)
     }
 
-    var usersInMemory: Int { cache.count }
-    func forgetStates() { cache.removeAll() }
-    func forget(_ users: some Sequence<String>) { for user in users { cache.remove(user) } }
+    var isOpen: Bool { connection.isOpen && states.connection.isOpen }
+    var twoPhase: Bool { states.connection !== connection }
+    var usersInMemory: Int { states.cache.count }
+    func forgetStates() { states.forgetAll() }
+    func forget(_ users: some Sequence<String>) { states.forget(users) }
 
     private struct Refused: Error {
         let outcome: StreamCommitOutcome
@@ -37,39 +53,27 @@ final class StreamWriter {
         seen.reserveCapacity(batch.events.count)
         let candidates = batch.events.filter { seen.insert($0.eventID).inserted }
         let loader = EventLoader(connection: connection, source: batch.source)
-        var written = [String: UserStateCache.Entry]()
-        var fresh = [Event]()
-        var result = StreamCommitResult()
+        let fresh: [Event], written: StateWriter.Outcome
         do {
-            try connection.transaction {
+            (fresh, written) = twoPhase ? try commitInTwoPhases(batch, candidates, loader) : try connection.transaction {
                 try checkFence(batch.fence)
-                fresh = try insertEvents(candidates, loader: loader)
-                let (states, late, repairs) = try writeStates(for: fresh)
-                written = states
-                result.late = late
-                result.repairsQueued = repairs.count
-                try loader.insertRejected(batch.rejected)
-                if !repairs.isEmpty {
-                    try connection.execute("""
-                        INSERT INTO feature_repairs (set_name, set_version, user_id) SELECT $1, $2, unnest($3::text[])
-                        ON CONFLICT DO NOTHING
-                        """, [set.name, set.version, ArrayLiteral.text(repairs.sorted())])
-                }
-                if case .file(let file) = batch.fence {
-                    try connection.execute("UPDATE stream_files SET rows_read = $2, loaded = $3, rejected = $4 WHERE sha256 = $1",
-                                           [file.sha256, batch.records, fresh.count, batch.rejected.count])
-                }
-                if !written.isEmpty { try connection.notify("recur_user_features", payload: set.reference) }
+                let fresh = try insertEvents(candidates, loader: loader)
+                let written = try states.write(fresh)
+                try finish(batch, fresh: fresh, written: written, loader: loader)
+                return (fresh, written)
             }
         } catch let refused as Refused {
             return refused.outcome
         }
-        for (user, entry) in written { cache.put(user, entry) }
+        states.remember(written.written)
         for event in fresh { recent.insert(event.eventID) }
+        var result = StreamCommitResult()
+        result.late = written.late
+        result.repairsQueued = written.repairs.count
         result.inserted = fresh.count
         result.duplicates = batch.events.count - fresh.count
         result.rejected = batch.rejected.count
-        result.users = written.count
+        result.users = written.written.count
         result.newestEvent = fresh.map(\.timestamp).max()
         result.committedAt = Date()
         result.seconds = result.committedAt.timeIntervalSince(started)
@@ -79,6 +83,55 @@ final class StreamWriter {
             lastPrune = result.committedAt
         }
         return .committed(result)
+    }
+
+    /// The rest of the batch, on the batch's connection: rejects, repairs, the file's counts, NOTIFY.
+    private func finish(_ batch: StreamBatch, fresh: [Event], written: StateWriter.Outcome, loader: EventLoader) throws {
+        try loader.insertRejected(batch.rejected)
+        if !written.repairs.isEmpty {
+            try connection.execute("""
+                INSERT INTO feature_repairs (set_name, set_version, user_id) SELECT $1, $2, unnest($3::text[])
+                ON CONFLICT DO NOTHING
+                """, [set.name, set.version, ArrayLiteral.text(written.repairs.sorted())])
+        }
+        if case .file(let file) = batch.fence {
+            try connection.execute("UPDATE stream_files SET rows_read = $2, loaded = $3, rejected = $4 WHERE sha256 = $1",
+                                   [file.sha256, batch.records, fresh.count, batch.rejected.count])
+        }
+        if !written.written.isEmpty { try connection.notify("recur_user_features", payload: set.reference) }
+    }
+
+    /// The batch's transaction stores the events while the states' transaction, on the other
+    /// connection, folds and writes the states and prepares; the batch's commit then decides both.
+    private func commitInTwoPhases(_ batch: StreamBatch, _ candidates: [Event], _ loader: EventLoader) throws -> ([Event], StateWriter.Outcome) {
+        var prepared: String?
+        do {
+            try connection.execute("BEGIN")
+            let name = PreparedStates.name(forBatch: try connection.query("SELECT pg_current_xact_id()::text").require(String.self, 0, 0))
+            try checkFence(batch.fence)
+            let job = StateJob(states: states, events: candidates, name: name)
+            job.start(on: Self.statesQueue)
+            let stored: Result<[Event], Error> = Result { try insertEvents(candidates, loader: loader) }
+            var written = try job.wait().get()
+            prepared = name
+            let fresh = try stored.get()
+            if fresh.count != candidates.count {
+                // Some events were stored already (a replay): fold only the new ones.
+                try states.connection.execute("ROLLBACK PREPARED \(try states.connection.quoteLiteral(name))")
+                prepared = nil
+                written = try StateJob(states: states, events: fresh, name: name).run()
+                prepared = name
+            }
+            try finish(batch, fresh: fresh, written: written, loader: loader)
+            try connection.execute("COMMIT")
+            // If this fails the batch is still whole: the next connection settles it (see PreparedStates).
+            _ = try? PreparedStates.settle(name, on: states.connection)
+            return (fresh, written)
+        } catch {
+            _ = try? connection.execute("ROLLBACK")
+            if let prepared { _ = try? PreparedStates.settle(prepared, on: states.connection) }
+            throw error
+        }
     }
 
     /// Moves the stored offsets forward only from where the batch began; takes the rows' locks, so two
@@ -130,10 +183,6 @@ final class StreamWriter {
     private func staged(_ events: [Event], loader: EventLoader) throws -> Set<String> {
         if !stagingReady {
             try connection.execute("CREATE TEMP TABLE IF NOT EXISTS recur_stream_stage (LIKE events INCLUDING DEFAULTS) ON COMMIT DELETE ROWS")
-            try connection.execute("""
-                CREATE TEMP TABLE IF NOT EXISTS recur_stream_states
-                (user_id text, state bytea, last_event_at timestamptz, revision bigint, events_folded bigint) ON COMMIT DELETE ROWS
-                """)
             stagingReady = true
         }
         try connection.execute("TRUNCATE recur_stream_stage")
@@ -143,103 +192,5 @@ final class StreamWriter {
         ids.reserveCapacity(rows.rowCount)
         for index in 0..<rows.rowCount { if let id = rows.text(index, 0) { ids.insert(id) } }
         return ids
-    }
-
-    /// Folds the new events into their users' states and writes them; returns the states written,
-    /// how many events came later than the allowed lateness, and the users that need a refold.
-    private func writeStates(for events: [Event]) throws -> ([String: UserStateCache.Entry], Int, Set<String>) {
-        guard !events.isEmpty else { return ([:], 0, []) }
-        var order = [String]()
-        var byUser = [String: [Event]]()
-        for event in events {
-            if byUser[event.userID] == nil { order.append(event.userID) }
-            byUser[event.userID, default: []].append(event)
-        }
-        var current = [String: UserStateCache.Entry]()
-        var missing = [String]()
-        for user in order {
-            if let entry = cache.get(user) { current[user] = entry } else { missing.append(user) }
-        }
-        var repairs = Set<String>()
-        if !missing.isEmpty { try load(missing, forUpdate: false, into: &current, repairs: &repairs) }
-
-        var late = 0
-        var written = [String: UserStateCache.Entry]()
-        func fold(_ user: String) {
-            var entry = current[user] ?? UserStateCache.Entry(state: UserFeatureState(set: set), revision: 0, eventsFolded: 0)
-            let lateness = set.allowedLateness
-            for event in byUser[user]! {
-                if let last = entry.state.lastEventAt, event.timestamp < last - lateness {
-                    late += 1
-                    repairs.insert(user)
-                }
-                entry.state.apply(event)
-            }
-            entry.revision += 1
-            entry.eventsFolded += Int64(byUser[user]!.count)
-            written[user] = entry
-        }
-        order.forEach(fold)
-        var pending = order
-        for attempt in 0..<8 {
-            let accepted = try upsert(pending.map { ($0, written[$0]!) })
-            let refused = pending.filter { !accepted.contains($0) }
-            if refused.isEmpty { break }
-            guard attempt < 7 else { throw StreamError.stateConflict(users: refused.count) }
-            // Someone changed these rows since we read them: take their locks, reread, apply again.
-            current = [:]
-            try load(refused, forUpdate: true, into: &current, repairs: &repairs)
-            refused.forEach(fold)
-            pending = refused
-        }
-        return (written, late, repairs)
-    }
-
-    private func load(_ users: [String], forUpdate: Bool, into entries: inout [String: UserStateCache.Entry], repairs: inout Set<String>) throws {
-        let rows = try connection.query("""
-            SELECT user_id, encode(state, 'hex'), revision, events_folded FROM user_features
-            WHERE set_name = $1 AND set_version = $2 AND user_id = ANY($3::text[])\(forUpdate ? " FOR UPDATE" : "")
-            """, [set.name, set.version, ArrayLiteral.text(users)])
-        for row in rows.rows {
-            let user = try row.require(String.self, 0)
-            let revision = try row.require(Int64.self, 2), folded = try row.require(Int64.self, 3)
-            do {
-                let state = try UserFeatureState(decoding: UserFeatureState.bytes(hex: try row.require(String.self, 1)), for: set)
-                entries[user] = UserStateCache.Entry(state: state, revision: revision, eventsFolded: folded)
-            } catch {
-                // An unreadable stored state is rebuilt from events by the repair; until then start afresh.
-                entries[user] = UserStateCache.Entry(state: UserFeatureState(set: set), revision: revision, eventsFolded: 0)
-                repairs.insert(user)
-            }
-        }
-    }
-
-    /// Writes states whose rows are still at the revision before theirs; returns the users written.
-    private func upsert(_ states: [(String, UserStateCache.Entry)]) throws -> Set<String> {
-        if !stagingReady { _ = try staged([], loader: EventLoader(connection: connection, source: "")) }
-        try connection.execute("TRUNCATE recur_stream_states")
-        var rows = BinaryCopyRows(reservingCapacity: states.count * 400)
-        for (user, entry) in states {
-            rows.beginRow(fields: 5)
-            rows.append(user)
-            rows.append(bytea: entry.state.encoded())
-            rows.append(microsecondsSince1970: entry.state.lastEventAt?.microseconds)
-            rows.append(entry.revision)
-            rows.append(entry.eventsFolded)
-        }
-        _ = try connection.copyIn("COPY recur_stream_states FROM STDIN (FORMAT binary)") { try $0.write(rows.finished()) }
-        let result = try connection.query("""
-            INSERT INTO user_features (set_name, set_version, user_id, state, last_event_at, updated_at, revision, events_folded)
-            SELECT $1, $2, user_id, state, last_event_at, clock_timestamp(), revision, events_folded FROM recur_stream_states
-            ON CONFLICT (set_name, set_version, user_id) DO UPDATE
-            SET state = excluded.state, last_event_at = excluded.last_event_at, updated_at = excluded.updated_at,
-                revision = excluded.revision, events_folded = excluded.events_folded
-            WHERE user_features.revision = excluded.revision - 1
-            RETURNING user_id
-            """, [set.name, set.version])
-        var accepted = Set<String>()
-        accepted.reserveCapacity(result.rowCount)
-        for index in 0..<result.rowCount { if let user = result.text(index, 0) { accepted.insert(user) } }
-        return accepted
     }
 }
