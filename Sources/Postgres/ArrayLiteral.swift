@@ -7,7 +7,4 @@ public enum ArrayLiteral {
 
     /// `{1,2,3}`; nil is NULL.
     public static func integers(_ values: [Int64?]) -> String { "{" + values.map { $0.map(String.init) ?? "NULL" }.joined(separator: ",") + "}" }
-
-    /// `{ab,cd}`: values that need no quoting (letters and digits only, such as hex), sent as they are.
-    public static func plain(_ values: [String]) -> String { "{" + values.map { $0.isEmpty ? "\"\"" : $0 }.joined(separator: ",") + "}" }
 }

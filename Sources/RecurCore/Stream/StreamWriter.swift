@@ -98,7 +98,7 @@ final class StreamWriter {
             try connection.execute("UPDATE stream_files SET rows_read = $2, loaded = $3, rejected = $4 WHERE sha256 = $1",
                                    [file.sha256, batch.records, fresh.count, batch.rejected.count])
         }
-        if !written.written.isEmpty { try connection.notify("recur_user_features", payload: set.reference) }
+        if !written.written.isEmpty && !twoPhase { try connection.notify("recur_user_features", payload: set.reference) }
     }
 
     /// The batch's transaction stores the events while the states' transaction, on the other
@@ -125,7 +125,11 @@ final class StreamWriter {
             try finish(batch, fresh: fresh, written: written, loader: loader)
             try connection.execute("COMMIT")
             // If this fails the batch is still whole: the next connection settles it (see PreparedStates).
-            _ = try? PreparedStates.settle(name, on: states.connection)
+            if (try? PreparedStates.settle(name, on: states.connection)) == true && !written.written.isEmpty {
+                // Only now are the states visible; a prepared transaction cannot NOTIFY. If this is lost
+                // with the connection, `recur serve`'s periodic catch-up finds the states.
+                _ = try? connection.notify("recur_user_features", payload: set.reference)
+            }
             return (fresh, written)
         } catch {
             _ = try? connection.execute("ROLLBACK")
