@@ -6,7 +6,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "recur", targets: ["recur"]),
-        .library(name: "RecurCore", targets: ["RecurCore"]),
+        .library(name: "RecurCore", targets: ["RecurCore"])
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -16,7 +16,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
         .package(url: "https://github.com/apple/swift-atomics", from: "1.3.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
-        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1")
     ],
     targets: [
         // C libraries from Debian, seen through pkg-config. Module maps and shim headers only.
@@ -39,7 +39,7 @@ let package = Package(
                 "Postgres", "Kafka", "LinearAlgebra", "CZlib", "CRecurSystem",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "TOMLKit", package: "TOMLKit"),
+                .product(name: "TOMLKit", package: "TOMLKit")
             ]
         ),
 
@@ -55,7 +55,7 @@ let package = Package(
                 .product(name: "Atomics", package: "swift-atomics"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
-                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Prometheus", package: "swift-prometheus")
             ]
         ),
 
@@ -67,7 +67,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Logging", package: "swift-log")
             ]
         ),
 
@@ -78,26 +78,28 @@ let package = Package(
                 "RecurCore", "RecurServer", "LinearAlgebra", "Kafka",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser")
             ]
         ),
 
         // Fast tests: pure domain code, no servers.
         .testTarget(name: "RecurCoreTests", dependencies: ["RecurCore", "LinearAlgebra"]),
         // Fast tests of the server's framing and command parsing, no sockets.
-        .testTarget(name: "RecurServerTests", dependencies: [
-            "RecurServer", "RecurCore",
-            .product(name: "NIOCore", package: "swift-nio"),
-            .product(name: "NIOEmbedded", package: "swift-nio"),
-        ]),
+        .testTarget(
+            name: "RecurServerTests",
+            dependencies: [
+                "RecurServer", "RecurCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio")
+            ]),
         // Integration tests: the real embedded PostgreSQL, real processes.
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
                 "RecurCore", "RecurServer", "Postgres", "Kafka",
                 .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio")
             ]
-        ),
+        )
     ]
 )

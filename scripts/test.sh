@@ -32,6 +32,9 @@ if [[ -z "${KAFKA_BROKERS:-}" ]]; then
 else
   echo "test: KAFKA_BROKERS is set: RealBrokerTests also run against $KAFKA_BROKERS" >&2
 fi
+# The code is formatted by .swift-format (swift-format ships with the toolchain): `swift format format -i -r
+# Sources Tests Package.swift` fixes what this finds.
+swift format lint --strict -r --parallel Sources Tests Package.swift
 # Warnings in Recur's own code fail the build; dependencies' warnings are theirs.
 mkdir -p .build
 swift build --build-tests 2>&1 | tee .build/test-build.log

@@ -11,10 +11,12 @@ public final class Consumer {
     private var closed = false
     private var topicNames: [OpaquePointer: String] = [:]
 
-    public init(configuration: KafkaConfiguration, group: String,
-                onAssign: @escaping ([TopicPartition]) -> [StartOffset]?,
-                onRevoke: @escaping ([TopicPartition], _ lost: Bool) -> Void,
-                onClientError: @escaping (String) -> Void = { _ in }) throws(KafkaError) {
+    public init(
+        configuration: KafkaConfiguration, group: String,
+        onAssign: @escaping ([TopicPartition]) -> [StartOffset]?,
+        onRevoke: @escaping ([TopicPartition], _ lost: Bool) -> Void,
+        onClientError: @escaping (String) -> Void = { _ in }
+    ) throws(KafkaError) {
         var configuration = configuration
         configuration.set("group.id", group)
         // Offsets live in PostgreSQL beside the rows they produced; Kafka's own are advisory only.

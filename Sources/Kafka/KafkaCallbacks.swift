@@ -70,8 +70,10 @@ enum KafkaCallbacks {
 }
 
 /// Takes or gives up partitions as the group coordinator asks, for the eager and the cooperative protocol alike.
-private func serveRebalance(handle: OpaquePointer, error: rd_kafka_resp_err_t,
-                              partitions: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>, state: CallbackState?) {
+private func serveRebalance(
+    handle: OpaquePointer, error: rd_kafka_resp_err_t,
+    partitions: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>, state: CallbackState?
+) {
     let cooperative = String(cString: rd_kafka_rebalance_protocol(handle)) == "COOPERATIVE"
     let list = TopicPartition.from(partitions)
     switch error {

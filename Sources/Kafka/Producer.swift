@@ -34,9 +34,10 @@ public final class Producer {
         while true {
             let result = value.withUnsafeBytes { valueBytes in
                 withOptionalBytes(key) { keyBytes in
-                    rd_kafka_produce(topicHandle, partition ?? recur_kafka_partition_ua, recur_kafka_msg_f_copy,
-                                     UnsafeMutableRawPointer(mutating: valueBytes.baseAddress), valueBytes.count,
-                                     keyBytes?.baseAddress, keyBytes?.count ?? 0, nil)
+                    rd_kafka_produce(
+                        topicHandle, partition ?? recur_kafka_partition_ua, recur_kafka_msg_f_copy,
+                        UnsafeMutableRawPointer(mutating: valueBytes.baseAddress), valueBytes.count,
+                        keyBytes?.baseAddress, keyBytes?.count ?? 0, nil)
                 }
             }
             if result == 0 { return }

@@ -27,8 +27,9 @@ public struct Matrix: Sendable, Equatable {
         var out = [Double](repeating: 0, count: columns * columns)
         values.withUnsafeBufferPointer { a in
             out.withUnsafeMutableBufferPointer { c in
-                cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, Int32(columns), Int32(rows), 1.0,
-                            a.baseAddress, Int32(columns), 0.0, c.baseAddress, Int32(columns))
+                cblas_dsyrk(
+                    CblasRowMajor, CblasUpper, CblasTrans, Int32(columns), Int32(rows), 1.0,
+                    a.baseAddress, Int32(columns), 0.0, c.baseAddress, Int32(columns))
             }
         }
         for i in 0..<columns { for j in 0..<i { out[i * columns + j] = out[j * columns + i] } }
@@ -42,8 +43,9 @@ public struct Matrix: Sendable, Equatable {
         values.withUnsafeBufferPointer { a in
             vector.withUnsafeBufferPointer { x in
                 out.withUnsafeMutableBufferPointer { y in
-                    cblas_dgemv(CblasRowMajor, CblasTrans, Int32(rows), Int32(columns), 1.0, a.baseAddress, Int32(columns),
-                                x.baseAddress, 1, 0.0, y.baseAddress, 1)
+                    cblas_dgemv(
+                        CblasRowMajor, CblasTrans, Int32(rows), Int32(columns), 1.0, a.baseAddress, Int32(columns),
+                        x.baseAddress, 1, 0.0, y.baseAddress, 1)
                 }
             }
         }
@@ -57,8 +59,9 @@ public struct Matrix: Sendable, Equatable {
         values.withUnsafeBufferPointer { a in
             vector.withUnsafeBufferPointer { x in
                 out.withUnsafeMutableBufferPointer { y in
-                    cblas_dgemv(CblasRowMajor, CblasNoTrans, Int32(rows), Int32(columns), 1.0, a.baseAddress, Int32(columns),
-                                x.baseAddress, 1, 0.0, y.baseAddress, 1)
+                    cblas_dgemv(
+                        CblasRowMajor, CblasNoTrans, Int32(rows), Int32(columns), 1.0, a.baseAddress, Int32(columns),
+                        x.baseAddress, 1, 0.0, y.baseAddress, 1)
                 }
             }
         }

@@ -2,7 +2,8 @@
 public enum ArrayLiteral {
     /// `{"a","b"}`, each value quoted and escaped.
     public static func text(_ values: [String]) -> String {
-        "{" + values.map { "\"" + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" }.joined(separator: ",") + "}"
+        "{" + values.map { "\"" + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" }.joined(separator: ",")
+            + "}"
     }
 
     /// `{1,2,3}`; nil is NULL.

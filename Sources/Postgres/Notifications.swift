@@ -44,10 +44,11 @@ extension Connection {
         var received: [Notification] = []
         while let pointer = PQnotifies(handle) {
             let notify = pointer.pointee
-            received.append(Notification(
-                channel: String(cString: notify.relname),
-                payload: String(cString: notify.extra),
-                senderPID: notify.be_pid))
+            received.append(
+                Notification(
+                    channel: String(cString: notify.relname),
+                    payload: String(cString: notify.extra),
+                    senderPID: notify.be_pid))
             PQfreemem(pointer)
         }
         return received

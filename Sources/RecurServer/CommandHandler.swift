@@ -33,8 +33,10 @@ final class CommandHandler: ChannelInboundHandler {
     private var model: ScoringService.ServedModel
     private var modelSwaps: Int
 
-    init(service: ScoringService, metrics: ServerMetrics, status: ServerStatus, authToken: String?, limits: FrameLimits,
-         clientID: Int, address: String) {
+    init(
+        service: ScoringService, metrics: ServerMetrics, status: ServerStatus, authToken: String?, limits: FrameLimits,
+        clientID: Int, address: String
+    ) {
         self.service = service
         self.metrics = metrics
         self.status = status
@@ -83,7 +85,8 @@ final class CommandHandler: ChannelInboundHandler {
                 if name == .quit { stop() }
             case .invalid(let error, let consumed):
                 let parts = error.message.split(separator: " ", maxSplits: 1).map(String.init)
-                Reply.error(code: parts[0], message: parts.count > 1 ? parts[1] : "").write(error.resp ? session.encoding(for: Request(words: [], resp: true)) : .plain, into: &out)
+                Reply.error(code: parts[0], message: parts.count > 1 ? parts[1] : "").write(
+                    error.resp ? session.encoding(for: Request(words: [], resp: true)) : .plain, into: &out)
                 tally.record(.invalid, nanoseconds: 0)
                 if error.fatal { stop() } else { input.moveReaderIndex(forwardBy: consumed) }
             }

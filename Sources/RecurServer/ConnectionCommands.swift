@@ -48,7 +48,11 @@ extension CommandHandler {
         if let (user, token) = credentials {
             if let failure = checkCredentials(user: user, token: token) { return failure }
         } else if !session.authenticated {
-            return .error(code: "NOAUTH", message: "HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time")
+            return .error(
+                code: "NOAUTH",
+                message:
+                    "HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time"
+            )
         }
         if let name {
             guard ClientSession.isValidName(name) else { return Self.badName }
@@ -58,7 +62,7 @@ extension CommandHandler {
         session.protocolVersion = version
         return .map([
             ("server", .text("redis")), ("version", .text(Self.redisVersion)), ("proto", .integer(version)), ("id", .integer(session.id)),
-            ("mode", .text("standalone")), ("role", .text("master")), ("modules", .array([])), ("recur_version", .text(RecurVersion.current)),
+            ("mode", .text("standalone")), ("role", .text("master")), ("modules", .array([])), ("recur_version", .text(RecurVersion.current))
         ])
     }
 
@@ -84,7 +88,9 @@ extension CommandHandler {
             session.name = name.isEmpty ? nil : name
             return .simple("OK")
         case "SETINFO":
-            guard rest.count == 2, let attribute = rest.first?.uppercased(), let value = rest.last else { return usage("CLIENT SETINFO LIB-NAME|LIB-VER value") }
+            guard rest.count == 2, let attribute = rest.first?.uppercased(), let value = rest.last else {
+                return usage("CLIENT SETINFO LIB-NAME|LIB-VER value")
+            }
             guard ClientSession.isValidName(value) || value.isEmpty else {
                 return .error(code: "SYNTAX", message: "\(attribute.prefix(20)) cannot contain spaces, newlines or special characters.")
             }
@@ -101,8 +107,10 @@ extension CommandHandler {
             guard let value = rest.first?.uppercased(), rest.count == 1, value == "ON" || value == "OFF" else { return usage("CLIENT \(sub) ON|OFF") }
             return .simple("OK")
         case "HELP":
-            return .list(["CLIENT <subcommand> [<arg> ...]. Subcommands are:", "ID", "GETNAME", "SETNAME <name>", "SETINFO LIB-NAME|LIB-VER <value>",
-                          "INFO", "NO-EVICT ON|OFF", "NO-TOUCH ON|OFF", "HELP"])
+            return .list([
+                "CLIENT <subcommand> [<arg> ...]. Subcommands are:", "ID", "GETNAME", "SETNAME <name>", "SETINFO LIB-NAME|LIB-VER <value>",
+                "INFO", "NO-EVICT ON|OFF", "NO-TOUCH ON|OFF", "HELP"
+            ])
         default:
             return .error(code: "SYNTAX", message: "unknown subcommand '\(sub.prefix(40))'. Try CLIENT HELP.")
         }

@@ -95,10 +95,12 @@ public final class FeatureSync: @unchecked Sendable {
         var newest: Double?
         if started - floor < FeatureChangeLog.retention - 60 {
             // One row per changed user of each change not applied yet.
-            let logged = try c.query("""
+            let logged = try c.query(
+                """
                 SELECT c.id, extract(epoch FROM c.changed_at)::float8, u FROM feature_changes c, unnest(c.users) u
                 WHERE c.set_name = $1 AND c.set_version = $2 AND c.changed_at > to_timestamp($3) AND NOT c.id = ANY($4::bigint[])
-                """, [set.name, set.version, floor, ArrayLiteral.integers(Array(applied.keys))]).rows
+                """, [set.name, set.version, floor, ArrayLiteral.integers(Array(applied.keys))]
+            ).rows
             var users = Set<String>()
             var seen = [Int64: Double]()
             for row in logged {
@@ -110,15 +112,22 @@ public final class FeatureSync: @unchecked Sendable {
                 if stamp > started - Self.commitAllowance { applied[id] = stamp }
             }
             // By primary key: a plan that does not depend on the statistics of a table just created.
-            rows = users.isEmpty ? [] : try c.query("""
-                SELECT user_id, encode(state, 'hex') FROM user_features
-                WHERE set_name = $1 AND set_version = $2 AND user_id = ANY($3::text[])
-                """, [set.name, set.version, ArrayLiteral.text(Array(users))]).rows
+            rows =
+                users.isEmpty
+                ? []
+                : try c.query(
+                    """
+                    SELECT user_id, encode(state, 'hex') FROM user_features
+                    WHERE set_name = $1 AND set_version = $2 AND user_id = ANY($3::text[])
+                    """, [set.name, set.version, ArrayLiteral.text(Array(users))]
+                ).rows
         } else {
-            rows = try c.query("""
+            rows = try c.query(
+                """
                 SELECT user_id, encode(state, 'hex'), extract(epoch FROM updated_at)::float8 FROM user_features
                 WHERE set_name = $1 AND set_version = $2 AND updated_at > to_timestamp($3)
-                """, [set.name, set.version, floor]).rows
+                """, [set.name, set.version, floor]
+            ).rows
             newest = try rows.map { try $0.require(Double.self, 2) }.max()
             applied = [:]
         }

@@ -25,7 +25,8 @@ public struct FrameParser: Sendable {
         }
         let consumed = end.next
         guard end.end <= limits.maximumLineLength else {
-            return .invalid(FramingError(message: "LINE_TOO_LONG line exceeds \(limits.maximumLineLength) bytes", resp: false, fatal: false), consumed: consumed)
+            return .invalid(
+                FramingError(message: "LINE_TOO_LONG line exceeds \(limits.maximumLineLength) bytes", resp: false, fatal: false), consumed: consumed)
         }
         let line = UnsafeRawBufferPointer(rebasing: bytes[0..<end.end])
         guard let text = Self.text(line) else {

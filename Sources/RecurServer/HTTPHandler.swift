@@ -46,8 +46,10 @@ final class HTTPHandler: ChannelInboundHandler {
         case .end:
             guard let request = head, !oversized else { return }
             head = nil
-            let answer = routes.answer(HTTPRequest(method: request.method, uri: request.uri,
-                                                   authorization: request.headers.first(name: "authorization"), body: body))
+            let answer = routes.answer(
+                HTTPRequest(
+                    method: request.method, uri: request.uri,
+                    authorization: request.headers.first(name: "authorization"), body: body))
             respond(context, request, answer, keepAlive: request.isKeepAlive)
         }
     }
@@ -99,8 +101,10 @@ final class HTTPHandler: ChannelInboundHandler {
 
 /// Binds the HTTP API: NIO's HTTP/1.1 server pipeline with bounded headers, then `HTTPHandler`.
 enum HTTPEndpoint {
-    static func bind(group: EventLoopGroup, host: String, port: Int, routes: HTTPRoutes, limits: HTTPLimits,
-                     status: ServerStatus, idleTimeout: TimeAmount) throws -> Channel {
+    static func bind(
+        group: EventLoopGroup, host: String, port: Int, routes: HTTPRoutes, limits: HTTPLimits,
+        status: ServerStatus, idleTimeout: TimeAmount
+    ) throws -> Channel {
         try ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.backlog, value: 256)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)

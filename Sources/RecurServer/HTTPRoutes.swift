@@ -82,7 +82,8 @@ struct HTTPRoutes: Sendable {
         guard let header = authorization else { return .error(.unauthorized, "NOAUTH", "authentication required: Authorization: Bearer <token>") }
         let parts = header.split(separator: " ", maxSplits: 1)
         guard parts.count == 2, parts[0].lowercased() == "bearer",
-              AuthToken.matches(parts[1].trimmingCharacters(in: .whitespaces), expected) else {
+            AuthToken.matches(parts[1].trimmingCharacters(in: .whitespaces), expected)
+        else {
             return .error(.unauthorized, "WRONGPASS", "wrong token")
         }
         return nil
@@ -92,7 +93,9 @@ struct HTTPRoutes: Sendable {
         try checkUser(user)
         let at = try time(query["at"])
         let unknown = Set(query.keys).subtracting(["at", "model"])
-        guard unknown.isEmpty else { throw RequestError(code: "SYNTAX", message: "unknown query parameter \(unknown.sorted()[0].prefix(40)); expected at, model") }
+        guard unknown.isEmpty else {
+            throw RequestError(code: "SYNTAX", message: "unknown query parameter \(unknown.sorted()[0].prefix(40)); expected at, model")
+        }
         let result = try service.score(user, model: query["model"], at: at)
         return ok { json in Self.fields(of: result, user: user, into: &json) }
     }
@@ -108,7 +111,9 @@ struct HTTPRoutes: Sendable {
         if let extra = Set(fields.keys).subtracting(["users", "at", "model"]).sorted().first {
             throw RequestError(code: "SYNTAX", message: "unknown field \(extra.prefix(40)); expected users, at, model")
         }
-        guard let users = fields["users"] as? [String], !users.isEmpty else { throw RequestError(code: "SYNTAX", message: "users must be a non-empty array of strings") }
+        guard let users = fields["users"] as? [String], !users.isEmpty else {
+            throw RequestError(code: "SYNTAX", message: "users must be a non-empty array of strings")
+        }
         guard users.count <= Self.maximumBatch else { throw RequestError(code: "TOO_MANY", message: "at most \(Self.maximumBatch) users per request") }
         guard fields["at"] == nil || fields["at"] is String else { throw RequestError(code: "SYNTAX", message: "at must be a string time") }
         guard fields["model"] == nil || fields["model"] is String else { throw RequestError(code: "SYNTAX", message: "model must be a string") }

@@ -24,7 +24,8 @@ struct InitialLoad {
     @discardableResult
     func run(_ c: Connection) throws -> Outcome {
         let set = service.set
-        let expected = try c.query("SELECT count(*) FROM user_features WHERE set_name = $1 AND set_version = $2", [set.name, set.version])
+        let expected =
+            try c.query("SELECT count(*) FROM user_features WHERE set_name = $1 AND set_version = $2", [set.name, set.version])
             .rows.first?.require(Int.self, 0) ?? 0
         service.beginLoading(expected: expected)
         let outcome = NIOLockedValueBox(Outcome())
@@ -61,7 +62,9 @@ struct InitialLoad {
             var row = message
             if first {
                 first = false
-                guard let body = CopyBinary.skipHeader(message) else { throw ServerError.unreadableLoad("COPY from user_features did not start with the binary header") }
+                guard let body = CopyBinary.skipHeader(message) else {
+                    throw ServerError.unreadableLoad("COPY from user_features did not start with the binary header")
+                }
                 row = body
             }
             guard !row.isEmpty else { return }

@@ -21,31 +21,44 @@ extension CommandHandler {
         let stored = service.storedModels
         let uptime = status.uptimeSeconds
         let (loaded, expected) = service.loadProgress
-        let loading: [(String, String)] = service.isReady ? [("loading", "0")] : [
-            ("loading", "1"), ("loading_loaded_users", String(loaded)), ("loading_expected_users", String(expected)),
-            ("loading_loaded_perc", String(format: "%.2f", expected > 0 ? 100 * Double(loaded) / Double(expected) : 0)),
-        ]
+        let loading: [(String, String)] =
+            service.isReady
+            ? [("loading", "0")]
+            : [
+                ("loading", "1"), ("loading_loaded_users", String(loaded)), ("loading_expected_users", String(expected)),
+                ("loading_loaded_perc", String(format: "%.2f", expected > 0 ? 100 * Double(loaded) / Double(expected) : 0))
+            ]
         return [
-            ("Server", [
-                ("redis_version", Self.redisVersion), ("recur_version", RecurVersion.current), ("redis_mode", "standalone"),
-                ("arch_bits", String(MemoryLayout<Int>.size * 8)), ("process_id", String(ProcessInfo.processInfo.processIdentifier)),
-                ("tcp_port", String(status.port)), ("uptime_in_seconds", String(uptime)), ("uptime_in_days", String(uptime / 86_400)),
-                ("io_threads_active", "0"), ("event_loops", String(status.threads)),
-            ]),
+            (
+                "Server",
+                [
+                    ("redis_version", Self.redisVersion), ("recur_version", RecurVersion.current), ("redis_mode", "standalone"),
+                    ("arch_bits", String(MemoryLayout<Int>.size * 8)), ("process_id", String(ProcessInfo.processInfo.processIdentifier)),
+                    ("tcp_port", String(status.port)), ("uptime_in_seconds", String(uptime)), ("uptime_in_days", String(uptime / 86_400)),
+                    ("io_threads_active", "0"), ("event_loops", String(status.threads))
+                ]
+            ),
             ("Clients", [("connected_clients", String(status.connectedClients)), ("maxclients", String(status.maximumConnections))]),
             ("Persistence", loading),
-            ("Stats", [
-                ("total_connections_received", String(status.connectionsReceived)), ("total_commands_processed", String(metrics.total)),
-                ("rejected_connections", String(status.connectionsRejected)),
-            ]),
-            ("Recur", [
-                ("users_loaded", String(service.userCount)), ("serving_model", service.model.version), ("serving_kind", service.model.artifact.kind.rawValue),
-                ("model_reference", service.modelReference), ("feature_set", service.set.reference),
-                ("models", stored.versions.joined(separator: ",")),
-                ("aliases", stored.aliases.map { "\($0.alias)=\($0.version)" }.joined(separator: ",")),
-                ("feature_update_age_seconds", fresh.updateAge.isFinite ? String(format: "%.1f", fresh.updateAge) : "-1"),
-                ("feature_catch_up_age_seconds", String(format: "%.1f", fresh.catchUpAge)),
-            ]),
+            (
+                "Stats",
+                [
+                    ("total_connections_received", String(status.connectionsReceived)), ("total_commands_processed", String(metrics.total)),
+                    ("rejected_connections", String(status.connectionsRejected))
+                ]
+            ),
+            (
+                "Recur",
+                [
+                    ("users_loaded", String(service.userCount)), ("serving_model", service.model.version),
+                    ("serving_kind", service.model.artifact.kind.rawValue),
+                    ("model_reference", service.modelReference), ("feature_set", service.set.reference),
+                    ("models", stored.versions.joined(separator: ",")),
+                    ("aliases", stored.aliases.map { "\($0.alias)=\($0.version)" }.joined(separator: ",")),
+                    ("feature_update_age_seconds", fresh.updateAge.isFinite ? String(format: "%.1f", fresh.updateAge) : "-1"),
+                    ("feature_catch_up_age_seconds", String(format: "%.1f", fresh.catchUpAge))
+                ]
+            )
         ]
     }
 
@@ -65,8 +78,10 @@ extension CommandHandler {
         case "LIST":
             return .list(CommandCatalog.all.map { $0.name.lowercased() })
         case "HELP":
-            return .list(["COMMAND <subcommand> [<arg> ...]. Subcommands are:", "(no subcommand)", "COUNT", "INFO [<command-name> ...]",
-                          "DOCS [<command-name> ...]", "LIST", "HELP"])
+            return .list([
+                "COMMAND <subcommand> [<arg> ...]. Subcommands are:", "(no subcommand)", "COUNT", "INFO [<command-name> ...]",
+                "DOCS [<command-name> ...]", "LIST", "HELP"
+            ])
         default:
             return .error(code: "SYNTAX", message: "unknown subcommand '\(sub.prefix(40))'. Try COMMAND HELP.")
         }

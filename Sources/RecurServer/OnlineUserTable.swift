@@ -72,8 +72,10 @@ final class OnlineUserTable: @unchecked Sendable {
     /// The user's score as of `t` from `model`: the remembered one when it is still exactly right,
     /// else `compute` on the features written into `out`, remembered when the model says for how
     /// long it stays the same (a tree ensemble's score only moves when a feature passes a split).
-    func score(_ user: String, asOf t: Timestamp, model serial: UInt64, into out: UnsafeMutableBufferPointer<Double>,
-               _ compute: (UnsafeMutableBufferPointer<Double>, _ row: UnsafePointer<UInt64>) -> (Double, until: Int64?)) -> ScoreLookup {
+    func score(
+        _ user: String, asOf t: Timestamp, model serial: UInt64, into out: UnsafeMutableBufferPointer<Double>,
+        _ compute: (UnsafeMutableBufferPointer<Double>, _ row: UnsafePointer<UInt64>) -> (Double, until: Int64?)
+    ) -> ScoreLookup {
         let shard = shard(user)
         return shard.lock.withLock {
             guard let index = shard.rowOf[user] else { return .unknown }

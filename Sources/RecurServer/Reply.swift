@@ -113,7 +113,11 @@ public enum Reply: Sendable {
             Self.writeHeader(UInt8(ascii: "*"), items.count, into: &buffer)
             for item in items { item.write(encoding, into: &buffer) }
         case .map(let pairs):
-            if resp3 { Self.writeHeader(UInt8(ascii: "%"), pairs.count, into: &buffer) } else { Self.writeHeader(UInt8(ascii: "*"), 2 * pairs.count, into: &buffer) }
+            if resp3 {
+                Self.writeHeader(UInt8(ascii: "%"), pairs.count, into: &buffer)
+            } else {
+                Self.writeHeader(UInt8(ascii: "*"), 2 * pairs.count, into: &buffer)
+            }
             for (key, value) in pairs {
                 Self.writeBulk(key, into: &buffer)
                 value.write(encoding, into: &buffer)

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Fixed-width rows of 64-bit words in one mapping that asks the kernel for huge pages, so that
@@ -58,8 +58,8 @@ final class RowBlock {
             fatalError("cannot map \(bytes) bytes for online features: out of memory")
         }
         #if os(Linux)
-        // Advice only: without transparent huge pages the block works the same, a little slower.
-        _ = madvise(pointer, bytes, Int32(MADV_HUGEPAGE))
+            // Advice only: without transparent huge pages the block works the same, a little slower.
+            _ = madvise(pointer, bytes, Int32(MADV_HUGEPAGE))
         #endif
         return (pointer, bytes)
     }

@@ -45,10 +45,11 @@ extension CommandHandler {
                 ("ready", .boolean(service.isReady)), ("loading_users", .integer(loaded)), ("loading_expected_users", .integer(expected)),
                 ("users", .integer(service.userCount)), ("model", .text(service.model.version)), ("feature_set", .text(service.set.reference)),
                 ("uptime_s", .integer(Int(service.uptime))), ("feature_update_age_s", fresh.updateAge.isFinite ? .double(fresh.updateAge) : .null),
-                ("catch_up_age_s", .double(fresh.catchUpAge)), ("requests", .integer(metrics.total)),
+                ("catch_up_age_s", .double(fresh.catchUpAge)), ("requests", .integer(metrics.total))
             ])
         }
-        let text = "{\"ready\":\(service.isReady),\"loading_users\":\(loaded),\"loading_expected_users\":\(expected),\"users\":\(service.userCount),\"model\":\"\(service.model.version)\",\"feature_set\":\"\(service.set.reference)\","
+        let text =
+            "{\"ready\":\(service.isReady),\"loading_users\":\(loaded),\"loading_expected_users\":\(expected),\"users\":\(service.userCount),\"model\":\"\(service.model.version)\",\"feature_set\":\"\(service.set.reference)\","
             + "\"uptime_s\":\(Int(service.uptime)),\"feature_update_age_s\":\(fresh.updateAge.isFinite ? String(format: "%.1f", fresh.updateAge) : "null"),"
             + "\"catch_up_age_s\":\(String(format: "%.1f", fresh.catchUpAge)),\"requests\":\(metrics.total)}"
         return .text(text)

@@ -61,18 +61,20 @@ public final class ScoringServer: @unchecked Sendable {
                 let address = channel.remoteAddress.map { "\($0.ipAddress ?? "?"):\($0.port ?? 0)" } ?? "?"
                 return channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(IdleStateHandler(allTimeout: configuration.idleTimeout))
-                    try channel.pipeline.syncOperations.addHandler(CommandHandler(
-                        service: service, metrics: metrics, status: status, authToken: configuration.authToken,
-                        limits: configuration.limits, clientID: clientID, address: address))
+                    try channel.pipeline.syncOperations.addHandler(
+                        CommandHandler(
+                            service: service, metrics: metrics, status: status, authToken: configuration.authToken,
+                            limits: configuration.limits, clientID: clientID, address: address))
                 }
             }
         let bound = try bootstrap.bind(host: configuration.host, port: configuration.port).wait()
         channel = bound
         status.port = bound.localAddress?.port ?? configuration.port
         if let port = configuration.httpPort {
-            httpChannel = try HTTPEndpoint.bind(group: group, host: configuration.host, port: port,
-                                                routes: HTTPRoutes(service: service, authToken: configuration.authToken),
-                                                limits: configuration.httpLimits, status: status, idleTimeout: configuration.idleTimeout)
+            httpChannel = try HTTPEndpoint.bind(
+                group: group, host: configuration.host, port: port,
+                routes: HTTPRoutes(service: service, authToken: configuration.authToken),
+                limits: configuration.httpLimits, status: status, idleTimeout: configuration.idleTimeout)
         }
         if let port = configuration.metricsPort {
             metricsChannel = try MetricsEndpoint.bind(group: group, host: "127.0.0.1", port: port) { metrics.render(service: service) }

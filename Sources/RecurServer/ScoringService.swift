@@ -152,7 +152,8 @@ public final class ScoringService: @unchecked Sendable {
         if let cached = lock.withLock({ byVersion[version] }) { return cached }
         let (artifact, _) = try registry.load(version)
         guard artifact.featureSetName == set.name, artifact.featureSetVersion == set.version else {
-            throw ServerError.modelMismatch("model \(version) reads \(artifact.featureSetName)@\(artifact.featureSetVersion); this server holds \(set.reference)")
+            throw ServerError.modelMismatch(
+                "model \(version) reads \(artifact.featureSetName)@\(artifact.featureSetVersion); this server holds \(set.reference)")
         }
         let loaded = ServedModel(version: version, artifact: artifact, set: set)
         lock.withLock { byVersion[version] = loaded }

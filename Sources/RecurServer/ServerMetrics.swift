@@ -28,10 +28,13 @@ public final class ServerMetrics: @unchecked Sendable {
     /// The text a scrape gets, with freshness and model read at scrape time.
     public func render(service: ScoringService) -> String {
         let fresh = service.freshness
-        registry.makeGauge(descriptor: Self.name("recur_feature_update_age_seconds", "Age of the newest feature update held in memory.")).set(to: fresh.updateAge.isFinite ? fresh.updateAge : -1)
-        registry.makeGauge(descriptor: Self.name("recur_feature_catch_up_age_seconds", "Seconds since features were last checked against the database.")).set(to: fresh.catchUpAge)
+        registry.makeGauge(descriptor: Self.name("recur_feature_update_age_seconds", "Age of the newest feature update held in memory.")).set(
+            to: fresh.updateAge.isFinite ? fresh.updateAge : -1)
+        registry.makeGauge(descriptor: Self.name("recur_feature_catch_up_age_seconds", "Seconds since features were last checked against the database.")).set(
+            to: fresh.catchUpAge)
         registry.makeGauge(descriptor: Self.name("recur_users_loaded", "Users whose feature state is in memory.")).set(to: Double(service.userCount))
-        registry.makeGauge(descriptor: Self.name("recur_model_info", "The model version being served."), labels: [("version", service.model.version)]).set(to: 1)
+        registry.makeGauge(descriptor: Self.name("recur_model_info", "The model version being served."), labels: [("version", service.model.version)]).set(
+            to: 1)
         return registry.emitToString() + requests.withLockedValue { $0.prometheusText() }
     }
 }

@@ -30,11 +30,12 @@ extension CommandHandler {
         }
         modelPinned = true
         defer { modelPinned = false }
-        return .array(queued.map { request in
-            let (name, reply) = execute(request)
-            tally.record(name, nanoseconds: 0)
-            return reply
-        })
+        return .array(
+            queued.map { request in
+                let (name, reply) = execute(request)
+                tally.record(name, nanoseconds: 0)
+                return reply
+            })
     }
 
     func discard() -> Reply {

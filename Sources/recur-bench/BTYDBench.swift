@@ -12,7 +12,8 @@ struct BTYDBench: ParsableCommand {
         let text = try String(contentsOfFile: csv, encoding: .utf8)
         let lines = text.split(separator: "\n")
         guard let header = lines.first?.split(separator: ",").map({ String($0) }),
-              let f = header.firstIndex(of: "frequency"), let r = header.firstIndex(of: "recency"), let t = header.firstIndex(of: "T") else {
+            let f = header.firstIndex(of: "frequency"), let r = header.firstIndex(of: "recency"), let t = header.firstIndex(of: "T")
+        else {
             throw ValidationError("\(csv): the header needs frequency, recency and T")
         }
         let customers = lines.dropFirst().compactMap { line -> BetaGeometricNBD.Customer? in
@@ -27,7 +28,9 @@ struct BTYDBench: ParsableCommand {
             times.append(Date().timeIntervalSince(started))
         }
         let median = times.sorted()[times.count / 2]
-        print(String(format: "recur bgnbd: %d customers, median %.3f s of %d, r %.4f alpha %.4f a %.4f b %.4f LL %.3f",
-                     customers.count, median, times.count, model.r, model.alpha, model.a, model.b, model.logLikelihood))
+        print(
+            String(
+                format: "recur bgnbd: %d customers, median %.3f s of %d, r %.4f alpha %.4f a %.4f b %.4f LL %.3f",
+                customers.count, median, times.count, model.r, model.alpha, model.a, model.b, model.logLikelihood))
     }
 }

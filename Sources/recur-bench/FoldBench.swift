@@ -18,8 +18,9 @@ struct FoldBench: ParsableCommand {
         var rows = EventGenerator(options: options).rows()
         rows.sort { ($0.user, $0.timestamp) < ($1.user, $1.timestamp) }
         let list = rows.map { r in
-            Event(eventID: "", userID: "", timestamp: Timestamp(microseconds: r.timestamp), type: r.type,
-                  amount: r.type.requiresAmount ? Double(r.amountCents) / 100 : nil)
+            Event(
+                eventID: "", userID: "", timestamp: Timestamp(microseconds: r.timestamp), type: r.type,
+                amount: r.type.requiresAmount ? Double(r.amountCents) / 100 : nil)
         }
         let userOf = rows.map(\.user)
         let set = try FeatureCatalog.builtin.resolve(nil)
@@ -63,7 +64,9 @@ struct FoldBench: ParsableCommand {
         var sink = 0.0
         for _ in 0..<100_000 { sink += state.values(asOf: asOf)[0] }
         let perCall = Double(DispatchTime.now().uptimeNanoseconds - start) / 100_000 / 1000
-        print(String(format: "fold: %d events, %d users, median of %d runs: %.0f events/s (one core); encoded state %.0f bytes/user; values(asOf:) %.2f µs (%@)",
-                     list.count, states, runs, median, Double(bytes) / Double(states), perCall, sink.isNaN ? "nan" : "ok"))
+        print(
+            String(
+                format: "fold: %d events, %d users, median of %d runs: %.0f events/s (one core); encoded state %.0f bytes/user; values(asOf:) %.2f µs (%@)",
+                list.count, states, runs, median, Double(bytes) / Double(states), perCall, sink.isNaN ? "nan" : "ok"))
     }
 }

@@ -43,8 +43,10 @@ struct FreshnessBench: ParsableCommand {
         _ = producer.flush(timeout: 5)
         latencies.sort()
         func quantile(_ q: Double) -> Double { latencies.isEmpty ? .nan : latencies[min(latencies.count - 1, Int(Double(latencies.count) * q))] }
-        print(String(format: "freshness: %d probes, %d not visible within 10 s; produce to visible in recur serve: p50 %.0f ms, p99 %.0f ms, max %.0f ms",
-                     probes, missed, quantile(0.5) * 1000, quantile(0.99) * 1000, (latencies.last ?? .nan) * 1000))
+        print(
+            String(
+                format: "freshness: %d probes, %d not visible within 10 s; produce to visible in recur serve: p50 %.0f ms, p99 %.0f ms, max %.0f ms",
+                probes, missed, quantile(0.5) * 1000, quantile(0.99) * 1000, (latencies.last ?? .nan) * 1000))
     }
 }
 

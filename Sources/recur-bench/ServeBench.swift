@@ -52,7 +52,8 @@ struct ServeBench: ParsableCommand {
             rates.append(Double(done) / (Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9))
         }
         let median = rates.sorted()[rates.count / 2]
-        print("serve path: \(loaded) users, pipeline \(pipeline), median of \(runs) runs: \(Int(median)) requests/s "
-              + "(\(String(format: "%.2f", 1e6 / median)) µs each, one core; \(replyBytes / (runs * requests)) reply bytes per request)")
+        print(
+            "serve path: \(loaded) users, pipeline \(pipeline), median of \(runs) runs: \(Int(median)) requests/s "
+                + "(\(String(format: "%.2f", 1e6 / median)) µs each, one core; \(replyBytes / (runs * requests)) reply bytes per request)")
     }
 }

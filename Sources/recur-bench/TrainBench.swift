@@ -32,7 +32,11 @@ struct TrainBench: ParsableCommand {
         let holdout = cutoffs.max()!
         var trainX = [Double](), trainY = [UInt8](), testX = [Double](), testY = [UInt8]()
         for i in 0..<y.count {
-            if cutoffs[i] == holdout { testX += x[(i * p)..<((i + 1) * p)]; testY.append(y[i]) } else { trainX += x[(i * p)..<((i + 1) * p)]; trainY.append(y[i]) }
+            if cutoffs[i] == holdout {
+                testX += x[(i * p)..<((i + 1) * p)]; testY.append(y[i])
+            } else {
+                trainX += x[(i * p)..<((i + 1) * p)]; trainY.append(y[i])
+            }
         }
         var times = [Double]()
         var auc = 0.0
@@ -46,7 +50,8 @@ struct TrainBench: ParsableCommand {
                 let (ensemble, _) = GradientBoosting.fit(features: trainX, rows: trainY.count, names: names, labels: trainY, parameters: parameters)
                 artifact = ModelArtifact(kind: .gbdt, featureSetName: "bench", featureSetVersion: 1, featureNames: names, gbdt: ensemble)
             } else {
-                let (fitted, _) = LogisticRegression.fit(features: trainX, rows: trainY.count, names: names, labels: trainY, parameters: LogisticRegression.Parameters())
+                let (fitted, _) = LogisticRegression.fit(
+                    features: trainX, rows: trainY.count, names: names, labels: trainY, parameters: LogisticRegression.Parameters())
                 artifact = ModelArtifact(kind: .logistic, featureSetName: "bench", featureSetVersion: 1, featureNames: names, logistic: fitted)
             }
             times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
@@ -56,7 +61,9 @@ struct TrainBench: ParsableCommand {
             auc = Metrics(predictions: predictions, labels: testY).rocAUC
         }
         let median = times.sorted()[times.count / 2]
-        print(String(format: "recur %@: train %d rows x %d, holdout %d; fit seconds %@; median %.3f; holdout AUC %.5f",
-                     model, trainY.count, p, testY.count, times.map { String(format: "%.3f", $0) }.joined(separator: " "), median, auc))
+        print(
+            String(
+                format: "recur %@: train %d rows x %d, holdout %d; fit seconds %@; median %.3f; holdout AUC %.5f",
+                model, trainY.count, p, testY.count, times.map { String(format: "%.3f", $0) }.joined(separator: " "), median, auc))
     }
 }

@@ -29,7 +29,8 @@ struct CompareModels: ParsableCommand {
     @Option(help: ArgumentHelp("A CSV of user,cutoff,MODEL… with scores made elsewhere, added to the comparison.", valueName: "file")) var scores: String?
     @Option(help: "table, json or markdown.") var format = "table"
     @Flag(name: .customLong("allow-overlap"), help: "Compare even when a model could have learnt the evaluation labels.") var allowOverlap = false
-    @Option(name: .customLong("export-dir"), help: "Folder for report.html, scores.csv, metrics.json and compare.ipynb.") var exportDirectory = "notebooks-export"
+    @Option(name: .customLong("export-dir"), help: "Folder for report.html, scores.csv, metrics.json and compare.ipynb.") var exportDirectory =
+        "notebooks-export"
     @Flag(name: .customLong("no-export"), help: "Print the comparison only.") var noExport = false
     @Option(name: .customLong("features-dir"), help: ArgumentHelp("A folder of feature set .toml files (adds to the built-in sets).", valueName: "dir"))
     var featuresDirectory: String?
@@ -67,16 +68,23 @@ struct CompareModels: ParsableCommand {
         var matching: ExternalScores.Matching?
         if let external {
             (set, matching) = external.merge(into: set)
-            printError("\(external.path): \(matching!.matched) of \(matching!.fileRows) rows matched; \(matching!.evaluationRowsWithoutScore) evaluation rows without a score left out")
-            guard set.rows > 0 else { throw CLIError.failed(ComparisonError.noRows("no evaluation row has a score in \(external.path) (are user ids and cutoff the same?)").description) }
+            printError(
+                "\(external.path): \(matching!.matched) of \(matching!.fileRows) rows matched; \(matching!.evaluationRowsWithoutScore) evaluation rows without a score left out"
+            )
+            guard set.rows > 0 else {
+                throw CLIError.failed(
+                    ComparisonError.noRows("no evaluation row has a score in \(external.path) (are user ids and cutoff the same?)").description)
+            }
         }
         var groups = [(name: String, rows: [Int])]()
         if segments { groups = EvaluationSegments.segments(try EvaluationSegments.histories(users: set.users, cutoff: time, store: opened)) }
         if bootstrap > 0 { printError("bootstrap: \(bootstrap) paired replicates of \(set.rows) rows (seed \(seed))") }
-        let comparison = ScoreComparison(names: set.modelNames, scores: set.scores, labels: set.labels, segments: groups,
-                                         bootstrapReplicates: bootstrap, seed: seed)
-        let report = ComparisonReport(set: set, models: compared, comparison: comparison, matching: matching,
-                                      overlaps: overlaps.map(\.description), codeVersion: RecurVersion.current)
+        let comparison = ScoreComparison(
+            names: set.modelNames, scores: set.scores, labels: set.labels, segments: groups,
+            bootstrapReplicates: bootstrap, seed: seed)
+        let report = ComparisonReport(
+            set: set, models: compared, comparison: comparison, matching: matching,
+            overlaps: overlaps.map(\.description), codeVersion: RecurVersion.current)
         switch format {
         case "json": print(String(decoding: try report.json(), as: UTF8.self))
         case "markdown": print(ComparisonTable(report).markdown, terminator: "")
@@ -112,7 +120,9 @@ struct CompareModels: ParsableCommand {
             source = models.compactMap(\.metadata).max { $0.holdoutCutoff < $1.holdoutCutoff }!
             origin = "the latest holdout among the models, \(source.version)'s"
         }
-        guard let time = DateText.parse(source.holdoutCutoff) else { throw CLIError.failed("model \(source.version) has an unreadable holdout cutoff '\(source.holdoutCutoff)'") }
+        guard let time = DateText.parse(source.holdoutCutoff) else {
+            throw CLIError.failed("model \(source.version) has an unreadable holdout cutoff '\(source.holdoutCutoff)'")
+        }
         return (time, try parsedHorizon(horizon ?? source.horizon, "--horizon"), try parsedPopulation(population ?? source.population), origin)
     }
 }

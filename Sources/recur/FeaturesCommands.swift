@@ -78,7 +78,8 @@ struct BackfillFeatures: ParsableCommand {
         }
         let summary = try Backfill(plan: plan).run(store: opened) { users, events in reporter?.update(users: users, events: events) }
         bar?.finish()
-        printError("""
+        printError(
+            """
             backfill \(set.reference): \(summary.users) users, \(summary.events) events, \(summary.snapshots) snapshots at \(plan.asOfTimes.count) as-of times\
             \(summary.resumed ? " (resumed)" : ""), \(Int(summary.eventsPerSecond)) events/s in \(String(format: "%.1f", summary.seconds)) s, \
             state \(Int(summary.meanStateBytes)) bytes/user

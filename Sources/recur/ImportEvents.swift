@@ -50,7 +50,9 @@ struct ImportEvents: ParsableCommand {
 
     private func report(_ s: ImportSummary) {
         let rate = s.rowsPerSecond >= 1 ? String(Int(s.rowsPerSecond.rounded())) : "0"
-        printError("\(s.source): read \(s.read), loaded \(s.loaded), duplicates \(s.duplicates), rejected \(s.rejected), \(rate) rows/s in \(String(format: "%.2f", s.seconds)) s")
+        printError(
+            "\(s.source): read \(s.read), loaded \(s.loaded), duplicates \(s.duplicates), rejected \(s.rejected), \(rate) rows/s in \(String(format: "%.2f", s.seconds)) s"
+        )
         for (kind, count) in s.rejectionsByKind.sorted(by: { $0.value > $1.value }) {
             printError("  rejected \(count): \(kind)")
         }
@@ -73,9 +75,13 @@ struct ImportEvents: ParsableCommand {
 
 /// How a source's own event type names map onto Recur's: shared by import, produce and stream.
 struct EventTypeOptions: ParsableArguments {
-    @Option(name: .customLong("event-map"), help: ArgumentHelp("Source event types onto Recur's, e.g. search=view,catalog=view,transaction=purchase (repeatable).", valueName: "name=type,…"))
+    @Option(
+        name: .customLong("event-map"),
+        help: ArgumentHelp("Source event types onto Recur's, e.g. search=view,catalog=view,transaction=purchase (repeatable).", valueName: "name=type,…"))
     var eventMap: [String] = []
-    @Option(name: .customLong("unknown-events"), help: ArgumentHelp("Event types neither mapped nor known: reject (to rejected_events), view, or skip.", valueName: "policy"))
+    @Option(
+        name: .customLong("unknown-events"),
+        help: ArgumentHelp("Event types neither mapped nor known: reject (to rejected_events), view, or skip.", valueName: "policy"))
     var unknownEvents: String?
 
     func apply(to options: inout ImportOptions) throws {
@@ -117,7 +123,8 @@ struct InputMappingOptions: ParsableArguments {
         for rename in renames {
             let parts = rename.split(separator: "=", maxSplits: 1).map(String.init)
             guard parts.count == 2, let field = CanonicalField(rawValue: parts[0]) ?? CanonicalField.matching(parts[0]) else {
-                throw CLIError.usage("--map '\(rename)': expected FIELD=COLUMN with FIELD one of \(CanonicalField.allCases.map(\.rawValue).joined(separator: ", "))")
+                throw CLIError.usage(
+                    "--map '\(rename)': expected FIELD=COLUMN with FIELD one of \(CanonicalField.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             options.renames[field] = parts[1]
         }

@@ -16,7 +16,11 @@ struct KafkaCommands: ParsableCommand {
 struct KafkaOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Kafka bootstrap servers, host:port,… (default: $KAFKA_BROKERS).", valueName: "brokers"))
     var brokers: String?
-    @Option(name: .customShort("X"), help: ArgumentHelp("Any librdkafka property, e.g. -X security.protocol=SASL_SSL -X sasl.password=… (repeatable; secret values are never printed).", valueName: "key=value"))
+    @Option(
+        name: .customShort("X"),
+        help: ArgumentHelp(
+            "Any librdkafka property, e.g. -X security.protocol=SASL_SSL -X sasl.password=… (repeatable; secret values are never printed).",
+            valueName: "key=value"))
     var properties: [String] = []
 
     var resolvedBrokers: String? { brokers ?? ProcessInfo.processInfo.environment["KAFKA_BROKERS"].flatMap { $0.isEmpty ? nil : $0 } }
@@ -49,7 +53,9 @@ final class StopRequest: @unchecked Sendable {
         signal(SIGTERM, SIG_IGN)
         stop.sources = [SIGINT, SIGTERM].map { number in
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { stop.request(); then() }
+            source.setEventHandler {
+                stop.request(); then()
+            }
             source.resume()
             return source
         }

@@ -29,10 +29,14 @@ struct ListModels: ParsableCommand {
         print("version      kind      feature set  horizon  holdout AUC  PR AUC  rows      created               aliases")
         for m in models {
             let names = aliases.filter { $0.value == m.version }.keys.sorted().joined(separator: ",")
-            print([m.version.padding(toLength: 12, withPad: " ", startingAt: 0), m.kind.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0),
-                   m.featureSet.padding(toLength: 12, withPad: " ", startingAt: 0), m.horizon.padding(toLength: 8, withPad: " ", startingAt: 0),
-                   String(format: "%-12.4f", m.holdout.rocAUC), String(format: "%-7.4f", m.holdout.prAUC),
-                   String(m.trainingRows).padding(toLength: 9, withPad: " ", startingAt: 0), m.createdAt.padding(toLength: 21, withPad: " ", startingAt: 0), names].joined(separator: " "))
+            print(
+                [
+                    m.version.padding(toLength: 12, withPad: " ", startingAt: 0), m.kind.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0),
+                    m.featureSet.padding(toLength: 12, withPad: " ", startingAt: 0), m.horizon.padding(toLength: 8, withPad: " ", startingAt: 0),
+                    String(format: "%-12.4f", m.holdout.rocAUC), String(format: "%-7.4f", m.holdout.prAUC),
+                    String(m.trainingRows).padding(toLength: 9, withPad: " ", startingAt: 0), m.createdAt.padding(toLength: 21, withPad: " ", startingAt: 0),
+                    names
+                ].joined(separator: " "))
         }
     }
 }

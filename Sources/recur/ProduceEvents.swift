@@ -36,8 +36,10 @@ struct ProduceEvents: ParsableCommand {
         let (topic, rate, late, duplicates, malformed) = (self.topic, self.rate, self.late, self.duplicates, self.malformed)
         var configuration = try kafka.configuration()
         // Throughput defaults; any -X given wins.
-        for (key, value) in [("linger.ms", "5"), ("batch.num.messages", "10000"), ("queue.buffering.max.messages", "1000000"),
-                             ("compression.codec", "lz4")] where configuration[key] == nil {
+        for (key, value) in [
+            ("linger.ms", "5"), ("batch.num.messages", "10000"), ("queue.buffering.max.messages", "1000000"),
+            ("compression.codec", "lz4")
+        ] where configuration[key] == nil {
             configuration.set(key, value)
         }
         let errors = ClientErrors()
@@ -59,7 +61,8 @@ struct ProduceEvents: ParsableCommand {
             sent += 1
             if sent % 2048 == 0 {
                 producer.poll()
-                bar?.update(label: "produce", fraction: nil, detail: "\(sent) messages, \(Int(Double(sent) / max(0.001, Date().timeIntervalSince(started)))) msg/s")
+                bar?.update(
+                    label: "produce", fraction: nil, detail: "\(sent) messages, \(Int(Double(sent) / max(0.001, Date().timeIntervalSince(started)))) msg/s")
             }
         }
         var random = SeededRandom(seed: generator.seed ^ 0x5EED)
@@ -113,7 +116,8 @@ struct ProduceEvents: ParsableCommand {
         let queued = producer.flush(timeout: 60)
         bar?.finish()
         let seconds = Date().timeIntervalSince(started)
-        printError("""
+        printError(
+            """
             produced \(sent) messages to \(topic) (\(lateSent) late, \(duplicated) duplicated, \(malformedSent) malformed) \
             in \(String(format: "%.2f", seconds)) s, \(Int(Double(sent) / max(seconds, 0.001))) msg/s; \
             delivered \(producer.delivered), failed \(producer.failed + queued)

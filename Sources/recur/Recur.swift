@@ -12,7 +12,9 @@ struct Recur: ParsableCommand {
             (or $RECUR_HOME) and starts it on first use.
             """,
         version: RecurVersion.current,
-        subcommands: [DatabaseCommands.self, EventsCommands.self, FeaturesCommands.self, StreamCommand.self, KafkaCommands.self, TrainCommand.self, ModelsCommands.self, RefreshCommand.self, ExportCommands.self, ServeCommand.self, ScoreCommand.self]
+        subcommands: [
+            DatabaseCommands.self, EventsCommands.self, FeaturesCommands.self, StreamCommand.self, KafkaCommands.self, TrainCommand.self, ModelsCommands.self,
+            RefreshCommand.self, ExportCommands.self, ServeCommand.self, ScoreCommand.self
+        ]
     )
 }
-

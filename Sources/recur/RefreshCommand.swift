@@ -18,7 +18,8 @@ struct RefreshCommand: ParsableCommand {
     @OptionGroup var store: StoreOptions
     @OptionGroup var folder: ModelsFolder
     @Option(help: "The alias the production model is behind.") var alias = "production"
-    @Option(name: .customLong("promote-if"), help: "Conditions the candidate must all meet (quantities: auc_gain, p, ece, auc, log_loss, log_loss_gain, brier).")
+    @Option(
+        name: .customLong("promote-if"), help: "Conditions the candidate must all meet (quantities: auc_gain, p, ece, auc, log_loss, log_loss_gain, brier).")
     var promoteIf = PromotionRule.standard
     @Option(help: "Spacing of cutoffs (default: the production model's).") var every: String?
     @Option(name: .customLong("export-dir"), help: "Where the comparison report goes.") var exportDirectory = "notebooks-export"
@@ -40,7 +41,9 @@ struct RefreshCommand: ParsableCommand {
         }
         let plan = try RefreshPlan(production: production, lastEvent: Timestamp(microseconds: lastMicros), every: step)
         let cutoff = plan.evaluationCutoff
-        printError("refresh: \(alias) is \(production.version) (\(production.kind.rawValue), \(production.featureSet), horizon \(production.horizon)); newest complete cutoff \(cutoff.iso8601)")
+        printError(
+            "refresh: \(alias) is \(production.version) (\(production.kind.rawValue), \(production.featureSet), horizon \(production.horizon)); newest complete cutoff \(cutoff.iso8601)"
+        )
         if production.version == plan.candidate {
             print("nothing to do: \(alias) is already \(plan.candidate), trained for the newest complete cutoff \(cutoff.iso8601)")
             return
@@ -52,7 +55,9 @@ struct RefreshCommand: ParsableCommand {
         }
         let decisions = RefreshDecision.Log(directory: registry.directory)
         if let earlier = try decisions.read(candidate: plan.candidate), earlier.production == production.version, earlier.rule == rule.description {
-            print("nothing to do: decided \(earlier.decidedAt): \(earlier.promoted ? "promoted" : "kept \(earlier.production), did not promote") \(plan.candidate) (\(earlier.reasons.joined(separator: "; ")))")
+            print(
+                "nothing to do: decided \(earlier.decidedAt): \(earlier.promoted ? "promoted" : "kept \(earlier.production), did not promote") \(plan.candidate) (\(earlier.reasons.joined(separator: "; ")))"
+            )
             return
         }
 
@@ -73,15 +78,18 @@ struct RefreshCommand: ParsableCommand {
         } else {
             let request = plan.trainingRequest(production: production, set: set)
             let rows = try TrainingSet.load(set: set, cutoffs: request.cutoffs, horizon: plan.horizon, population: request.population, store: opened)
-            printError("refresh: training \(plan.candidate) (\(production.kind.rawValue)) on \(plan.trainingCutoffs.map(\.dateString).joined(separator: ", ")), \(rows.rows) rows")
+            printError(
+                "refresh: training \(plan.candidate) (\(production.kind.rawValue)) on \(plan.trainingCutoffs.map(\.dateString).joined(separator: ", ")), \(rows.rows) rows"
+            )
             (candidateArtifact, candidate) = try ModelTrainer(request: request).train(rows, codeVersion: RecurVersion.current)
             try registry.save(candidateArtifact, metadata: candidate)
         }
 
         printError("refresh: comparing \(production.version) (\(alias)) with \(plan.candidate) at \(cutoff.iso8601)")
         let models = [productionModel, ComparedModel(name: candidate.version, artifact: candidateArtifact, metadata: candidate)]
-        let evaluation = try EvaluationSet.build(models: models, cutoff: cutoff, horizon: plan.horizon,
-                                                 population: TrainingSet.Population(rawValue: production.population) ?? .active, catalog: catalog, store: opened)
+        let evaluation = try EvaluationSet.build(
+            models: models, cutoff: cutoff, horizon: plan.horizon,
+            population: TrainingSet.Population(rawValue: production.population) ?? .active, catalog: catalog, store: opened)
         let comparison = ScoreComparison(names: evaluation.modelNames, scores: evaluation.scores, labels: evaluation.labels)
         let report = ComparisonReport(set: evaluation, models: models, comparison: comparison, matching: nil, overlaps: [], codeVersion: RecurVersion.current)
         let reportDirectory = (exportDirectory as NSString).appendingPathComponent("compare-" + evaluation.modelNames.joined(separator: "-"))
@@ -90,20 +98,26 @@ struct RefreshCommand: ParsableCommand {
 
         let (passes, reasons) = rule.judge(candidate: comparison.models[1], production: comparison.models[0])
         if passes { try registry.promote(plan.candidate, alias: alias) }
-        try decisions.write(RefreshDecision(candidate: plan.candidate, production: production.version, alias: alias, cutoff: cutoff.iso8601,
-                                            rule: rule.description, promoted: passes, reasons: reasons, report: reportDirectory + "/report.html",
-                                            decidedAt: Timestamp.now.iso8601))
-        print(passes ? "promoted \(plan.candidate) to \(alias) (was \(production.version)): \(reasons.joined(separator: "; "))"
-                     : "kept \(production.version) as \(alias); \(plan.candidate) not promoted: \(reasons.joined(separator: "; "))")
+        try decisions.write(
+            RefreshDecision(
+                candidate: plan.candidate, production: production.version, alias: alias, cutoff: cutoff.iso8601,
+                rule: rule.description, promoted: passes, reasons: reasons, report: reportDirectory + "/report.html",
+                decidedAt: Timestamp.now.iso8601))
+        print(
+            passes
+                ? "promoted \(plan.candidate) to \(alias) (was \(production.version)): \(reasons.joined(separator: "; "))"
+                : "kept \(production.version) as \(alias); \(plan.candidate) not promoted: \(reasons.joined(separator: "; "))")
         printError("report: \(reportDirectory)/report.html")
     }
 
     /// Whether a finished, unfiltered backfill produced the snapshots at `time` (an interrupted one is resumed instead).
     static func hasCompleteSnapshots(_ set: FeatureSet, at time: Timestamp, store: Store) throws -> Bool {
-        try store.connection.query("""
+        try store.connection.query(
+            """
             SELECT EXISTS (SELECT 1 FROM backfill_runs WHERE set_name = $1 AND set_version = $2 AND finished_at IS NOT NULL
                              AND users_filter IS NULL AND $3::timestamptz = ANY(as_of_times))
                AND EXISTS (SELECT 1 FROM feature_snapshots WHERE set_name = $1 AND set_version = $2 AND as_of = $3::timestamptz)
-            """, [set.name, set.version, time.iso8601]).decode(Bool.self, 0, 0) ?? false
+            """, [set.name, set.version, time.iso8601]
+        ).decode(Bool.self, 0, 0) ?? false
     }
 }

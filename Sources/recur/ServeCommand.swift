@@ -47,7 +47,8 @@ struct ServeCommand: ParsableCommand {
         config.idleTimeout = .microseconds(idle.microseconds)
         if let authTokenFile {
             guard let text = try? String(contentsOfFile: authTokenFile, encoding: .utf8),
-                  let token = text.split(whereSeparator: \.isNewline).first.map({ $0.trimmingCharacters(in: .whitespaces) }), !token.isEmpty else {
+                let token = text.split(whereSeparator: \.isNewline).first.map({ $0.trimmingCharacters(in: .whitespaces) }), !token.isEmpty
+            else {
                 throw CLIError.usage(ServerError.unreadableToken(authTokenFile).description)
             }
             config.authToken = token
@@ -67,8 +68,12 @@ struct ServeCommand: ParsableCommand {
         // STATS, INFO and /readyz show the progress, as Redis does while it loads.
         let server = ScoringServer(configuration: config, service: service)
         let bound = try server.start()
-        logger.info("loading features", metadata: ["address": "\(host):\(bound)", "model": "\(service.model.version)", "feature_set": "\(service.set.reference)",
-                                                   "http_port": "\(server.httpPort.map(String.init) ?? "off")", "metrics_port": "\(server.metricsPort.map(String.init) ?? "off")"])
+        logger.info(
+            "loading features",
+            metadata: [
+                "address": "\(host):\(bound)", "model": "\(service.model.version)", "feature_set": "\(service.set.reference)",
+                "http_port": "\(server.httpPort.map(String.init) ?? "off")", "metrics_port": "\(server.metricsPort.map(String.init) ?? "off")"
+            ])
 
         signal(SIGINT, SIG_IGN); signal(SIGTERM, SIG_IGN); signal(SIGHUP, SIG_IGN)
         let signals = [SIGINT, SIGTERM].map { DispatchSource.makeSignalSource(signal: $0, queue: .global()) }
@@ -90,8 +95,12 @@ struct ServeCommand: ParsableCommand {
         }
         sync.start()
         watcher.start()
-        logger.info("serving", metadata: ["address": "\(host):\(bound)", "model": "\(service.model.version)", "users": "\(loaded)",
-                                          "load_seconds": "\(String(format: "%.1f", Date().timeIntervalSince(loadStarted)))"])
+        logger.info(
+            "serving",
+            metadata: [
+                "address": "\(host):\(bound)", "model": "\(service.model.version)", "users": "\(loaded)",
+                "load_seconds": "\(String(format: "%.1f", Date().timeIntervalSince(loadStarted)))"
+            ])
         let hangup = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
         hangup.setEventHandler { watcher.reload() }
         hangup.resume()

@@ -3,8 +3,9 @@ import RecurCore
 
 /// Where the database is: shared by every command that touches it.
 struct StoreOptions: ParsableArguments {
-    @Option(name: .customLong("database-url"),
-            help: ArgumentHelp("PostgreSQL URL or connection string (default: $DATABASE_URL, else the embedded cluster).", valueName: "url"))
+    @Option(
+        name: .customLong("database-url"),
+        help: ArgumentHelp("PostgreSQL URL or connection string (default: $DATABASE_URL, else the embedded cluster).", valueName: "url"))
     var databaseURL: String?
 
     @Option(name: .customLong("home"), help: ArgumentHelp("Recur data folder for the embedded cluster (default: $RECUR_HOME or ./.recur).", valueName: "dir"))

@@ -32,17 +32,22 @@ struct StreamCommand: ParsableCommand {
     @Option(name: .customLong("batch-wait"), help: "…or when its first message has waited this long, e.g. 500ms.") var batchWait = "250ms"
     @Option(name: .customLong("max-users-in-memory"), help: "User states kept between batches; others are reloaded when needed.") var maxUsersInMemory = 200_000
     @Option(name: .customLong("metrics-port"), help: "Serve Prometheus metrics on 127.0.0.1:PORT.") var metricsPort: Int?
-    @Option(name: .customLong("exit-when-idle"), help: ArgumentHelp("Stop (exit 0) after nothing arrived for this long, e.g. 10s (for scripts).", valueName: "duration"))
+    @Option(
+        name: .customLong("exit-when-idle"),
+        help: ArgumentHelp("Stop (exit 0) after nothing arrived for this long, e.g. 10s (for scripts).", valueName: "duration"))
     var exitWhenIdle: String?
     @Flag(name: .customLong("no-repair"), help: "Leave refolds of users with very late events to `recur features repair`.") var noRepair = false
-    @Flag(name: .customLong("single-transaction"),
-          help: "Write events and states in one transaction on one connection (what happens anyway when the server's max_prepared_transactions is 0).")
+    @Flag(
+        name: .customLong("single-transaction"),
+        help: "Write events and states in one transaction on one connection (what happens anyway when the server's max_prepared_transactions is 0).")
     var singleTransaction = false
     @Flag(help: "No progress lines.") var quiet = false
 
     func run() throws {
         let set = try features.resolve()
-        guard let wait = TimeSpan(parsing: batchWait), wait.microseconds > 0 else { throw CLIError.usage("--batch-wait '\(batchWait)' is not a duration such as 500ms") }
+        guard let wait = TimeSpan(parsing: batchWait), wait.microseconds > 0 else {
+            throw CLIError.usage("--batch-wait '\(batchWait)' is not a duration such as 500ms")
+        }
         let idleLimit = try exitWhenIdle.map { text -> Double in
             guard let span = TimeSpan(parsing: text) else { throw CLIError.usage("--exit-when-idle '\(text)' is not a duration such as 10s") }
             return Double(span.microseconds) / 1e6
@@ -92,7 +97,8 @@ struct StreamCommand: ParsableCommand {
                 throw CLIError.failed("stream: \(error)")
             }
         }
-        printError("""
+        printError(
+            """
             stream: stopped; \(totals.consumed) read, \(totals.committed) events committed, \(totals.duplicates) duplicates, \
             \(totals.late) late, \(totals.rejected) rejected in \(totals.batches) batches; \
             \(Int(totals.sustainedRate)) events/s over \(String(format: "%.1f", totals.busySeconds)) s busy; commit p50 \

@@ -46,15 +46,19 @@ struct RejectedEvents: ParsableCommand {
         let opened = try store.open()
         let c = opened.connection
         let total = try c.query("SELECT count(*) FROM rejected_events").require(Int.self, 0, 0)
-        let rows = try c.query("""
+        let rows = try c.query(
+            """
             SELECT source, position, reason, raw, rejected_at::text FROM rejected_events
             WHERE ($1::text IS NULL OR strpos(source, $1) > 0) AND ($2::text IS NULL OR strpos(lower(reason), lower($2)) > 0)
             ORDER BY id DESC LIMIT $3
-            """, [file, reason, max(0, limit)]).rows
+            """, [file, reason, max(0, limit)]
+        ).rows
         if format == "json" {
             let objects = try rows.map { row -> [String: String] in
-                ["source": try row.require(String.self, 0), "position": try row.require(String.self, 1), "reason": try row.require(String.self, 2),
-                 "raw": try row.require(String.self, 3), "rejected_at": try row.require(String.self, 4)]
+                [
+                    "source": try row.require(String.self, 0), "position": try row.require(String.self, 1), "reason": try row.require(String.self, 2),
+                    "raw": try row.require(String.self, 3), "rejected_at": try row.require(String.self, 4)
+                ]
             }
             let data = try JSONSerialization.data(withJSONObject: objects, options: [.sortedKeys])
             FileHandle.standardOutput.write(data + Data("\n".utf8))

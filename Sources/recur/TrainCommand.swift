@@ -26,10 +26,16 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .customLong("min-leaf"), help: "gbdt: minimum rows per leaf.") var minLeaf = 20
     @Option(help: "gbdt: maximum bins per feature (≤ 255).") var bins = 255
     @Option(help: "gbdt: threads.") var threads = 2
-    @Option(help: "isotonic (default), platt or none: fit a calibrator on --calibration-cutoff, which the model is not trained on, and apply it wherever the model scores; needs three cutoffs or more.")
+    @Option(
+        help:
+            "isotonic (default), platt or none: fit a calibrator on --calibration-cutoff, which the model is not trained on, and apply it wherever the model scores; needs three cutoffs or more."
+    )
     var calibrate = "isotonic"
-    @Option(name: .customLong("calibration-cutoff"), help: "The cutoff the calibrator is fitted on (default: the one before the holdout).") var calibrationCutoff: String?
-    @Flag(name: .customLong("btyd-features"), help: "Add P(alive) and expected purchases from a BG/NBD fitted on the training cutoffs as two inputs (logistic, gbdt).")
+    @Option(name: .customLong("calibration-cutoff"), help: "The cutoff the calibrator is fitted on (default: the one before the holdout).")
+    var calibrationCutoff: String?
+    @Flag(
+        name: .customLong("btyd-features"),
+        help: "Add P(alive) and expected purchases from a BG/NBD fitted on the training cutoffs as two inputs (logistic, gbdt).")
     var btydFeatures = false
     @Option(name: .customLong("early-stopping"), help: "gbdt: stop after this many rounds without validation improvement (0: off).") var earlyStopping = 20
 
@@ -77,7 +83,7 @@ enum ModelReport {
             ("ROC AUC", String(format: "%.4f", h.rocAUC)), ("PR AUC", String(format: "%.4f", h.prAUC)),
             ("log loss", String(format: "%.4f", h.logLoss)), ("Brier", String(format: "%.4f", h.brier)),
             ("ECE", String(format: "%.4f", h.calibrationError)), ("lift, top decile", String(format: "%.2f", h.liftTopDecile)),
-            ("train seconds", String(format: "%.2f", m.trainingSeconds)),
+            ("train seconds", String(format: "%.2f", m.trainingSeconds))
         ]
         let width = rows.map(\.0.count).max() ?? 0
         return rows.map { $0.0.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + $0.1 }.joined(separator: "\n")

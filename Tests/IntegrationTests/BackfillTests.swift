@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import Postgres
+import Testing
+
 @testable import RecurCore
 
 @Suite struct BackfillTests {
@@ -13,8 +14,9 @@ import Postgres
         options.days = 120
         let rows = EventGenerator(options: options).rows()
         let events = rows.map { r in
-            Event(eventID: "g\(r.serial)", userID: EventGenerator.userID(r.user), timestamp: Timestamp(microseconds: r.timestamp / 1_000_000 * 1_000_000),
-                  type: r.type, amount: r.type.requiresAmount ? Double(r.amountCents) / 100 : nil, quantity: Int(r.quantity))
+            Event(
+                eventID: "g\(r.serial)", userID: EventGenerator.userID(r.user), timestamp: Timestamp(microseconds: r.timestamp / 1_000_000 * 1_000_000),
+                type: r.type, amount: r.type.requiresAmount ? Double(r.amountCents) / 100 : nil, quantity: Int(r.quantity))
         }
         _ = try EventLoader(connection: store.connection, source: "test").load(events, rejected: [])
         return events
@@ -36,7 +38,9 @@ import Postgres
 
         // Every snapshot equals a direct fold of that user's events before the as-of time.
         let byUser = Dictionary(grouping: events, by: \.userID)
-        let sample = try store.connection.query("SELECT user_id, (extract(epoch FROM as_of) * 1000000)::bigint, vals::text FROM feature_snapshots ORDER BY random() LIMIT 40").rows
+        let sample = try store.connection.query(
+            "SELECT user_id, (extract(epoch FROM as_of) * 1000000)::bigint, vals::text FROM feature_snapshots ORDER BY random() LIMIT 40"
+        ).rows
         for row in sample {
             let user = try row.require(String.self, 0), asOf = Timestamp(microseconds: try row.require(Int64.self, 1))
             var state = UserFeatureState(set: set)
@@ -71,7 +75,8 @@ import Postgres
         let complete = try count(store, "SELECT count(*) FROM feature_snapshots")
         // Pretend the run stopped after its first chunk: the later chunks never committed.
         let c = store.connection
-        let firstChunkEnd = try c.query("SELECT user_id FROM (SELECT DISTINCT user_id FROM events) u ORDER BY user_id OFFSET 4 LIMIT 1").require(String.self, 0, 0)
+        let firstChunkEnd = try c.query("SELECT user_id FROM (SELECT DISTINCT user_id FROM events) u ORDER BY user_id OFFSET 4 LIMIT 1").require(
+            String.self, 0, 0)
         try c.execute("UPDATE backfill_runs SET finished_at = NULL")
         try c.execute("UPDATE backfill_progress SET last_user_id = $1", [firstChunkEnd])
         try c.execute("DELETE FROM feature_snapshots WHERE user_id > $1", [firstChunkEnd])

@@ -81,8 +81,9 @@ import Testing
         let missing = try recur(["events", "import", "/nonexistent/file.csv", "--quiet"], home: home)
         #expect(missing.status != 0)
         #expect(missing.stderr.contains("/nonexistent/file.csv"))
-        let garbage = try recur(["events", "import", "-", "--quiet", "--columns", "user_id,ts", "--event-type", "view"], home: home,
-                                stdin: "u1,2025-01-01\nu2,garbage\n")
+        let garbage = try recur(
+            ["events", "import", "-", "--quiet", "--columns", "user_id,ts", "--event-type", "view"], home: home,
+            stdin: "u1,2025-01-01\nu2,garbage\n")
         #expect(garbage.status == 0)
         #expect(garbage.stderr.contains("loaded 1") && garbage.stderr.contains("rejected 1"))
     }

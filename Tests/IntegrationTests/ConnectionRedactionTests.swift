@@ -1,5 +1,5 @@
-import Testing
 import Postgres
+import Testing
 
 @Suite struct ConnectionRedactionTests {
     @Test func urlPasswordIsHidden() {

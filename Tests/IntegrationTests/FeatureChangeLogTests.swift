@@ -1,10 +1,12 @@
-import Testing
 import Postgres
+import Testing
+
 @testable import RecurCore
 
 @Suite struct FeatureChangeLogTests {
     private func upsert(_ c: Connection, _ users: [String]) throws {
-        try c.execute("""
+        try c.execute(
+            """
             INSERT INTO user_features (set_name, set_version, user_id, state)
             SELECT 'default', 1, u, '\\x00' FROM unnest($1::text[]) u
             ON CONFLICT (set_name, set_version, user_id) DO UPDATE SET state = '\\x01', updated_at = clock_timestamp()
@@ -51,9 +53,12 @@ import Postgres
         for _ in 0..<3 { try upsert(c, users) }
         // The statistics collector reports a backend's counts when its transaction ends.
         _ = try c.query("SELECT pg_stat_force_next_flush()")
-        let (updates, hot) = try c.query("""
-            SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables WHERE relname = 'user_features' AND schemaname = $1
-            """, [store.location.schema]).rows.first.map { (try $0.require(Int.self, 0), try $0.require(Int.self, 1)) } ?? (0, 0)
+        let (updates, hot) =
+            try c.query(
+                """
+                SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables WHERE relname = 'user_features' AND schemaname = $1
+                """, [store.location.schema]
+            ).rows.first.map { (try $0.require(Int.self, 0), try $0.require(Int.self, 1)) } ?? (0, 0)
         #expect(updates == 600)
         // With an index on updated_at (the schema before) no update could stay on its page.
         #expect(hot > 0)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import RecurServer
 
 /// A reply as a RESP2/RESP3 client reads it, for checking shapes rather than bytes.
@@ -53,10 +54,11 @@ extension TestClient {
         case "*", "%":
             guard let count = Int(rest) else { return nil }
             if marker == "*" { return .array((0..<count).compactMap { _ in reply() }) }
-            return .map((0..<count).compactMap { _ in
-                guard let key = reply()?.text, let value = reply() else { return nil }
-                return (key, value)
-            })
+            return .map(
+                (0..<count).compactMap { _ in
+                    guard let key = reply()?.text, let value = reply() else { return nil }
+                    return (key, value)
+                })
         default: return nil
         }
     }
@@ -94,13 +96,19 @@ extension TestClient {
         #expect(c.command("CONFIG", "GET", "save") == .map([]))
         #expect(c.command("COMMAND", "COUNT") == .integer(CommandCatalog.all.count))
         #expect(c.command("COMMAND", "DOCS", "score")?.field("score")?.field("summary")?.text?.isEmpty == false)
-        guard case .array(let info) = c.command("COMMAND", "INFO", "mscore", "nothing"), info.count == 2, info[1] == .null else { Issue.record("COMMAND INFO"); return }
+        guard case .array(let info) = c.command("COMMAND", "INFO", "mscore", "nothing"), info.count == 2, info[1] == .null else {
+            Issue.record("COMMAND INFO"); return
+        }
         let features = try #require(c.command("FEATURES", f.users[0]))
-        guard case .map = features, case .double = features.field("purchase_count_all") else { Issue.record("FEATURES is a map of doubles in RESP3: \(features)"); return }
+        guard case .map = features, case .double = features.field("purchase_count_all") else {
+            Issue.record("FEATURES is a map of doubles in RESP3: \(features)"); return
+        }
         #expect(c.command("FEATURES", "nobody")?.field("cold") == .boolean(true))
         #expect(c.command("CLIENT", "GETNAME", "extra")?.text == nil)
         let text = try #require(c.command("INFO")?.text)
-        for field in ["redis_version:", "loading:0", "connected_clients:", "total_commands_processed:", "users_loaded:\(f.server.service.userCount)", "serving_model:v1"] {
+        for field in [
+            "redis_version:", "loading:0", "connected_clients:", "total_commands_processed:", "users_loaded:\(f.server.service.userCount)", "serving_model:v1"
+        ] {
             #expect(text.contains(field), "INFO has \(field)")
         }
         #expect(c.command("INFO", "recur")?.text?.contains("redis_version") == false)

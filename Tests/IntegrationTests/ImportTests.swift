@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import Postgres
+import Testing
+
 @testable import RecurCore
 
 @Suite struct ImportTests {
@@ -18,7 +19,10 @@ import Postgres
         let store = try TestStore.fresh("badrows")
         defer { TestStore.drop(store) }
         var file = Array("event_id,user_id,ts,event_type,amount,quantity\n".utf8)
-        let good = ["e1,u1,2025-01-01T10:00:00Z,purchase,10.50,1", "e2,u1,2025-01-02T10:00:00Z,view,,1", "e3,u2,20250103,add_to_cart,,2", "e10,u1,2025-01-01,purchase,,1"]
+        let good = [
+            "e1,u1,2025-01-01T10:00:00Z,purchase,10.50,1", "e2,u1,2025-01-02T10:00:00Z,view,,1", "e3,u2,20250103,add_to_cart,,2",
+            "e10,u1,2025-01-01,purchase,,1"
+        ]
         let bad: [(String, [UInt8])] = [
             ("wrong column count", Array("e4,u1,2025-01-01\n".utf8)),
             ("bad timestamp", Array("e5,u1,31/31/2025,view,,1\n".utf8)),
@@ -28,7 +32,7 @@ import Postgres
             ("record too long", Array("e9,u1,".utf8) + [UInt8](repeating: 65, count: 10 << 20) + [10]),
             ("binary data", [0, 1, 2, 0xFE, 0x7F, 44, 44, 44, 44, 44, 10]),
             ("timestamp out of range", Array("e11,u1,2099-01-01,view,,1\n".utf8)),
-            ("unterminated quote", Array("e12,\"u1,2025-01-01,view,,1\n".utf8)),
+            ("unterminated quote", Array("e12,\"u1,2025-01-01,view,,1\n".utf8))
         ]
         for line in good { file += Array((line + "\n").utf8) }
         for (_, bytes) in bad { file += bytes }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import RecurCore
 @testable import RecurServer
 
@@ -98,7 +99,9 @@ import Testing
         }
         let parts = answer.split(separator: " ")
         // Six decimals on the wire.
-        #expect(parts.count >= 2 && abs((Double(parts[0]) ?? -1) - expected.probability) < 5e-7, "got \(answer), expected \(expected.probability); server log: \((try? String(contentsOf: log, encoding: .utf8)) ?? "")")
+        #expect(
+            parts.count >= 2 && abs((Double(parts[0]) ?? -1) - expected.probability) < 5e-7,
+            "got \(answer), expected \(expected.probability); server log: \((try? String(contentsOf: log, encoding: .utf8)) ?? "")")
         let loaded = json(try #require(c.ask("STATS")))
         #expect(loaded["ready"] as? Bool == true && loaded["users"] as? Int == f.server.service.userCount)
         #expect(h.get("/readyz")?.status == 200)

@@ -1,5 +1,6 @@
-import Testing
 import Postgres
+import Testing
+
 @testable import RecurCore
 
 @Suite struct MigrationTests {
@@ -13,7 +14,8 @@ import Postgres
         #expect(again.isEmpty)
         let tables = try store.connection.query(
             "SELECT count(*) FROM information_schema.tables WHERE table_schema = $1 AND table_name IN ('events', 'rejected_events', 'feature_snapshots', 'user_features')",
-            [store.location.schema]).require(Int.self, 0, 0)
+            [store.location.schema]
+        ).require(Int.self, 0, 0)
         #expect(tables == 4)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import RecurCore
 
 /// `recur models compare` run as users run it, on a real store: two models on two versions of the
@@ -39,8 +40,9 @@ import Testing
             let (artifact, metadata) = try ModelTrainer(request: request).train(data, codeVersion: "test")
             try registry.save(artifact, metadata: metadata)
         }
-        return Fixture(store: store, models: models, features: features,
-                       environment: ["RECUR_HOME": TestStore.home, "RECUR_SCHEMA": store.location.schema, "RECUR_MODELS_DIR": models, "RECUR_FEATURES_DIR": features])
+        return Fixture(
+            store: store, models: models, features: features,
+            environment: ["RECUR_HOME": TestStore.home, "RECUR_SCHEMA": store.location.schema, "RECUR_MODELS_DIR": models, "RECUR_FEATURES_DIR": features])
     }
 
     struct Outcome { var status: Int32; var stdout: String; var stderr: String }
@@ -73,7 +75,9 @@ import Testing
 
     /// scores.csv as columns: users, labels and each model's scores.
     func readScores(_ path: String) throws -> (header: [String], users: [String], labels: [UInt8], columns: [[Double]]) {
-        let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map {
+            $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        }
         let header = lines[0]
         var columns = [[Double]](repeating: [], count: header.count - 3)
         for line in lines.dropFirst() { for k in columns.indices { columns[k].append(Double(line[3 + k])!) } }
@@ -83,7 +87,9 @@ import Testing
     @Test func eachModelIsScoredWithItsOwnFeatureSetOnTheSameRows() throws {
         let fixture = try Self.fixture.get()
         let export = exportFolder()
-        let run = try recur(["models", "compare", "v1", "v2", "--cutoff", "2025-05-15", "--format", "json", "--segments", "--bootstrap", "200", "--export-dir", export], fixture)
+        let run = try recur(
+            ["models", "compare", "v1", "v2", "--cutoff", "2025-05-15", "--format", "json", "--segments", "--bootstrap", "200", "--export-dir", export], fixture
+        )
         #expect(run.status == 0, "\(run.stderr)")
         let json = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
         let comparison = try #require(json["comparison"] as? [String: Any])
@@ -101,8 +107,12 @@ import Testing
         var mismatched = 0
         for (k, version) in ["v1", "v2"].enumerated() {
             let (artifact, _) = try registry.load(version)
-            let own = try TrainingSet.load(set: try catalog.resolve("default@\(artifact.featureSetVersion)"), cutoffs: [Self.evaluationCutoff], horizon: Self.horizon, population: .active, store: fixture.store)
-            let other = try TrainingSet.load(set: try catalog.resolve("default@\(3 - artifact.featureSetVersion)"), cutoffs: [Self.evaluationCutoff], horizon: Self.horizon, population: .active, store: fixture.store)
+            let own = try TrainingSet.load(
+                set: try catalog.resolve("default@\(artifact.featureSetVersion)"), cutoffs: [Self.evaluationCutoff], horizon: Self.horizon, population: .active,
+                store: fixture.store)
+            let other = try TrainingSet.load(
+                set: try catalog.resolve("default@\(3 - artifact.featureSetVersion)"), cutoffs: [Self.evaluationCutoff], horizon: Self.horizon,
+                population: .active, store: fixture.store)
             let p = own.featureNames.count
             let row = Dictionary(uniqueKeysWithValues: own.users.enumerated().map { ($1, $0) })
             let otherRow = Dictionary(uniqueKeysWithValues: other.users.enumerated().map { ($1, $0) })
@@ -172,7 +182,8 @@ import Testing
     /// The exported notebook, run headless with nbclient, gives the CLI's AUCs to 1e-9.
     @Test func theExportedNotebookReproducesTheAUCs() throws {
         let fixture = try Self.fixture.get()
-        let python = ProcessInfo.processInfo.environment["RECUR_NOTEBOOK_PYTHON"] ?? FileManager.default.currentDirectoryPath + "/.build/notebook-venv/bin/python"
+        let python =
+            ProcessInfo.processInfo.environment["RECUR_NOTEBOOK_PYTHON"] ?? FileManager.default.currentDirectoryPath + "/.build/notebook-venv/bin/python"
         guard FileManager.default.isExecutableFile(atPath: python) else {
             if ProcessInfo.processInfo.environment["RECUR_REQUIRE_NOTEBOOK"] == "1" { Issue.record("no notebook venv at \(python)") }
             print("ModelCompareTests: skipped the notebook check: no Python with nbclient at \(python) (scripts/test.sh makes one)")
@@ -181,7 +192,8 @@ import Testing
         let export = exportFolder()
         let run = try recur(["models", "compare", "v1", "v2", "--cutoff", "2025-05-15", "--export-dir", export, "--format", "json"], fixture)
         #expect(run.status == 0, "\(run.stderr)")
-        let executed = try execute(python, [FileManager.default.currentDirectoryPath + "/Tests/notebook/run_notebook.py", export + "/compare-v1-v2/compare.ipynb"])
+        let executed = try execute(
+            python, [FileManager.default.currentDirectoryPath + "/Tests/notebook/run_notebook.py", export + "/compare-v1-v2/compare.ipynb"])
         #expect(executed.status == 0, "\(executed.stderr)")
         let notebook = try #require(try JSONSerialization.jsonObject(with: Data(executed.stdout.utf8)) as? [String: Double])
         let json = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
@@ -208,7 +220,8 @@ extension ModelCompareTests {
         let export = exportFolder()
         let run = try recur(["models", "compare", "v1", "v2", "--cutoff", "2025-05-15", "--export-dir", export, "--format", "json"], fixture)
         #expect(run.status == 0, "\(run.stderr)")
-        let checked = try execute("/usr/bin/Rscript", [FileManager.default.currentDirectoryPath + "/Tests/proc/delong_check.R", export + "/compare-v1-v2/scores.csv"])
+        let checked = try execute(
+            "/usr/bin/Rscript", [FileManager.default.currentDirectoryPath + "/Tests/proc/delong_check.R", export + "/compare-v1-v2/scores.csv"])
         #expect(checked.status == 0, "\(checked.stderr)")
         let proc = checked.stdout.split(separator: "\n").map { $0.split(separator: " ").map(String.init) }
         let json = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
@@ -235,11 +248,15 @@ extension ModelCompareTests {
         let fixture = try Self.fixture.get()
         let models = try modelsCopy(fixture, production: "v1")
         let cutoffs = "2025-02-01,2025-03-01,2025-04-01"
-        let bg = try recur(["train", "--models-dir", models, "--version", "bg", "--model", "bgnbd", "--cutoffs", cutoffs, "--horizon", "30d", "--calibrate", "none"], fixture)
+        let bg = try recur(
+            ["train", "--models-dir", models, "--version", "bg", "--model", "bgnbd", "--cutoffs", cutoffs, "--horizon", "30d", "--calibrate", "none"], fixture)
         #expect(bg.status == 0, "\(bg.stderr)")
         #expect(bg.stderr.contains("BG/NBD on") && bg.stderr.contains("alpha ="), "\(bg.stderr)")
-        let calibrated = try recur(["train", "--models-dir", models, "--version", "lr-iso", "--model", "logistic", "--cutoffs", cutoffs, "--horizon", "30d",
-                                   "--calibration-cutoff", "2025-02-01"], fixture)
+        let calibrated = try recur(
+            [
+                "train", "--models-dir", models, "--version", "lr-iso", "--model", "logistic", "--cutoffs", cutoffs, "--horizon", "30d",
+                "--calibration-cutoff", "2025-02-01"
+            ], fixture)
         #expect(calibrated.status == 0, "\(calibrated.stderr)")
         let (artifact, metadata) = try ModelRegistry(directory: models).load("lr-iso")
         #expect(artifact.calibration?.method == .isotonic && metadata.calibration?.cutoff == "2025-02-01T00:00:00Z")
@@ -250,15 +267,20 @@ extension ModelCompareTests {
         let tooFew = try recur(["train", "--models-dir", models, "--version", "x", "--cutoffs", "2025-03-01,2025-04-01", "--horizon", "30d"], fixture)
         #expect(tooFew.status != 0 && tooFew.stderr.contains("--calibrate none"), "\(tooFew.stderr)")
 
-        let withBTYD = try recur(["train", "--models-dir", models, "--version", "gb-btyd", "--model", "gbdt", "--trees", "30", "--cutoffs", cutoffs,
-                                  "--horizon", "30d", "--calibrate", "none", "--btyd-features"], fixture)
+        let withBTYD = try recur(
+            [
+                "train", "--models-dir", models, "--version", "gb-btyd", "--model", "gbdt", "--trees", "30", "--cutoffs", cutoffs,
+                "--horizon", "30d", "--calibrate", "none", "--btyd-features"
+            ], fixture)
         #expect(withBTYD.status == 0, "\(withBTYD.stderr)")
         let (btydArtifact, _) = try ModelRegistry(directory: models).load("gb-btyd")
         #expect(btydArtifact.btydFeatures != nil && btydArtifact.inputNames.suffix(2) == ["btyd_p_alive", "btyd_expected_purchases"])
         // Served and offline scores agree, and the server does not treat the trees as constant between splits.
         let scorer = ModelScorer(btydArtifact)
         #expect(!scorer.isPiecewiseConstant)
-        let rows = try TrainingSet.load(set: try FeatureCatalog.builtin.resolve("default@1"), cutoffs: [Self.evaluationCutoff], horizon: Self.horizon, population: .active, store: fixture.store)
+        let rows = try TrainingSet.load(
+            set: try FeatureCatalog.builtin.resolve("default@1"), cutoffs: [Self.evaluationCutoff], horizon: Self.horizon, population: .active,
+            store: fixture.store)
         let p = rows.featureNames.count
         for i in stride(from: 0, to: rows.rows, by: 37) {
             let x = Array(rows.features[(i * p)..<((i + 1) * p)])
@@ -266,7 +288,9 @@ extension ModelCompareTests {
         }
         #expect(btydArtifact.gbdt!.gainImportance.count == p + 2)
 
-        let run = try recur(["models", "compare", "--models-dir", models, "v1", "bg", "lr-iso", "gb-btyd", "--cutoff", "2025-05-15", "--format", "json", "--no-export"], fixture)
+        let run = try recur(
+            ["models", "compare", "--models-dir", models, "v1", "bg", "lr-iso", "gb-btyd", "--cutoff", "2025-05-15", "--format", "json", "--no-export"], fixture
+        )
         #expect(run.status == 0, "\(run.stderr)")
         let json = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
         let compared = try #require((json["comparison"] as? [String: Any])?["models"] as? [[String: Any]])

@@ -1,5 +1,6 @@
-import Testing
 import Postgres
+import Testing
+
 @testable import RecurCore
 
 @Suite struct PreparedStatesTests {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import RecurCore
 
 /// The producer and the builder against a real Kafka cluster, when `KAFKA_BROKERS` names one; skipped
@@ -13,12 +14,16 @@ import Testing
         defer { TestStore.drop(store) }
         let topic = "recur-test-\(UInt32.random(in: 0...UInt32.max))"
         let env = StreamCheck.environment(store)
-        let produce = try RecurProcess(["events", "produce", "--brokers", Self.brokers, "--topic", topic, "--quiet",
-                                        "--users", "50", "--seed", "5", "--events", "3000", "--duplicates", "5", "--malformed", "2"],
-                                       environment: env, label: "broker-produce")
+        let produce = try RecurProcess(
+            [
+                "events", "produce", "--brokers", Self.brokers, "--topic", topic, "--quiet",
+                "--users", "50", "--seed", "5", "--events", "3000", "--duplicates", "5", "--malformed", "2"
+            ],
+            environment: env, label: "broker-produce")
         #expect(produce.wait(timeout: 120) == 0, "\(produce.log)")
-        let builder = try RecurProcess(["stream", "--brokers", Self.brokers, "--topic", topic, "--group", topic, "--exit-when-idle", "10s", "--quiet"],
-                                       environment: env, label: "broker-stream")
+        let builder = try RecurProcess(
+            ["stream", "--brokers", Self.brokers, "--topic", topic, "--group", topic, "--exit-when-idle", "10s", "--quiet"],
+            environment: env, label: "broker-stream")
         #expect(builder.wait(timeout: 180) == 0, "\(builder.log)")
         let produced = try #require(StreamCheck.produced(produce.log), "\(produce.log)")
         let events = try StreamCheck.count(store, "SELECT count(*) FROM events")

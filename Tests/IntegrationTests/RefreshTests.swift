@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import RecurCore
 
 /// `recur refresh` on the comparison suite's store: each test gets its own copy of the models folder.
@@ -54,7 +55,8 @@ extension ModelCompareTests {
         var environment = fixture.environment
         environment["RECUR_MODELS_DIR"] = models
         // v2's feature set (default@2) has no snapshots at the refresh cutoffs yet: kill it in the backfill.
-        let doomed = try RecurProcess(["refresh", "--promote-if", "auc_gain>=-1", "--export-dir", models + "/reports"], environment: environment, label: "refresh-kill")
+        let doomed = try RecurProcess(
+            ["refresh", "--promote-if", "auc_gain>=-1", "--export-dir", models + "/reports"], environment: environment, label: "refresh-kill")
         var waited = 0
         while !doomed.log.contains("refresh: backfilling") && waited < 600 { usleep(10_000); waited += 1 }
         doomed.signal(SIGKILL)

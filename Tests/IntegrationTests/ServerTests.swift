@@ -1,7 +1,8 @@
 import Foundation
 import Logging
-import Testing
 import Postgres
+import Testing
+
 @testable import RecurCore
 @testable import RecurServer
 
@@ -16,7 +17,9 @@ final class TestClient {
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let result = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
         guard result == 0 else { throw CocoaError(.fileReadUnknown) }
         var timeout = timeval(tv_sec: 10, tv_usec: 0)
         setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
@@ -68,7 +71,8 @@ final class TestClient {
         let data = try TrainingSet.load(set: set, cutoffs: cutoffs, horizon: .days(30), population: .active, store: store)
         let request = ModelTrainer.Request(version: "v1", kind: .logistic, set: set, cutoffs: cutoffs, horizon: .days(30))
         let (artifact, metadata) = try ModelTrainer(request: request).train(data, codeVersion: "test")
-        let registry = ModelRegistry(directory: FileManager.default.temporaryDirectory.appendingPathComponent("server-models-\(UInt32.random(in: 0...UInt32.max))").path)
+        let registry = ModelRegistry(
+            directory: FileManager.default.temporaryDirectory.appendingPathComponent("server-models-\(UInt32.random(in: 0...UInt32.max))").path)
         try registry.save(artifact, metadata: metadata)
         try registry.promote("v1", alias: "production")
         let service = try ScoringService(registry: registry, modelReference: "production", catalog: .builtin)
@@ -230,10 +234,14 @@ final class TestClient {
         #expect(served == "v2")
 
         // A corrupt new artifact is refused; the previous model keeps serving.
-        let (a3, m3) = (artifact, ModelMetadata(version: "v3", kind: metadata.kind, featureSet: metadata.featureSet, cutoffs: metadata.cutoffs,
-                                                 holdoutCutoff: metadata.holdoutCutoff, horizon: metadata.horizon, population: metadata.population,
-                                                 trainingRows: 1, holdoutRows: 1, trainingPositiveRate: 0.5, parameters: [:], holdout: metadata.holdout,
-                                                 trainingSeconds: 0, notes: [], codeVersion: "test", createdAt: metadata.createdAt))
+        let (a3, m3) = (
+            artifact,
+            ModelMetadata(
+                version: "v3", kind: metadata.kind, featureSet: metadata.featureSet, cutoffs: metadata.cutoffs,
+                holdoutCutoff: metadata.holdoutCutoff, horizon: metadata.horizon, population: metadata.population,
+                trainingRows: 1, holdoutRows: 1, trainingPositiveRate: 0.5, parameters: [:], holdout: metadata.holdout,
+                trainingSeconds: 0, notes: [], codeVersion: "test", createdAt: metadata.createdAt)
+        )
         try f.registry.save(a3, metadata: m3)
         try "{\"production\": \"v3\"}".write(toFile: f.registry.directory + "/aliases.json", atomically: true, encoding: .utf8)
         try "garbage".write(toFile: f.registry.directory + "/v3/model.json", atomically: true, encoding: .utf8)
@@ -251,7 +259,8 @@ final class TestClient {
         var state = UserFeatureState(set: f.server.service.set)
         state.apply(Event(eventID: "x", userID: user, timestamp: Timestamp(seconds: Date().timeIntervalSince1970 - 3600), type: .purchase, amount: 50))
         let hex = state.encoded().map { String(format: "%02x", $0) }.joined()
-        try f.store.connection.execute("""
+        try f.store.connection.execute(
+            """
             INSERT INTO user_features (set_name, set_version, user_id, state, updated_at) VALUES ('default', 1, $1, decode($2, 'hex'), clock_timestamp())
             """, [user, hex])
         try f.store.connection.notify("recur_user_features", payload: "default@1")

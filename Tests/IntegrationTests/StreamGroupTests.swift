@@ -1,6 +1,7 @@
 import Foundation
 import Kafka
 import Testing
+
 @testable import RecurCore
 
 /// Several builders in one consumer group: they split a topic, take over from a dead member, and a
@@ -34,12 +35,18 @@ import Testing
         let cluster = try MockCluster(brokers: 1)
         try cluster.createTopic("group", partitions: 6)
         let env = StreamCheck.environment(store)
-        let produce = try RecurProcess(["events", "produce", "--brokers", cluster.bootstrapServers, "--topic", "group", "--quiet",
-                                        "--users", "150", "--seed", "11", "--events", "40000", "--rate", "700", "--duplicates", "3"],
-                                       environment: env, label: "group-produce")
+        let produce = try RecurProcess(
+            [
+                "events", "produce", "--brokers", cluster.bootstrapServers, "--topic", "group", "--quiet",
+                "--users", "150", "--seed", "11", "--events", "40000", "--rate", "700", "--duplicates", "3"
+            ],
+            environment: env, label: "group-produce")
         func builder(_ name: String, batchWait: String = "200ms") throws -> RecurProcess {
-            try RecurProcess(["stream", "--brokers", cluster.bootstrapServers, "--topic", "group", "--group", "g", "--batch-wait", batchWait,
-                              "--quiet"] + Self.fast, environment: env, label: "group-\(name)")
+            try RecurProcess(
+                [
+                    "stream", "--brokers", cluster.bootstrapServers, "--topic", "group", "--group", "g", "--batch-wait", batchWait,
+                    "--quiet"
+                ] + Self.fast, environment: env, label: "group-\(name)")
         }
         let a = try builder("a"), b = try builder("b")
         defer { for p in [a, b] where p.process.isRunning { p.signal(SIGKILL); p.wait() } }
@@ -63,9 +70,10 @@ import Testing
         c.signal(SIGSTOP)
         let bBefore = b.log.components(separatedBy: "stream: assigned ").count
         // b is given c's partitions after c's session times out, and commits past where c stopped.
-        #expect(Self.eventually(60) {
-            b.log.components(separatedBy: "stream: assigned ").count > bBefore && Self.assignment(b.log).count == 6
-        }, "\(b.log)")
+        #expect(
+            Self.eventually(60) {
+                b.log.components(separatedBy: "stream: assigned ").count > bBefore && Self.assignment(b.log).count == 6
+            }, "\(b.log)")
         sleep(3)
         c.signal(SIGCONT)
         #expect(c.waitFor("commit refused", timeout: 30), "the paused builder's batch is refused: \(c.log)")
@@ -75,8 +83,11 @@ import Testing
         #expect(b.wait(timeout: 60) == 0, "\(b.log)")
         #expect(c.wait(timeout: 60) == 0, "\(c.log)")
         // Whatever the members left behind, one more run finishes from the stored offsets.
-        let last = try RecurProcess(["stream", "--brokers", cluster.bootstrapServers, "--topic", "group", "--group", "g-final",
-                                     "--exit-when-idle", "6s", "--quiet"] + Self.fast, environment: env, label: "group-final")
+        let last = try RecurProcess(
+            [
+                "stream", "--brokers", cluster.bootstrapServers, "--topic", "group", "--group", "g-final",
+                "--exit-when-idle", "6s", "--quiet"
+            ] + Self.fast, environment: env, label: "group-final")
         #expect(last.wait(timeout: 120) == 0, "\(last.log)")
 
         let produced = try #require(StreamCheck.produced(produce.log), "\(produce.log)")

@@ -1,6 +1,7 @@
 import Foundation
 import Kafka
 import Postgres
+
 @testable import RecurCore
 
 /// Real processes for the stream tests: `recur stream` builders, `recur events produce`, kcat.
@@ -60,19 +61,24 @@ enum StreamCheck {
     static func statesMatchEvents(_ store: Store, set: FeatureSet) throws -> (users: Int, mismatched: [String]) {
         let c = store.connection
         var states = [String: UserFeatureState]()
-        for row in try c.query("SELECT user_id, encode(state, 'hex') FROM user_features WHERE set_name = $1 AND set_version = $2",
-                               [set.name, set.version]).rows {
+        for row in try c.query(
+            "SELECT user_id, encode(state, 'hex') FROM user_features WHERE set_name = $1 AND set_version = $2",
+            [set.name, set.version]
+        ).rows {
             states[try row.require(String.self, 0)] = try UserFeatureState(decoding: UserFeatureState.bytes(hex: try row.require(String.self, 1)), for: set)
         }
         var folds = [String: UserFeatureState]()
-        for row in try c.query("""
+        for row in try c.query(
+            """
             SELECT user_id, (extract(epoch FROM ts) * 1000000)::bigint, event_type, coalesce((amount * 100)::bigint, 0)
             FROM events ORDER BY user_id, ts
-            """).rows {
+            """
+        ).rows {
             let user = try row.require(String.self, 0)
             var state = folds[user] ?? UserFeatureState(set: set)
-            state.apply(time: try row.require(Int64.self, 1), type: UserFeatureState.code(EventType(rawValue: try row.require(String.self, 2))!),
-                        cents: try row.require(Int64.self, 3))
+            state.apply(
+                time: try row.require(Int64.self, 1), type: UserFeatureState.code(EventType(rawValue: try row.require(String.self, 2))!),
+                cents: try row.require(Int64.self, 3))
             folds[user] = state
         }
         var mismatched = [String]()
@@ -99,7 +105,8 @@ enum StreamCheck {
             return Int(words[index - 1])
         }
         guard let messages = number(before: "messages"), let duplicated = number(before: "duplicated"),
-              let malformed = number(before: "malformed") else { return nil }
+            let malformed = number(before: "malformed")
+        else { return nil }
         return (messages, duplicated, malformed)
     }
 

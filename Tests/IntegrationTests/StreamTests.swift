@@ -2,6 +2,7 @@ import Foundation
 import Kafka
 import Postgres
 import Testing
+
 @testable import RecurCore
 
 /// `recur stream` as users run it: real builders, a real producer, librdkafka's mock cluster, real PostgreSQL.
@@ -20,11 +21,15 @@ import Testing
         let cluster = try MockCluster(brokers: 1)
         try cluster.createTopic("crash", partitions: 4)
         let env = StreamCheck.environment(store)
-        let produce = try producer(cluster.bootstrapServers, topic: "crash",
-                                   extra: ["--users", "120", "--seed", "7", "--rate", "2500", "--late", "5", "--duplicates", "5", "--malformed", "1"],
-                                   environment: env)
-        let builderArguments = ["stream", "--brokers", cluster.bootstrapServers, "--topic", "crash", "--features-dir", features, "--set", "strict",
-                                "--batch-wait", "200ms", "--quiet"] + Self.fast
+        let produce = try producer(
+            cluster.bootstrapServers, topic: "crash",
+            extra: ["--users", "120", "--seed", "7", "--rate", "2500", "--late", "5", "--duplicates", "5", "--malformed", "1"],
+            environment: env)
+        let builderArguments =
+            [
+                "stream", "--brokers", cluster.bootstrapServers, "--topic", "crash", "--features-dir", features, "--set", "strict",
+                "--batch-wait", "200ms", "--quiet"
+            ] + Self.fast
         var random = SystemRandomNumberGenerator()
         for round in 0..<10 {
             // A new group each round: Recur's offsets live in PostgreSQL, so the group name does not matter
@@ -61,10 +66,14 @@ import Testing
         let kafka = try MockCluster(brokers: 1)
         try kafka.createTopic("fault", partitions: 3)
         let env = ["DATABASE_URL": cluster.conninfo(), "RECUR_HOME": home]
-        let produce = try producer(kafka.bootstrapServers, topic: "fault", extra: ["--users", "100", "--seed", "9", "--rate", "300", "--duplicates", "3"],
-                                   environment: env)
-        let builder = try RecurProcess(["stream", "--brokers", kafka.bootstrapServers, "--topic", "fault", "--batch-wait", "200ms", "--quiet",
-                                        "--exit-when-idle", "20s"] + Self.fast, environment: env, label: "fault")
+        let produce = try producer(
+            kafka.bootstrapServers, topic: "fault", extra: ["--users", "100", "--seed", "9", "--rate", "300", "--duplicates", "3"],
+            environment: env)
+        let builder = try RecurProcess(
+            [
+                "stream", "--brokers", kafka.bootstrapServers, "--topic", "fault", "--batch-wait", "200ms", "--quiet",
+                "--exit-when-idle", "20s"
+            ] + Self.fast, environment: env, label: "fault")
         #expect(builder.waitFor("assigned", timeout: 30))
         sleep(2)
         try cluster.stop()
@@ -105,8 +114,9 @@ import Testing
         kcatProcess.waitUntilExit()
         #expect(kcatProcess.terminationStatus == 0)
         // One transaction on one connection here; the other tests cover the states' own connection.
-        let builder = try RecurProcess(["stream", "--brokers", brokers, "--topic", "kc", "--exit-when-idle", "8s", "--quiet", "--single-transaction"],
-                                       environment: StreamCheck.environment(store), label: "kcat")
+        let builder = try RecurProcess(
+            ["stream", "--brokers", brokers, "--topic", "kc", "--exit-when-idle", "8s", "--quiet", "--single-transaction"],
+            environment: StreamCheck.environment(store), label: "kcat")
         #expect(builder.wait(timeout: 60) == 0, "\(builder.log)")
         #expect(try StreamCheck.count(store, "SELECT count(*) FROM events") == 50)
         #expect(try StreamCheck.count(store, "SELECT count(*) FROM events WHERE event_type = 'purchase' AND amount IS NULL") == 10)
@@ -120,8 +130,9 @@ import Testing
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("recur-folder-\(UInt32.random(in: 0...UInt32.max))").path
         let inbox = root + "/in", archive = root + "/done"
         try FileManager.default.createDirectory(atPath: inbox, withIntermediateDirectories: true)
-        let builder = try RecurProcess(["stream", "--dir", inbox, "--archive", archive, "--settle", "700ms", "--quiet"],
-                                       environment: StreamCheck.environment(store), label: "folder")
+        let builder = try RecurProcess(
+            ["stream", "--dir", inbox, "--archive", archive, "--settle", "700ms", "--quiet"],
+            environment: StreamCheck.environment(store), label: "folder")
         #expect(builder.waitFor("watching", timeout: 30))
         var expected = 0
         func csv(seed: UInt64) -> [UInt8] {

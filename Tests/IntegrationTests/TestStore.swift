@@ -1,5 +1,6 @@
 import Foundation
 import Postgres
+
 @testable import RecurCore
 
 /// A migrated store in a schema of its own, on the shared test cluster (or `DATABASE_URL` when set).
@@ -25,8 +26,9 @@ enum TestStore {
         options.seed = seed
         options.days = days
         let events = EventGenerator(options: options).rows().map { r in
-            Event(eventID: "g\(r.serial)", userID: EventGenerator.userID(r.user), timestamp: Timestamp(microseconds: r.timestamp),
-                  type: r.type, amount: r.type.requiresAmount ? Double(r.amountCents) / 100 : nil)
+            Event(
+                eventID: "g\(r.serial)", userID: EventGenerator.userID(r.user), timestamp: Timestamp(microseconds: r.timestamp),
+                type: r.type, amount: r.type.requiresAmount ? Double(r.amountCents) / 100 : nil)
         }
         _ = try EventLoader(connection: store.connection, source: "test").load(events, rejected: [])
         return events

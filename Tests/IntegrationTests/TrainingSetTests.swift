@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import Postgres
+import Testing
+
 @testable import RecurCore
 
 @Suite struct TrainingSetTests {
@@ -14,8 +15,9 @@ import Postgres
         options.seed = 5
         options.days = 200
         let events = EventGenerator(options: options).rows().map { r in
-            Event(eventID: "g\(r.serial)", userID: EventGenerator.userID(r.user), timestamp: Timestamp(microseconds: r.timestamp),
-                  type: r.type, amount: r.type.requiresAmount ? Double(r.amountCents) / 100 : nil)
+            Event(
+                eventID: "g\(r.serial)", userID: EventGenerator.userID(r.user), timestamp: Timestamp(microseconds: r.timestamp),
+                type: r.type, amount: r.type.requiresAmount ? Double(r.amountCents) / 100 : nil)
         }
         _ = try EventLoader(connection: store.connection, source: "test").load(events, rejected: [])
         let cutoffs = [Timestamp(year: 2025, month: 4, day: 1)!, Timestamp(year: 2025, month: 5, day: 1)!]
@@ -25,7 +27,9 @@ import Postgres
         #expect(data.rows > 0 && data.features.count == data.rows * set.featureNames.count)
         for i in stride(from: 0, to: data.rows, by: max(1, data.rows / 25)) {
             let from = data.cutoffs[i], to = from + TimeSpan.days(30).microseconds
-            let bought = events.contains { $0.userID == data.users[i] && $0.type == .purchase && $0.timestamp.microseconds >= from && $0.timestamp.microseconds < to }
+            let bought = events.contains {
+                $0.userID == data.users[i] && $0.type == .purchase && $0.timestamp.microseconds >= from && $0.timestamp.microseconds < to
+            }
             #expect(data.labels[i] == (bought ? 1 : 0), "row \(i)")
         }
         let purchasers = try TrainingSet.load(set: set, cutoffs: cutoffs, horizon: .days(30), population: .purchasers, store: store)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import RecurCore
 
 /// BG/NBD against the published answer: Fader, Hardie & Lee (2005) on the CDNOW sample, as shipped

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import RecurCore
 
 /// The histogram and partition paths that only large leaves take (several threads).

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import RecurCore
 
 @Suite struct CalibrationTests {
@@ -11,7 +12,7 @@ import Testing
         for _ in 0..<rows {
             let z = random.normal() * 2
             let raw = 1 / (1 + exp(-z))
-            p.append((raw * 1000).rounded() / 1000)   // ties, as a tree model's scores have
+            p.append((raw * 1000).rounded() / 1000)  // ties, as a tree model's scores have
             y.append(random.unit() < 1 / (1 + exp(-(0.6 * z - 0.8))) ? 1 : 0)
         }
         return (p, y)
@@ -50,8 +51,9 @@ import Testing
     }
 
     @Test func aCalibratedArtifactScoresTheSameEverywhereAndRoundTrips() throws {
-        var artifact = ModelArtifact(kind: .logistic, featureSetName: "t", featureSetVersion: 1, featureNames: ["a", "b"],
-                                     logistic: LogisticModel(featureNames: ["a", "b"], means: [0, 0], scales: [1, 1], intercept: -0.3, coefficients: [1.2, -0.7]))
+        var artifact = ModelArtifact(
+            kind: .logistic, featureSetName: "t", featureSetVersion: 1, featureNames: ["a", "b"],
+            logistic: LogisticModel(featureNames: ["a", "b"], means: [0, 0], scales: [1, 1], intercept: -0.3, coefficients: [1.2, -0.7]))
         let (p, y) = Self.miscalibrated(seed: 5, rows: 3_000)
         for method in Calibrator.Method.allCases {
             artifact.calibration = Calibrator.fit(method, predictions: p, labels: y)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import RecurCore
 
 /// DeLong against its definition: the reference below is written from Sun & Xu (2014), section 2
@@ -41,8 +42,8 @@ import Testing
             let y: UInt8 = random.unit() < 0.3 ? 1 : 0
             labels.append(y)
             let signal = Double(y)
-            a.append((signal * 1.5 + random.normal()).rounded())                 // about 8 distinct values
-            b.append(((signal + random.normal()) * 2).rounded() / 2)             // halves
+            a.append((signal * 1.5 + random.normal()).rounded())  // about 8 distinct values
+            b.append(((signal + random.normal()) * 2).rounded() / 2)  // halves
             c.append(random.unit() < 0.5 ? a.last! : (random.normal() * 3).rounded())
         }
         return ([a, b, c], labels)
@@ -111,7 +112,9 @@ import Testing
         #expect(abs(dt.standardError - bt.standardError) / dt.standardError < 0.15, "se \(dt.standardError) vs \(bt.standardError)")
         #expect(abs(dt.low - bt.low) < 0.003 && abs(dt.high - bt.high) < 0.003)
         // Seeded: the same seed gives the same replicates.
-        #expect(PairedBootstrap(scores: [a, b], labels: labels, replicates: 20, seed: 11) == PairedBootstrap(scores: [a, b], labels: labels, replicates: 20, seed: 11))
+        #expect(
+            PairedBootstrap(scores: [a, b], labels: labels, replicates: 20, seed: 11)
+                == PairedBootstrap(scores: [a, b], labels: labels, replicates: 20, seed: 11))
     }
 
     @Test func comparisonAgreementMeasures() {

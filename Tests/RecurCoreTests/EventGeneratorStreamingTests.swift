@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import RecurCore
 
 /// The generator's bounded-memory path gives exactly what the in-memory one does.
@@ -17,7 +18,9 @@ struct EventGeneratorStreamingTests {
         let count = try generator.streamRows(chunkRows: 2_000) { streamed += $0 }
         #expect(count == whole.count && streamed.count == whole.count)
         #expect(zip(whole, streamed).allSatisfy { $0.serial == $1.serial && $0.emitAt == $1.emitAt && $0.timestamp == $1.timestamp && $0.user == $1.user })
-        let spills = try FileManager.default.contentsOfDirectory(atPath: NSTemporaryDirectory()).filter { $0.hasPrefix("recur-generate-\(ProcessInfo.processInfo.processIdentifier)-") }
+        let spills = try FileManager.default.contentsOfDirectory(atPath: NSTemporaryDirectory()).filter {
+            $0.hasPrefix("recur-generate-\(ProcessInfo.processInfo.processIdentifier)-")
+        }
         #expect(spills.isEmpty)
     }
 

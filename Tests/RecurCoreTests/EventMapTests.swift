@@ -1,4 +1,5 @@
 import Testing
+
 @testable import RecurCore
 
 /// `--event-map` and `--unknown-events`: page types of real logs mapped, the rest rejected, viewed or skipped.

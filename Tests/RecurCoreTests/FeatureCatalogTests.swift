@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import RecurCore
 
 @Suite struct FeatureCatalogTests {
@@ -9,8 +10,10 @@ import Testing
         #expect(file == BuiltinFeatureSets.defaultSet, "run scripts/embed-features.sh")
         let set = try FeatureCatalog.builtin.resolve(nil)
         #expect(set.reference == "default@1")
-        for name in ["purchase_count_90d", "purchase_amount_sum_30d", "purchase_count_all", "days_since_last_purchase",
-                     "days_since_first_event", "session_count_30d"] {
+        for name in [
+            "purchase_count_90d", "purchase_amount_sum_30d", "purchase_count_all", "days_since_last_purchase",
+            "days_since_first_event", "session_count_30d"
+        ] {
             #expect(set.featureNames.contains(name), "\(name)")
         }
     }
@@ -28,10 +31,19 @@ import Testing
 
     @Test func mistakesNameFileLineAndWhatWasExpected() {
         let h = Self.header
-        #expect(mistake(h + "\n[[feature]]\nname = \"a\"\nkind = \"average\"\ndescription = \"x\"\n").hasPrefix("shop.toml:8: feature `a`: kind `average` is not one of count"))
-        #expect(mistake(h + "\n[[feature]]\nname = \"a\"\nkind = \"count\"\nwindow = \"7 days\"\ndescription = \"x\"\n").hasPrefix("shop.toml:9: feature `a`: window `7 days`"))
-        #expect(mistake(h + "\n[[feature]]\nname = \"a\"\nkind = \"count\"\ndescription = \"x\"\n\n[[feature]]\nname = \"a\"\nkind = \"count\"\ndescription = \"y\"\n").hasPrefix("shop.toml:12: feature `a` is defined twice"))
-        #expect(mistake(h + "\n[[feature]]\nname = \"a\"\nkind = \"count\"\nevent = \"wishlist\"\ndescription = \"x\"\n").contains("event `wishlist` is not one of"))
+        #expect(
+            mistake(h + "\n[[feature]]\nname = \"a\"\nkind = \"average\"\ndescription = \"x\"\n").hasPrefix(
+                "shop.toml:8: feature `a`: kind `average` is not one of count"))
+        #expect(
+            mistake(h + "\n[[feature]]\nname = \"a\"\nkind = \"count\"\nwindow = \"7 days\"\ndescription = \"x\"\n").hasPrefix(
+                "shop.toml:9: feature `a`: window `7 days`"))
+        #expect(
+            mistake(
+                h + "\n[[feature]]\nname = \"a\"\nkind = \"count\"\ndescription = \"x\"\n\n[[feature]]\nname = \"a\"\nkind = \"count\"\ndescription = \"y\"\n"
+            ).hasPrefix("shop.toml:12: feature `a` is defined twice"))
+        #expect(
+            mistake(h + "\n[[feature]]\nname = \"a\"\nkind = \"count\"\nevent = \"wishlist\"\ndescription = \"x\"\n").contains("event `wishlist` is not one of")
+        )
         #expect(mistake(h + "\n[[feature]]\nname = \"a\"\nkind = \"sum\"\nfield = \"price\"\ndescription = \"x\"\n").contains("field `price` is not known"))
         #expect(mistake(h + "\n[[feature]]\nname = \"a\"\nkind = \"ratio\"\ndescription = \"x\"\n").contains("a ratio needs `per"))
         #expect(mistake(h + "\n[[feature]]\nname = \"a\"\nkind = \"count\"\n").contains("expected a one-line `description`"))

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import RecurCore
 
 @Suite struct FeaturePropertyTests {
@@ -10,8 +11,10 @@ import Testing
         for i in 0..<count {
             t = t + TimeSpan(microseconds: Int64(random.exponential(mean: random.chance(0.7) ? 600 : 5 * 86_400) * 1_000_000))
             let type = [EventType.view, .view, .view, .cart, .purchase, .refund][random.below(6)]
-            events.append(Event(eventID: "e\(i)", userID: "u", timestamp: t, type: type,
-                                amount: type.requiresAmount ? Double(random.below(10_000)) / 100 : nil))
+            events.append(
+                Event(
+                    eventID: "e\(i)", userID: "u", timestamp: t, type: type,
+                    amount: type.requiresAmount ? Double(random.below(10_000)) / 100 : nil))
         }
         return events
     }
@@ -49,8 +52,10 @@ import Testing
             // Add events at or after T, within the lateness the set allows for T to stay answerable.
             for i in 0..<(1 + random.below(20)) {
                 let offset = i == 0 ? 0 : Int64(random.unit() * Double(set.allowedLateness.microseconds))
-                state.apply(Event(eventID: "late\(i)", userID: "u", timestamp: t + TimeSpan(microseconds: offset),
-                                  type: .purchase, amount: 5))
+                state.apply(
+                    Event(
+                        eventID: "late\(i)", userID: "u", timestamp: t + TimeSpan(microseconds: offset),
+                        type: .purchase, amount: 5))
             }
             #expect(same(before, state.values(asOf: t)), "trial \(trial)")
         }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import RecurCore
 
 @Suite struct FeatureStateTests {
@@ -24,7 +25,7 @@ import Testing
             event(.cart, .days(3) + .minutes(5)),
             event(.purchase, .days(3), amount: 20),
             event(.refund, .days(2), amount: 5),
-            event(.purchase, TimeSpan(microseconds: 0), amount: 99),  // exactly at T: out of every window
+            event(.purchase, TimeSpan(microseconds: 0), amount: 99)  // exactly at T: out of every window
         ]
     }
 

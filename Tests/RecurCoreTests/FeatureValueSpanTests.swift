@@ -1,4 +1,5 @@
 import Testing
+
 @testable import RecurCore
 
 @Suite struct FeatureValueSpanTests {
@@ -60,8 +61,10 @@ import Testing
 
     @Test func spanEndsWhenTheNextEventBecomesVisible() {
         let t0 = Timestamp(year: 2025, month: 3, day: 1)!
-        let s = state([Event(eventID: "a", userID: "u", timestamp: t0, type: .view, amount: nil),
-                       Event(eventID: "b", userID: "u", timestamp: t0 + .hours(5), type: .purchase, amount: 3)])
+        let s = state([
+            Event(eventID: "a", userID: "u", timestamp: t0, type: .view, amount: nil),
+            Event(eventID: "b", userID: "u", timestamp: t0 + .hours(5), type: .purchase, amount: 3)
+        ])
         let span = s.valueSpan(asOf: t0 + .hours(1))
         #expect(span.until == (t0 + .hours(5)).microseconds + 1)
     }

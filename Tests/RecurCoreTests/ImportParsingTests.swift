@@ -1,4 +1,5 @@
 import Testing
+
 @testable import RecurCore
 
 @Suite struct ImportParsingTests {
@@ -27,10 +28,12 @@ import Testing
 
     @Test func jsonRecordsReadTheSameWhateverTheirKeyOrder() {
         var session = ImportSession(options: ImportOptions(), format: .jsonl, source: "test")
-        let lines = [#"{"user_id":"u1","ts":"2025-01-01T00:00:00Z","event_type":"view","":1}"#,
-                     #"{"":2,"event_type":"buy","amount":"9.5","ts":"2025-01-02","user_id":"u2"}"#,
-                     #"{"ts":"2025-01-03","extra":{"n":[1,"}"]},"user_id":"u3","event_type":"view"}"#,
-                     #"{"user_id":{"id":1},"ts":"2025-01-03","event_type":"view"}"#]
+        let lines = [
+            #"{"user_id":"u1","ts":"2025-01-01T00:00:00Z","event_type":"view","":1}"#,
+            #"{"":2,"event_type":"buy","amount":"9.5","ts":"2025-01-02","user_id":"u2"}"#,
+            #"{"ts":"2025-01-03","extra":{"n":[1,"}"]},"user_id":"u3","event_type":"view"}"#,
+            #"{"user_id":{"id":1},"ts":"2025-01-03","event_type":"view"}"#
+        ]
         for (index, line) in lines.enumerated() {
             _ = session.take(RecordReader.Record(bytes: Array(line.utf8), line: index + 1, isOversized: false, hasUnterminatedQuote: false))
         }
@@ -60,14 +63,16 @@ import Testing
         ("customer_id", CanonicalField.userID), ("CustomerID", .userID), ("Customer ID", .userID), ("visitorid", .userID),
         ("timestamp", .timestamp), ("event_time", .timestamp), ("InvoiceDate", .timestamp), ("transaction_id", .order),
         ("InvoiceNo", .order), ("UnitPrice", .price), ("Quantity", .quantity), ("StockCode", .productID),
-        ("event_type", .eventType), ("behavior", .eventType), ("revenue", .amount), ("item_id", .productID),
+        ("event_type", .eventType), ("behavior", .eventType), ("revenue", .amount), ("item_id", .productID)
     ])
     func understandsColumnAliases(name: String, field: CanonicalField) {
         #expect(CanonicalField.matching(name) == field)
     }
 
-    @Test(arguments: [("add_to_cart", EventType.cart), ("buy", .purchase), ("click", .view), ("view", .view),
-                      ("Purchase", .purchase), ("return", .refund), ("addtocart", .cart), ("transaction", .purchase)])
+    @Test(arguments: [
+        ("add_to_cart", EventType.cart), ("buy", .purchase), ("click", .view), ("view", .view),
+        ("Purchase", .purchase), ("return", .refund), ("addtocart", .cart), ("transaction", .purchase)
+    ])
     func understandsEventTypeAliases(text: String, type: EventType) {
         #expect(EventType.matching(text) == type)
     }
@@ -112,7 +117,11 @@ import Testing
     }
 
     @Test func mappingFilesReportTheLineOfAMistake() throws {
-        let good = try MappingFile(path: "m.toml", text: "# shop export\nformat = \"whitespace\"\nheader = false\ncolumns = \"user_id,ts,quantity,amount\"\nevent_type = \"purchase\"\nuser_id = \"Customer\"\n")
+        let good = try MappingFile(
+            path: "m.toml",
+            text:
+                "# shop export\nformat = \"whitespace\"\nheader = false\ncolumns = \"user_id,ts,quantity,amount\"\nevent_type = \"purchase\"\nuser_id = \"Customer\"\n"
+        )
         #expect(good.format == .whitespace && good.header == .absent && good.columns?.count == 4 && good.eventType == .purchase)
         #expect(good.renames[.userID] == "Customer")
         #expect(throws: ImportError.self) { try MappingFile(path: "m.toml", text: "user_id = a\nprice_total = b\n") }

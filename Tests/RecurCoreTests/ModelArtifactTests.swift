@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import RecurCore
 
 @Suite struct ModelArtifactTests {
@@ -11,10 +12,11 @@ import Testing
         let model = LogisticModel(featureNames: ["a", "b"], means: [1, 2], scales: [0.5, 3], intercept: -0.25, coefficients: [0.1, -1.0 / 3])
         let artifact = ModelArtifact(kind: .logistic, featureSetName: "default", featureSetVersion: 1, featureNames: ["a", "b"], logistic: model)
         let metrics = Metrics(predictions: [0.2, 0.7], labels: [0, 1])
-        let metadata = ModelMetadata(version: version, kind: .logistic, featureSet: "default@1", cutoffs: ["2025-01-01T00:00:00Z"],
-                                     holdoutCutoff: "2025-01-01T00:00:00Z", horizon: "30d", population: "active", trainingRows: 2, holdoutRows: 2,
-                                     trainingPositiveRate: 0.5, parameters: ["l2": "1.0"], holdout: metrics, trainingSeconds: 0.1, notes: [],
-                                     codeVersion: "test", createdAt: "2026-01-01T00:00:00Z")
+        let metadata = ModelMetadata(
+            version: version, kind: .logistic, featureSet: "default@1", cutoffs: ["2025-01-01T00:00:00Z"],
+            holdoutCutoff: "2025-01-01T00:00:00Z", horizon: "30d", population: "active", trainingRows: 2, holdoutRows: 2,
+            trainingPositiveRate: 0.5, parameters: ["l2": "1.0"], holdout: metrics, trainingSeconds: 0.1, notes: [],
+            codeVersion: "test", createdAt: "2026-01-01T00:00:00Z")
         return (artifact, metadata)
     }
 
@@ -49,10 +51,12 @@ import Testing
         let (a3, m3) = sample("v3")
         try r.save(a3, metadata: m3)
         let p3 = r.directory + "/v3/model.json"
-        let text = try String(contentsOfFile: p3, encoding: .utf8).replacingOccurrences(of: "\"schema_version\" : \(ModelArtifact.currentSchemaVersion)", with: "\"schema_version\" : 99")
+        let text = try String(contentsOfFile: p3, encoding: .utf8).replacingOccurrences(
+            of: "\"schema_version\" : \(ModelArtifact.currentSchemaVersion)", with: "\"schema_version\" : 99")
         try text.write(toFile: p3, atomically: true, encoding: .utf8)
         let meta = try Data(contentsOf: URL(fileURLWithPath: r.directory + "/v3/metadata.json"))
-        try "\(SHA256Hex.of(Data(text.utf8)))  model.json\n\(SHA256Hex.of(meta))  metadata.json\n".write(toFile: r.directory + "/v3/SHA256SUMS", atomically: true, encoding: .utf8)
+        try "\(SHA256Hex.of(Data(text.utf8)))  model.json\n\(SHA256Hex.of(meta))  metadata.json\n".write(
+            toFile: r.directory + "/v3/SHA256SUMS", atomically: true, encoding: .utf8)
         #expect(failure { _ = try r.load("v3") }.contains("schema version 99"))
 
         try FileManager.default.removeItem(atPath: r.directory + "/v3/SHA256SUMS")

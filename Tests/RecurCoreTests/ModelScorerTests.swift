@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import RecurCore
 
 @Suite struct ModelScorerTests {
@@ -20,10 +21,11 @@ import Testing
         var parameters = GradientBoosting.Parameters()
         parameters.trees = 40
         let (ensemble, _) = GradientBoosting.fit(features: x, rows: n, names: ["a", "b", "c"], labels: y, parameters: parameters)
-        let logistic = LogisticModel(featureNames: ["a", "b", "c"], means: [0.1, -0.2, 0.5], scales: [1.5, 0.7, 0.3], intercept: -0.4, coefficients: [0.8, -1.1, 0.3])
+        let logistic = LogisticModel(
+            featureNames: ["a", "b", "c"], means: [0.1, -0.2, 0.5], scales: [1.5, 0.7, 0.3], intercept: -0.4, coefficients: [0.8, -1.1, 0.3])
         let artifacts = [
             ModelArtifact(kind: .gbdt, featureSetName: "t", featureSetVersion: 1, featureNames: ["a", "b", "c"], gbdt: ensemble),
-            ModelArtifact(kind: .logistic, featureSetName: "t", featureSetVersion: 1, featureNames: ["a", "b", "c"], logistic: logistic),
+            ModelArtifact(kind: .logistic, featureSetName: "t", featureSetVersion: 1, featureNames: ["a", "b", "c"], logistic: logistic)
         ]
         for artifact in artifacts {
             let scorer = ModelScorer(artifact)

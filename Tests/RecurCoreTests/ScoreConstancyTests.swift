@@ -1,4 +1,5 @@
 import Testing
+
 @testable import RecurCore
 
 /// A tree model's score is remembered by the server until a feature that moves with the clock could
@@ -45,7 +46,9 @@ import Testing
             let values = span.values(asOf: t0)
             let p0 = artifact.probability(values)
             let until = row.withUnsafeBufferPointer { r in
-                values.withUnsafeBufferPointer { layout.constantUntil(row: r.baseAddress!, asOf: t0, values: $0) { scorer.nextSplit(feature: $0, atOrAbove: $1) } }
+                values.withUnsafeBufferPointer {
+                    layout.constantUntil(row: r.baseAddress!, asOf: t0, values: $0) { scorer.nextSplit(feature: $0, atOrAbove: $1) }
+                }
             }
             #expect(until >= t0.microseconds && until <= span.until)
             if until < span.until { limited += 1 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import RecurCore
 
 @Suite struct TrainingTests {
@@ -63,7 +64,8 @@ import Testing
         // Two identical columns and a constant one.
         let (base, labels) = problem(rows: 200, seed: 9)
         let collinear = (0..<200).flatMap { [base[$0 * 3], base[$0 * 3], 7.0] }
-        let (m2, r2) = LogisticRegression.fit(features: collinear, rows: 200, names: ["a", "a_copy", "k"], labels: labels, parameters: LogisticRegression.Parameters())
+        let (m2, r2) = LogisticRegression.fit(
+            features: collinear, rows: 200, names: ["a", "a_copy", "k"], labels: labels, parameters: LogisticRegression.Parameters())
         #expect(m2.coefficients.allSatisfy { $0.isFinite })
         #expect(abs(m2.coefficients[0] - m2.coefficients[1]) < 1e-6)
         #expect(m2.coefficients[2] == 0 && r2.constantFeatures == ["k"])

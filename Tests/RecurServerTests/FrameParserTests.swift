@@ -1,4 +1,5 @@
 import Testing
+
 @testable import RecurServer
 
 @Suite struct FrameParserTests {

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import RecurServer
 
 /// The server's compact copies of users' states, and the COPY text it reads them from.
@@ -32,7 +33,9 @@ struct StateArenaTests {
         let read = row.withUnsafeBytes { CopyBinary.userRow($0) }
         #expect(read?.0 == "user\t\\1" && read?.1 == [0, 255, 7] && read?.2 == 1_733_000_000.25)
         // The trailer, a cut row, a NULL and a wrong field count are skipped, never trapped on.
-        for bad in [be(-1, bytes: 2), Array(row.dropLast()), be(3, bytes: 2) + field([1]) + be(-1, bytes: 4) + field(stamp), be(2, bytes: 2) + field([1]) + field([2])] {
+        for bad in [
+            be(-1, bytes: 2), Array(row.dropLast()), be(3, bytes: 2) + field([1]) + be(-1, bytes: 4) + field(stamp), be(2, bytes: 2) + field([1]) + field([2])
+        ] {
             #expect(bad.withUnsafeBytes { CopyBinary.userRow($0) } == nil)
         }
         #expect(be(-1, bytes: 2).withUnsafeBytes { CopyBinary.isTrailer($0) } && !row.withUnsafeBytes { CopyBinary.isTrailer($0) })

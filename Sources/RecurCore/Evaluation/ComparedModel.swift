@@ -49,7 +49,8 @@ public enum ComparisonError: Error, CustomStringConvertible, Equatable {
         case .overlap(let model, let until, let cutoff):
             return "model \(model) learnt labels up to \(until) (last training cutoff + horizon), after the evaluation cutoff \(cutoff)"
         case .tooFewModels: return "give at least two models to compare (or one model and --scores FILE)"
-        case .featureSetMismatch(let model, let set): return "model \(model) lists features that differ from feature set \(set) as defined here; add the set's definition with --features-dir"
+        case .featureSetMismatch(let model, let set):
+            return "model \(model) lists features that differ from feature set \(set) as defined here; add the set's definition with --features-dir"
         case .noRows(let why): return "no evaluation rows: \(why)"
         case .scoresFile(let path, let line, let message): return "\(path):\(line): \(message)"
         case .refused(let overlaps, let earliest):

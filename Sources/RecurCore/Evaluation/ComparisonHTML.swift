@@ -27,11 +27,15 @@ struct ComparisonHTML {
         page += "<title>Recur · \(Self.e(names.joined(separator: " vs ")))</title><style>\(Self.style)</style></head><body>"
         let v = report.provenance
         page += "<h1>Model comparison: \(Self.e(names.joined(separator: " vs ")))</h1>"
-        page += "<p class=\"sub\">Evaluated at cutoff <b>\(Self.e(v.cutoff))</b>, horizon <b>\(Self.e(v.horizon))</b>, population <b>\(Self.e(v.population))</b>: "
-        page += "\(v.rows) rows, \(v.positives) positive (base rate \(ComparisonTable.f(report.comparison.baseRate))). Baseline: <b>\(Self.e(names[0]))</b>.</p>"
+        page +=
+            "<p class=\"sub\">Evaluated at cutoff <b>\(Self.e(v.cutoff))</b>, horizon <b>\(Self.e(v.horizon))</b>, population <b>\(Self.e(v.population))</b>: "
+        page +=
+            "\(v.rows) rows, \(v.positives) positive (base rate \(ComparisonTable.f(report.comparison.baseRate))). Baseline: <b>\(Self.e(names[0]))</b>.</p>"
         page += verdict
         if !v.overlaps.isEmpty {
-            page += "<div class=\"verdict\" style=\"border-color:#b91c1c\"><p><b>Compared with --allow-overlap:</b> " + v.overlaps.map(Self.e).joined(separator: "; ")
+            page +=
+                "<div class=\"verdict\" style=\"border-color:#b91c1c\"><p><b>Compared with --allow-overlap:</b> "
+                + v.overlaps.map(Self.e).joined(separator: "; ")
                 + ". These models may have learnt some of these labels; their numbers flatter them.</p></div>"
         }
         page += "<h2>Metrics</h2>" + metricsTable(report.comparison.models, rows: ComparisonTable.rows(report.comparison.models, infos: report.models))
@@ -51,11 +55,13 @@ struct ComparisonHTML {
         var s = "<div class=\"verdict\">"
         for model in report.comparison.models.dropFirst() {
             guard let test = model.versusBaseline else { continue }
-            let interval = "Δ AUC \(ComparisonTable.signed(test.difference)) (95% CI \(ComparisonTable.signed(test.low)) to \(ComparisonTable.signed(test.high))), p = \(ComparisonTable.p(test.p))"
+            let interval =
+                "Δ AUC \(ComparisonTable.signed(test.difference)) (95% CI \(ComparisonTable.signed(test.low)) to \(ComparisonTable.signed(test.high))), p = \(ComparisonTable.p(test.p))"
             let baseline = Self.e(report.comparison.models[0].name)
             if test.p < 0.05 {
                 let better = test.difference > 0
-                s += "<p><span class=\"\(better ? "better" : "worse")\">\(Self.e(model.name)) ranks \(better ? "better" : "worse") than \(baseline)</span>: \(interval).</p>"
+                s +=
+                    "<p><span class=\"\(better ? "better" : "worse")\">\(Self.e(model.name)) ranks \(better ? "better" : "worse") than \(baseline)</span>: \(interval).</p>"
             } else {
                 s += "<p><span class=\"same\">No significant difference between \(Self.e(model.name)) and \(baseline)</span>: \(interval).</p>"
             }
@@ -65,11 +71,15 @@ struct ComparisonHTML {
 
     func metricsTable(_ models: [ScoreComparison.Model], rows: [(String, [String])]) -> String {
         var s = "<table><thead><tr><th>metric</th>"
-        for (i, m) in models.enumerated() { s += "<th><span style=\"color:\(SVGChart.color(i))\">■</span> \(Self.e(m.name))\(i == 0 ? " (baseline)" : "")</th>" }
+        for (i, m) in models.enumerated() {
+            s += "<th><span style=\"color:\(SVGChart.color(i))\">■</span> \(Self.e(m.name))\(i == 0 ? " (baseline)" : "")</th>"
+        }
         s += "</tr></thead><tbody>"
         for (label, cells) in rows {
             let indented = label.hasPrefix("  ")
-            s += "<tr><td\(indented ? " class=\"sub1\"" : "")>\(Self.e(label.trimmingCharacters(in: .whitespaces)))</td>" + cells.map { "<td>\(Self.e($0))</td>" }.joined() + "</tr>"
+            s +=
+                "<tr><td\(indented ? " class=\"sub1\"" : "")>\(Self.e(label.trimmingCharacters(in: .whitespaces)))</td>"
+                + cells.map { "<td>\(Self.e($0))</td>" }.joined() + "</tr>"
         }
         return s + "</tbody></table>"
     }
@@ -83,9 +93,11 @@ struct ComparisonHTML {
         for m in models { s += "<th>ECE \(Self.e(m.name))</th>" }
         s += "</tr></thead><tbody>"
         for segment in report.comparison.segments {
-            s += "<tr><td>\(Self.e(segment.name))</td><td>\(segment.rows)</td><td>\(ComparisonTable.f(Double(segment.positives) / Double(max(1, segment.rows))))</td>"
+            s +=
+                "<tr><td>\(Self.e(segment.name))</td><td>\(segment.rows)</td><td>\(ComparisonTable.f(Double(segment.positives) / Double(max(1, segment.rows))))</td>"
             for m in segment.models {
-                s += "<td>\(ComparisonTable.f(m.metrics.rocAUC)) <span class=\"note\">\(ComparisonTable.f(m.aucLow))–\(ComparisonTable.f(m.aucHigh))</span></td>"
+                s +=
+                    "<td>\(ComparisonTable.f(m.metrics.rocAUC)) <span class=\"note\">\(ComparisonTable.f(m.aucLow))–\(ComparisonTable.f(m.aucHigh))</span></td>"
             }
             for m in segment.models.dropFirst() {
                 let test = m.versusBaseline
@@ -100,7 +112,11 @@ struct ComparisonHTML {
     var curves: String {
         let names = report.models.map(\.name)
         func series(_ make: ([Double]) -> [ScoreCurves.Point]) -> [SVGChart.Series] {
-            names.indices.map { SVGChart.Series(name: "\(names[$0])  AUC \(ComparisonTable.f(report.comparison.models[$0].metrics.rocAUC))", color: SVGChart.color($0), points: make(set.scores[$0])) }
+            names.indices.map {
+                SVGChart.Series(
+                    name: "\(names[$0])  AUC \(ComparisonTable.f(report.comparison.models[$0].metrics.rocAUC))", color: SVGChart.color($0),
+                    points: make(set.scores[$0]))
+            }
         }
         let roc = SVGChart(title: "ROC", xLabel: "false positive rate", yLabel: "true positive rate")
             .lines(series { ScoreCurves.roc($0, set.labels) }, reference: (.init(x: 0, y: 0), .init(x: 1, y: 1)))
@@ -114,12 +130,16 @@ struct ComparisonHTML {
         var reliabilitySeries = [SVGChart.Series]()
         for i in probabilities {
             let bins = ScoreCurves.reliability(set.scores[i], set.labels)
-            reliabilitySeries.append(SVGChart.Series(name: "\(names[i])  ECE \(ComparisonTable.f(report.comparison.models[i].metrics.calibrationError))",
-                                                     color: SVGChart.color(i), points: bins.map { .init(x: $0.meanPredicted, y: $0.observed) }, markers: true))
+            reliabilitySeries.append(
+                SVGChart.Series(
+                    name: "\(names[i])  ECE \(ComparisonTable.f(report.comparison.models[i].metrics.calibrationError))",
+                    color: SVGChart.color(i), points: bins.map { .init(x: $0.meanPredicted, y: $0.observed) }, markers: true))
         }
-        let reliability = SVGChart(title: "Reliability (10 bins)", xLabel: "mean predicted probability", yLabel: "observed purchase rate",
-                                   xRange: 0...top, yRange: 0...top)
-            .lines(reliabilitySeries, reference: (.init(x: 0, y: 0), .init(x: top, y: top)))
+        let reliability = SVGChart(
+            title: "Reliability (10 bins)", xLabel: "mean predicted probability", yLabel: "observed purchase rate",
+            xRange: 0...top, yRange: 0...top
+        )
+        .lines(reliabilitySeries, reference: (.init(x: 0, y: 0), .init(x: top, y: top)))
         var gainSeries = series { ScoreCurves.gains($0, set.labels) }
         for i in gainSeries.indices { gainSeries[i].name = "\(names[i])  top 10% \(ComparisonTable.f(report.comparison.models[i].captureTopDecile, 3))" }
         let gains = SVGChart(title: "Cumulative gains", xLabel: "share of users contacted (best scores first)", yLabel: "share of purchasers found")
@@ -130,7 +150,8 @@ struct ComparisonHTML {
     var distributions: String {
         report.models.indices.map { i -> String in
             let scores = set.scores[i]
-            let low = min(0, scores.min() ?? 0), high = max(scores.allSatisfy { $0 <= 1 } ? min(1, (scores.max() ?? 1) * 1.05) : (scores.max() ?? 1), low + 1e-9)
+            let low = min(0, scores.min() ?? 0),
+                high = max(scores.allSatisfy { $0 <= 1 } ? min(1, (scores.max() ?? 1) * 1.05) : (scores.max() ?? 1), low + 1e-9)
             let bins = 25
             let (pos, neg) = ScoreCurves.histogram(scores, set.labels, bins: bins, low: low, high: high)
             func steps(_ shares: [Double]) -> [ScoreCurves.Point] {
@@ -142,9 +163,14 @@ struct ComparisonHTML {
                 return points + [.init(x: high, y: 0)]
             }
             let peak = max(0.01, (pos + neg).max() ?? 1) * 1.1
-            return SVGChart(title: "\(report.models[i].name): scores by outcome", xLabel: "score", yLabel: "share of the class", xRange: low...high, yRange: 0...peak)
-                .lines([SVGChart.Series(name: "purchased", color: SVGChart.color(i), points: steps(pos)),
-                        SVGChart.Series(name: "did not purchase", color: "#6b7280", points: steps(neg), dashed: true)], legendAt: .topRight)
+            return SVGChart(
+                title: "\(report.models[i].name): scores by outcome", xLabel: "score", yLabel: "share of the class", xRange: low...high, yRange: 0...peak
+            )
+            .lines(
+                [
+                    SVGChart.Series(name: "purchased", color: SVGChart.color(i), points: steps(pos)),
+                    SVGChart.Series(name: "did not purchase", color: "#6b7280", points: steps(neg), dashed: true)
+                ], legendAt: .topRight)
         }.joined()
     }
 
@@ -156,21 +182,30 @@ struct ComparisonHTML {
             let ma = withImportances.map { $0.element.importances[a] ?? 0 }.max()!, mb = withImportances.map { $0.element.importances[b] ?? 0 }.max()!
             return ma != mb ? ma > mb : a < b
         }.prefix(15)
-        return SVGChart.bars(title: "Share of importance (|standardised coefficient| or split gain), top \(ranked.count)", labels: Array(ranked),
-                             values: withImportances.map { m in ranked.map { m.element.importances[$0] ?? .nan } }, names: withImportances.map(\.element.name))
+        return SVGChart.bars(
+            title: "Share of importance (|standardised coefficient| or split gain), top \(ranked.count)", labels: Array(ranked),
+            values: withImportances.map { m in ranked.map { m.element.importances[$0] ?? .nan } }, names: withImportances.map(\.element.name))
     }
 
     var provenance: String {
         let v = report.provenance
-        var rows: [(String, String)] = [("cutoff", v.cutoff), ("horizon", v.horizon), ("population", v.population), ("rows", "\(v.rows) (\(v.positives) positive)"),
-                                        ("evaluation set SHA-256", v.evaluationSetSHA256), ("recur", v.codeVersion), ("created", v.createdAt)]
+        var rows: [(String, String)] = [
+            ("cutoff", v.cutoff), ("horizon", v.horizon), ("population", v.population), ("rows", "\(v.rows) (\(v.positives) positive)"),
+            ("evaluation set SHA-256", v.evaluationSetSHA256), ("recur", v.codeVersion), ("created", v.createdAt)
+        ]
         for model in report.models {
-            let window = model.trainingCutoffs.isEmpty ? "scores from \(v.scoresFile?.file ?? "a file")"
+            let window =
+                model.trainingCutoffs.isEmpty
+                ? "scores from \(v.scoresFile?.file ?? "a file")"
                 : "\(model.kind), \(model.featureSet ?? "—"), trained on \(model.trainingCutoffs.count) cutoffs \(model.trainingCutoffs.first!) … \(model.trainingCutoffs.last!), horizon \(model.horizon ?? "—"), labels up to \(model.learntLabelsUntil ?? "—")"
             rows.append(("model \(model.name)", window))
         }
         if let file = v.scoresFile {
-            rows.append(("scores file", "\(file.file): \(file.fileRows) rows, \(file.matched) matched, \(file.unmatchedFileRows) unmatched, \(file.evaluationRowsWithoutScore) evaluation rows without a score"))
+            rows.append(
+                (
+                    "scores file",
+                    "\(file.file): \(file.fileRows) rows, \(file.matched) matched, \(file.unmatchedFileRows) unmatched, \(file.evaluationRowsWithoutScore) evaluation rows without a score"
+                ))
         }
         rows += v.exclusions.map { ("note", $0) }
         rows += v.overlaps.map { ("overlap allowed", $0) }

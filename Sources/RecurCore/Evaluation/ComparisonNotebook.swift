@@ -130,9 +130,11 @@ struct ComparisonNotebook {
         }
         let notebook: [String: Any] = [
             "nbformat": 4, "nbformat_minor": 5,
-            "metadata": ["kernelspec": ["name": "python3", "display_name": "Python 3", "language": "python"],
-                         "language_info": ["name": "python"]],
-            "cells": [cell("markdown", intro), cell("code", Self.load), cell("code", Self.delong), cell("markdown", "## Plots"), cell("code", Self.plots)],
+            "metadata": [
+                "kernelspec": ["name": "python3", "display_name": "Python 3", "language": "python"],
+                "language_info": ["name": "python"]
+            ],
+            "cells": [cell("markdown", intro), cell("code", Self.load), cell("code", Self.delong), cell("markdown", "## Plots"), cell("code", Self.plots)]
         ]
         // Cell ids are required from nbformat 4.5 on.
         var cells = notebook["cells"] as! [[String: Any]]
@@ -170,8 +172,10 @@ public struct ComparisonExport: Sendable {
     /// Writes the four files into `directory` (created if needed), each by temp file and rename.
     public func write(to directory: String) throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let files: [(String, Data)] = [("scores.csv", Data(scoresCSV.utf8)), ("metrics.json", try report.json()),
-                                       ("report.html", Data(html.utf8)), ("compare.ipynb", ComparisonNotebook(report: report).json)]
+        let files: [(String, Data)] = [
+            ("scores.csv", Data(scoresCSV.utf8)), ("metrics.json", try report.json()),
+            ("report.html", Data(html.utf8)), ("compare.ipynb", ComparisonNotebook(report: report).json)
+        ]
         for (name, data) in files {
             let path = (directory as NSString).appendingPathComponent(name)
             try data.write(to: URL(fileURLWithPath: path), options: .atomic)

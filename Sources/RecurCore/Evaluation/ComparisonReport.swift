@@ -46,21 +46,26 @@ public struct ComparisonReport: Sendable, Codable {
     public var models: [ModelInfo]
     public var comparison: ScoreComparison
 
-    public init(set: EvaluationSet, models: [ComparedModel], comparison: ScoreComparison, matching: ExternalScores.Matching?,
-                overlaps: [String], codeVersion: String) {
-        provenance = Provenance(cutoff: set.cutoff.iso8601, horizon: set.horizon.description, population: set.population.rawValue,
-                                rows: set.rows, positives: comparison.positives, evaluationSetSHA256: set.fingerprint, exclusions: set.exclusions,
-                                scoresFile: matching, overlaps: overlaps, codeVersion: codeVersion, createdAt: Timestamp.now.iso8601)
+    public init(
+        set: EvaluationSet, models: [ComparedModel], comparison: ScoreComparison, matching: ExternalScores.Matching?,
+        overlaps: [String], codeVersion: String
+    ) {
+        provenance = Provenance(
+            cutoff: set.cutoff.iso8601, horizon: set.horizon.description, population: set.population.rawValue,
+            rows: set.rows, positives: comparison.positives, evaluationSetSHA256: set.fingerprint, exclusions: set.exclusions,
+            scoresFile: matching, overlaps: overlaps, codeVersion: codeVersion, createdAt: Timestamp.now.iso8601)
         let byName = Dictionary(models.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         self.models = set.modelNames.map { name in
             guard let model = byName[name], let artifact = model.artifact, let metadata = model.metadata else {
-                return ModelInfo(name: name, kind: "scores", featureSet: nil, horizon: nil, trainingCutoffs: [], holdoutCutoff: nil,
-                                 learntLabelsUntil: nil, importances: [:])
+                return ModelInfo(
+                    name: name, kind: "scores", featureSet: nil, horizon: nil, trainingCutoffs: [], holdoutCutoff: nil,
+                    learntLabelsUntil: nil, importances: [:])
             }
-            return ModelInfo(name: name, kind: artifact.kind.rawValue, featureSet: metadata.featureSet, horizon: metadata.horizon,
-                             trainingCutoffs: model.trainingCutoffs.map(\.iso8601), holdoutCutoff: metadata.holdoutCutoff,
-                             learntLabelsUntil: model.learntLabelsUntil?.iso8601,
-                             importances: Dictionary(model.importances.map { ($0.feature, $0.share) }, uniquingKeysWith: +))
+            return ModelInfo(
+                name: name, kind: artifact.kind.rawValue, featureSet: metadata.featureSet, horizon: metadata.horizon,
+                trainingCutoffs: model.trainingCutoffs.map(\.iso8601), holdoutCutoff: metadata.holdoutCutoff,
+                learntLabelsUntil: model.learntLabelsUntil?.iso8601,
+                importances: Dictionary(model.importances.map { ($0.feature, $0.share) }, uniquingKeysWith: +))
         }
         self.comparison = comparison
     }

@@ -18,12 +18,18 @@ public struct ComparisonTable: Sendable {
         }
         rows.append(("ROC AUC", models.map { f($0.metrics.rocAUC) }))
         rows.append(("  95% CI (DeLong)", models.map { "\(f($0.aucLow))–\(f($0.aucHigh))" }))
-        rows.append(("  Δ vs baseline", models.map { $0.versusBaseline.map { "\(signed($0.difference)) [\(signed($0.low)), \(signed($0.high))]" } ?? "baseline" }))
+        rows.append(
+            ("  Δ vs baseline", models.map { $0.versusBaseline.map { "\(signed($0.difference)) [\(signed($0.low)), \(signed($0.high))]" } ?? "baseline" }))
         rows.append(("  p (paired DeLong)", models.map { $0.versusBaseline.map { p($0.p) } ?? "—" }))
         if models.contains(where: { $0.bootstrap != nil }) {
             rows.append(("  95% CI (bootstrap)", models.map { $0.bootstrap.map { "\(f($0.aucLow))–\(f($0.aucHigh))" } ?? "—" }))
-            rows.append(("  Δ CI, p (bootstrap)", models.map { m in
-                m.bootstrap?.versusBaseline.map { "[\(signed($0.low)), \(signed($0.high))] p \(p($0.p))" } ?? "—" }))
+            rows.append(
+                (
+                    "  Δ CI, p (bootstrap)",
+                    models.map { m in
+                        m.bootstrap?.versusBaseline.map { "[\(signed($0.low)), \(signed($0.high))] p \(p($0.p))" } ?? "—"
+                    }
+                ))
         }
         rows.append(("PR AUC", models.map { f($0.metrics.prAUC) }))
         rows.append(("log loss", models.map { f($0.metrics.logLoss) }))
@@ -38,8 +44,10 @@ public struct ComparisonTable: Sendable {
 
     var headline: [String] {
         let v = report.provenance
-        var lines = ["evaluation: cutoff \(v.cutoff), horizon \(v.horizon), population \(v.population): \(v.rows) rows, "
-                     + "\(v.positives) positive (base rate \(Self.f(report.comparison.baseRate))), rows sha256 \(v.evaluationSetSHA256.prefix(12))"]
+        var lines = [
+            "evaluation: cutoff \(v.cutoff), horizon \(v.horizon), population \(v.population): \(v.rows) rows, "
+                + "\(v.positives) positive (base rate \(Self.f(report.comparison.baseRate))), rows sha256 \(v.evaluationSetSHA256.prefix(12))"
+        ]
         lines += v.exclusions.map { "note: \($0)" }
         lines += v.overlaps.map { "warning (--allow-overlap): \($0)" }
         return lines
@@ -58,11 +66,13 @@ public struct ComparisonTable: Sendable {
     }
 
     static func segmentRows(_ models: [ScoreComparison.Model]) -> [(String, [String])] {
-        [("ROC AUC", models.map { f($0.metrics.rocAUC) }),
-         ("  95% CI (DeLong)", models.map { "\(f($0.aucLow))–\(f($0.aucHigh))" }),
-         ("  Δ vs baseline, p", models.map { $0.versusBaseline.map { "\(signed($0.difference)) p \(p($0.p))" } ?? "baseline" }),
-         ("log loss", models.map { f($0.metrics.logLoss) }), ("ECE", models.map { f($0.metrics.calibrationError) }),
-         ("lift, top 10%", models.map { f($0.metrics.liftTopDecile, 2) })]
+        [
+            ("ROC AUC", models.map { f($0.metrics.rocAUC) }),
+            ("  95% CI (DeLong)", models.map { "\(f($0.aucLow))–\(f($0.aucHigh))" }),
+            ("  Δ vs baseline, p", models.map { $0.versusBaseline.map { "\(signed($0.difference)) p \(p($0.p))" } ?? "baseline" }),
+            ("log loss", models.map { f($0.metrics.logLoss) }), ("ECE", models.map { f($0.metrics.calibrationError) }),
+            ("lift, top 10%", models.map { f($0.metrics.liftTopDecile, 2) })
+        ]
     }
 
     static func align(_ rows: [(String, [String])]) -> String {
@@ -70,7 +80,8 @@ public struct ComparisonTable: Sendable {
         let columns = rows.first?.1.count ?? 0
         let widths = (0..<columns).map { c in rows.map { $0.1[c].count }.max() ?? 0 }
         return rows.map { row in
-            ([row.0.padding(toLength: labelWidth, withPad: " ", startingAt: 0)] + row.1.enumerated().map { $0.element.padding(toLength: widths[$0.offset], withPad: " ", startingAt: 0) })
+            ([row.0.padding(toLength: labelWidth, withPad: " ", startingAt: 0)]
+                + row.1.enumerated().map { $0.element.padding(toLength: widths[$0.offset], withPad: " ", startingAt: 0) })
                 .joined(separator: "  ").replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
         }.joined(separator: "\n")
     }
@@ -81,7 +92,10 @@ public struct ComparisonTable: Sendable {
         let names = report.models.enumerated().map { $0.offset == 0 ? "\($0.element.name) (baseline)" : $0.element.name }
         func table(_ rows: [(String, [String])]) -> String {
             (["| metric | " + names.joined(separator: " | ") + " |", "|---|" + names.map { _ in "---:|" }.joined()]
-             + rows.map { "| \($0.0.trimmingCharacters(in: .whitespaces)) | " + $0.1.map { $0.replacingOccurrences(of: "|", with: "\\|") }.joined(separator: " | ") + " |" })
+                + rows.map {
+                    "| \($0.0.trimmingCharacters(in: .whitespaces)) | " + $0.1.map { $0.replacingOccurrences(of: "|", with: "\\|") }.joined(separator: " | ")
+                        + " |"
+                })
                 .joined(separator: "\n")
         }
         out += table(Self.rows(report.comparison.models, infos: report.models))

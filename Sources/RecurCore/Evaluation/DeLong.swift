@@ -45,7 +45,8 @@ public struct DeLong: Sendable, Equatable {
         var s = [Double](repeating: 0, count: k * k)
         for r in 0..<k {
             for c in r..<k {
-                let value = Self.sampleCovariance(v10[r], v10[c], aucs[r], aucs[c]) / Double(m)
+                let value =
+                    Self.sampleCovariance(v10[r], v10[c], aucs[r], aucs[c]) / Double(m)
                     + Self.sampleCovariance(v01[r], v01[c], aucs[r], aucs[c]) / Double(n)
                 s[r * k + c] = value
                 s[c * k + r] = value
@@ -93,8 +94,9 @@ public struct DeLong: Sendable, Equatable {
         // Rounding can leave a difference of 1e-17 over a variance of 1e-33: same scores, no evidence.
         let same = abs(difference) <= 1e-15 && se <= 1e-12
         let z = same ? 0 : (se > 0 ? difference / se : (difference == 0 ? 0 : (difference < 0 ? -Double.infinity : .infinity)))
-        return PairedTest(difference: difference, standardError: se, low: difference - zq * se, high: difference + zq * se,
-                          z: z, p: same ? 1 : NormalDistribution.twoSidedP(z))
+        return PairedTest(
+            difference: difference, standardError: se, low: difference - zq * se, high: difference + zq * se,
+            z: z, p: same ? 1 : NormalDistribution.twoSidedP(z))
     }
 }
 

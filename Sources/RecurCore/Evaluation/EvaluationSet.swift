@@ -26,8 +26,10 @@ public struct EvaluationSet: Sendable {
 
     /// Loads one row set per feature-set version the models use, keeps the users present in all of
     /// them (counting the rest), and scores each model on its own version's features.
-    public static func build(models: [ComparedModel], cutoff: Timestamp, horizon: TimeSpan, population: TrainingSet.Population,
-                             catalog: FeatureCatalog, store: Store) throws -> EvaluationSet {
+    public static func build(
+        models: [ComparedModel], cutoff: Timestamp, horizon: TimeSpan, population: TrainingSet.Population,
+        catalog: FeatureCatalog, store: Store
+    ) throws -> EvaluationSet {
         let stored = models.filter { $0.artifact != nil }
         var sets = [String: (FeatureSet, TrainingSet)]()
         for model in stored {
@@ -49,7 +51,9 @@ public struct EvaluationSet: Sendable {
             if dropped > 0 { exclusions.append("\(dropped) rows of \(reference) have no snapshot in another model's feature set at \(cutoff.iso8601)") }
         }
         let users = base.users.filter { common.contains($0) }.sorted()
-        guard !users.isEmpty else { throw ComparisonError.noRows("no user has snapshots at \(cutoff.iso8601) in every feature set (\(references.joined(separator: ", ")))") }
+        guard !users.isEmpty else {
+            throw ComparisonError.noRows("no user has snapshots at \(cutoff.iso8601) in every feature set (\(references.joined(separator: ", ")))")
+        }
         var rowOf = [String: [String: Int]]()
         for reference in references {
             let data = sets[reference]!.1
@@ -74,8 +78,9 @@ public struct EvaluationSet: Sendable {
             if missing > 0 { throw ComparisonError.nanScores(model: model.name, rows: missing) }
             scores.append(column)
         }
-        return EvaluationSet(cutoff: cutoff, horizon: horizon, population: population, users: users, labels: labels,
-                             modelNames: models.map(\.name), scores: scores, exclusions: exclusions)
+        return EvaluationSet(
+            cutoff: cutoff, horizon: horizon, population: population, users: users, labels: labels,
+            modelNames: models.map(\.name), scores: scores, exclusions: exclusions)
     }
 
     /// Keeps the rows `keep` says to, in every model.

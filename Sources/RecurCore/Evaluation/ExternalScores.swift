@@ -32,7 +32,9 @@ public struct ExternalScores: Sendable {
     }
 
     public static func read(path: String) throws -> ExternalScores {
-        guard let data = FileManager.default.contents(atPath: path) else { throw ComparisonError.scoresFile(path: path, line: 0, message: "cannot read the file") }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ComparisonError.scoresFile(path: path, line: 0, message: "cannot read the file")
+        }
         let text = String(decoding: data, as: UTF8.self)
         return try parse(text, path: path)
     }

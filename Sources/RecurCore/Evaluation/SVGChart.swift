@@ -33,19 +33,24 @@ struct SVGChart {
 
     /// Frame, grid, ticks and axis labels.
     func frame() -> String {
-        var s = "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(Self.n(width)) \(Self.n(height))\" role=\"img\" aria-label=\"\(Self.escape(title))\">"
+        var s =
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(Self.n(width)) \(Self.n(height))\" role=\"img\" aria-label=\"\(Self.escape(title))\">"
         s += "<text x=\"\(Self.n(left))\" y=\"18\" class=\"t\">\(Self.escape(title))</text>"
         for fx in Self.niceTicks(xRange) {
-            s += "<line x1=\"\(Self.n(x(fx)))\" y1=\"\(Self.n(y(yRange.lowerBound)))\" x2=\"\(Self.n(x(fx)))\" y2=\"\(Self.n(y(yRange.upperBound)))\" class=\"g\"/>"
+            s +=
+                "<line x1=\"\(Self.n(x(fx)))\" y1=\"\(Self.n(y(yRange.lowerBound)))\" x2=\"\(Self.n(x(fx)))\" y2=\"\(Self.n(y(yRange.upperBound)))\" class=\"g\"/>"
             s += "<text x=\"\(Self.n(x(fx)))\" y=\"\(Self.n(height - bottom + 15))\" class=\"k\" text-anchor=\"middle\">\(Self.tick(fx))</text>"
         }
         for fy in Self.niceTicks(yRange) {
-            s += "<line x1=\"\(Self.n(x(xRange.lowerBound)))\" y1=\"\(Self.n(y(fy)))\" x2=\"\(Self.n(x(xRange.upperBound)))\" y2=\"\(Self.n(y(fy)))\" class=\"g\"/>"
+            s +=
+                "<line x1=\"\(Self.n(x(xRange.lowerBound)))\" y1=\"\(Self.n(y(fy)))\" x2=\"\(Self.n(x(xRange.upperBound)))\" y2=\"\(Self.n(y(fy)))\" class=\"g\"/>"
             s += "<text x=\"\(Self.n(left - 6))\" y=\"\(Self.n(y(fy) + 4))\" class=\"k\" text-anchor=\"end\">\(Self.tick(fy))</text>"
         }
-        s += "<rect x=\"\(Self.n(left))\" y=\"\(Self.n(top))\" width=\"\(Self.n(width - left - right))\" height=\"\(Self.n(height - top - bottom))\" class=\"f\"/>"
+        s +=
+            "<rect x=\"\(Self.n(left))\" y=\"\(Self.n(top))\" width=\"\(Self.n(width - left - right))\" height=\"\(Self.n(height - top - bottom))\" class=\"f\"/>"
         s += "<text x=\"\(Self.n((left + width - right) / 2))\" y=\"\(Self.n(height - 8))\" class=\"a\" text-anchor=\"middle\">\(Self.escape(xLabel))</text>"
-        s += "<text transform=\"translate(13 \(Self.n((top + height - bottom) / 2))) rotate(-90)\" class=\"a\" text-anchor=\"middle\">\(Self.escape(yLabel))</text>"
+        s +=
+            "<text transform=\"translate(13 \(Self.n((top + height - bottom) / 2))) rotate(-90)\" class=\"a\" text-anchor=\"middle\">\(Self.escape(yLabel))</text>"
         return s
     }
 
@@ -71,7 +76,9 @@ struct SVGChart {
             s += "<line x1=\"\(Self.n(x(a.x)))\" y1=\"\(Self.n(y(a.y)))\" x2=\"\(Self.n(x(b.x)))\" y2=\"\(Self.n(y(b.y)))\" class=\"r\"/>"
         }
         for line in series where !line.points.isEmpty {
-            let path = line.points.map { "\(Self.n(x(min(max($0.x, xRange.lowerBound), xRange.upperBound)))),\(Self.n(y(min(max($0.y, yRange.lowerBound), yRange.upperBound))))" }.joined(separator: " ")
+            let path = line.points.map {
+                "\(Self.n(x(min(max($0.x, xRange.lowerBound), xRange.upperBound)))),\(Self.n(y(min(max($0.y, yRange.lowerBound), yRange.upperBound))))"
+            }.joined(separator: " ")
             s += "<polyline points=\"\(path)\" fill=\"none\" stroke=\"\(line.color)\" stroke-width=\"2\"\(line.dashed ? " stroke-dasharray=\"5 3\"" : "")/>"
             if line.markers {
                 for p in line.points { s += "<circle cx=\"\(Self.n(x(p.x)))\" cy=\"\(Self.n(y(p.y)))\" r=\"3\" fill=\"\(line.color)\"/>" }
@@ -90,7 +97,8 @@ struct SVGChart {
         let startX = width - right - 150
         for (i, entry) in entries.enumerated() {
             let yy = startY + Double(i) * rowHeight
-            s += "<line x1=\"\(Self.n(startX))\" y1=\"\(Self.n(yy - 4))\" x2=\"\(Self.n(startX + 18))\" y2=\"\(Self.n(yy - 4))\" stroke=\"\(entry.1)\" stroke-width=\"2.5\"\(entry.2 ? " stroke-dasharray=\"5 3\"" : "")/>"
+            s +=
+                "<line x1=\"\(Self.n(startX))\" y1=\"\(Self.n(yy - 4))\" x2=\"\(Self.n(startX + 18))\" y2=\"\(Self.n(yy - 4))\" stroke=\"\(entry.1)\" stroke-width=\"2.5\"\(entry.2 ? " stroke-dasharray=\"5 3\"" : "")/>"
             s += "<text x=\"\(Self.n(startX + 23))\" y=\"\(Self.n(yy))\" class=\"l\">\(Self.escape(entry.0))</text>"
         }
         return s
@@ -116,7 +124,8 @@ struct SVGChart {
         }
         for (k, name) in names.enumerated() {
             let yy = top + Double(labels.count) * groupHeight + 18 + Double(k) * 15
-            s += "<rect x=\"\(n(labelWidth))\" y=\"\(n(yy - 9))\" width=\"14\" height=\"9\" fill=\"\(color(k))\"/><text x=\"\(n(labelWidth + 20))\" y=\"\(n(yy))\" class=\"l\">\(escape(name))</text>"
+            s +=
+                "<rect x=\"\(n(labelWidth))\" y=\"\(n(yy - 9))\" width=\"14\" height=\"9\" fill=\"\(color(k))\"/><text x=\"\(n(labelWidth + 20))\" y=\"\(n(yy))\" class=\"l\">\(escape(name))</text>"
         }
         return s + "</svg>"
     }

@@ -54,8 +54,10 @@ public struct ScoreComparison: Sendable, Codable, Equatable {
     enum CodingKeys: String, CodingKey { case rows, positives, baseRate = "base_rate", models, segments }
 
     /// `scores[k]` is model `names[k]`'s score of every row; `segments` names groups of row indices.
-    public init(names: [String], scores: [[Double]], labels: [UInt8], segments: [(name: String, rows: [Int])] = [],
-                bootstrapReplicates: Int = 0, seed: UInt64 = 1) {
+    public init(
+        names: [String], scores: [[Double]], labels: [UInt8], segments: [(name: String, rows: [Int])] = [],
+        bootstrapReplicates: Int = 0, seed: UInt64 = 1
+    ) {
         precondition(names.count == scores.count && scores.allSatisfy { $0.count == labels.count })
         rows = labels.count
         positives = labels.reduce(0) { $0 + Int($1) }
@@ -64,8 +66,9 @@ public struct ScoreComparison: Sendable, Codable, Equatable {
         self.segments = segments.map { segment in
             let labels = segment.rows.map { labels[$0] }
             let scores = scores.map { model in segment.rows.map { model[$0] } }
-            return Segment(name: segment.name, rows: labels.count, positives: labels.reduce(0) { $0 + Int($1) },
-                           models: Self.compare(names: names, scores: scores, labels: labels, bootstrapReplicates: 0, seed: seed))
+            return Segment(
+                name: segment.name, rows: labels.count, positives: labels.reduce(0) { $0 + Int($1) },
+                models: Self.compare(names: names, scores: scores, labels: labels, bootstrapReplicates: 0, seed: seed))
         }
     }
 
@@ -81,8 +84,9 @@ public struct ScoreComparison: Sendable, Codable, Equatable {
             var opinion: BootstrapOpinion?
             if let bootstrap, !bootstrap.aucs.isEmpty {
                 let b = bootstrap.interval(k)
-                opinion = BootstrapOpinion(replicates: bootstrapReplicates, seed: seed, aucLow: b.low, aucHigh: b.high,
-                                           versusBaseline: k == 0 ? nil : bootstrap.pairedTest(k, against: 0, difference: delong.aucs[k] - delong.aucs[0]))
+                opinion = BootstrapOpinion(
+                    replicates: bootstrapReplicates, seed: seed, aucLow: b.low, aucHigh: b.high,
+                    versusBaseline: k == 0 ? nil : bootstrap.pairedTest(k, against: 0, difference: delong.aucs[k] - delong.aucs[0]))
             }
             let overlap = tops[0].isEmpty ? Double.nan : Double(Set(tops[0]).intersection(tops[k]).count) / Double(tops[0].count)
             var metrics = Metrics(predictions: scores[k], labels: labels)
@@ -90,11 +94,12 @@ public struct ScoreComparison: Sendable, Codable, Equatable {
                 // Scores that are not probabilities (say, log-odds brought with --scores) rank but do not calibrate.
                 metrics.logLoss = .nan; metrics.brier = .nan; metrics.calibrationError = .nan
             }
-            return Model(name: names[k], metrics: metrics,
-                         aucLow: interval.low, aucHigh: interval.high, aucStandardError: delong.variance(k).squareRoot(),
-                         captureTopDecile: positives > 0 ? Double(captured) / Double(positives) : .nan,
-                         versusBaseline: k == 0 ? nil : delong.pairedTest(k, against: 0),
-                         spearmanWithBaseline: Self.pearson(ranks[0], ranks[k]), topDecileOverlap: overlap, bootstrap: opinion)
+            return Model(
+                name: names[k], metrics: metrics,
+                aucLow: interval.low, aucHigh: interval.high, aucStandardError: delong.variance(k).squareRoot(),
+                captureTopDecile: positives > 0 ? Double(captured) / Double(positives) : .nan,
+                versusBaseline: k == 0 ? nil : delong.pairedTest(k, against: 0),
+                spearmanWithBaseline: Self.pearson(ranks[0], ranks[k]), topDecileOverlap: overlap, bootstrap: opinion)
         }
     }
 

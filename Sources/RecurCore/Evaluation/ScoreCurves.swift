@@ -66,11 +66,14 @@ public enum ScoreCurves {
             let b = scores[i] >= 1 ? bins - 1 : (scores[i] > 0 ? Int(scores[i] * Double(bins)) : 0)
             count[b] += 1; sumP[b] += scores[i]; sumY[b] += Double(labels[i])
         }
-        return (0..<bins).filter { count[$0] > 0 }.map { ReliabilityBin(meanPredicted: sumP[$0] / Double(count[$0]), observed: sumY[$0] / Double(count[$0]), rows: count[$0]) }
+        return (0..<bins).filter { count[$0] > 0 }.map {
+            ReliabilityBin(meanPredicted: sumP[$0] / Double(count[$0]), observed: sumY[$0] / Double(count[$0]), rows: count[$0])
+        }
     }
 
     /// Share of each class's rows in each of `bins` equal-width score bins over [low, high].
-    public static func histogram(_ scores: [Double], _ labels: [UInt8], bins: Int = 20, low: Double, high: Double) -> (positives: [Double], negatives: [Double]) {
+    public static func histogram(_ scores: [Double], _ labels: [UInt8], bins: Int = 20, low: Double, high: Double) -> (positives: [Double], negatives: [Double])
+    {
         var pos = [Double](repeating: 0, count: bins), neg = [Double](repeating: 0, count: bins)
         let width = high > low ? (high - low) / Double(bins) : 1
         for i in scores.indices {

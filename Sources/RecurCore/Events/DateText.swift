@@ -59,7 +59,8 @@ public enum DateText {
 
     private static func yearFirst(year: Int, _ scanner: inout Scanner, separator: UInt8) -> Timestamp? {
         guard scanner.take(separator), let month = scanner.number(maxDigits: 2), scanner.take(separator),
-              let day = scanner.number(maxDigits: 2) else { return nil }
+            let day = scanner.number(maxDigits: 2)
+        else { return nil }
         if scanner.atEnd { return Timestamp(year: year, month: month.value, day: day.value) }
         guard scanner.take(UInt8(ascii: "T")) || scanner.take(UInt8(ascii: "t")) || scanner.skipSpaces() else { return nil }
         return timeOfDay(year: year, month: month.value, day: day.value, &scanner)
@@ -67,7 +68,8 @@ public enum DateText {
 
     private static func monthFirst(month: Int, _ scanner: inout Scanner) -> Timestamp? {
         guard scanner.take(UInt8(ascii: "/")), let day = scanner.number(maxDigits: 2), scanner.take(UInt8(ascii: "/")),
-              let yearField = scanner.number(maxDigits: 4), yearField.digits == 4 || yearField.digits == 2 else { return nil }
+            let yearField = scanner.number(maxDigits: 4), yearField.digits == 4 || yearField.digits == 2
+        else { return nil }
         let year = yearField.digits == 2 ? 2000 + yearField.value : yearField.value
         if scanner.atEnd { return Timestamp(year: year, month: month, day: day.value) }
         guard scanner.skipSpaces() else { return nil }
@@ -76,7 +78,8 @@ public enum DateText {
 
     private static func timeOfDay(year: Int, month: Int, day: Int, _ scanner: inout Scanner) -> Timestamp? {
         guard var hour = scanner.number(maxDigits: 2), scanner.take(UInt8(ascii: ":")),
-              let minute = scanner.number(maxDigits: 2), minute.digits == 2 else { return nil }
+            let minute = scanner.number(maxDigits: 2), minute.digits == 2
+        else { return nil }
         var second = 0, micros = 0
         if scanner.take(UInt8(ascii: ":")) {
             guard let s = scanner.number(maxDigits: 2), s.digits == 2 else { return nil }
@@ -104,8 +107,10 @@ public enum DateText {
             offsetMinutes = sign * (h.value * 60 + m)
         }
         guard scanner.atEnd,
-              let local = Timestamp(year: year, month: month, day: day, hour: hour.value, minute: minute.value,
-                                    second: min(second, 59), microsecond: micros) else { return nil }
+            let local = Timestamp(
+                year: year, month: month, day: day, hour: hour.value, minute: minute.value,
+                second: min(second, 59), microsecond: micros)
+        else { return nil }
         return Timestamp(microseconds: local.microseconds - Int64(offsetMinutes) * 60_000_000)
     }
 

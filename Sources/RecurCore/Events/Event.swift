@@ -22,9 +22,11 @@ public struct Event: Sendable, Hashable, Codable {
     public var category: String?
     public var device: String?
 
-    public init(eventID: String, userID: String, timestamp: Timestamp, type: EventType, amount: Double? = nil,
-                quantity: Int = 1, productID: String? = nil, sessionID: String? = nil, category: String? = nil,
-                device: String? = nil) {
+    public init(
+        eventID: String, userID: String, timestamp: Timestamp, type: EventType, amount: Double? = nil,
+        quantity: Int = 1, productID: String? = nil, sessionID: String? = nil, category: String? = nil,
+        device: String? = nil
+    ) {
         self.eventID = eventID
         self.userID = userID
         self.timestamp = timestamp

@@ -6,8 +6,10 @@ extension EventGenerator {
     /// each chunk sorted and spilled to a temporary file in `spillDirectory`, and the files merged.
     /// Returns how many rows there were.
     @discardableResult
-    public func streamRows(chunkRows: Int = 8_000_000, spillDirectory: String = NSTemporaryDirectory(),
-                           _ body: ([Row]) throws -> Void) throws -> Int {
+    public func streamRows(
+        chunkRows: Int = 8_000_000, spillDirectory: String = NSTemporaryDirectory(),
+        _ body: ([Row]) throws -> Void
+    ) throws -> Int {
         let (activity, purchases) = calibration()
         var random = disorderRandom
         var runs = [SpilledRun]()

@@ -131,8 +131,10 @@ public struct EventGenerator: Sendable {
             func emit(_ type: EventType, amountCents: Int32 = 0, quantity: UInt8 = 1) {
                 guard t < spanEnd else { return }
                 serial += 1
-                rows.append(Row(emitAt: Int64(t), timestamp: Int64(t), serial: serial, user: Int32(user), session: sessionID,
-                                product: product, amountCents: amountCents, type: type, quantity: quantity, device: device))
+                rows.append(
+                    Row(
+                        emitAt: Int64(t), timestamp: Int64(t), serial: serial, user: Int32(user), session: sessionID,
+                        product: product, amountCents: amountCents, type: type, quantity: quantity, device: device))
             }
             for _ in 0..<views {
                 emit(.view)

@@ -14,7 +14,8 @@ public struct EventStats: Sendable {
     public static func read(from store: Store) throws -> EventStats {
         let c = store.connection
         var stats = EventStats()
-        let totals = try c.query("""
+        let totals = try c.query(
+            """
             SELECT count(*), count(DISTINCT user_id), to_char(min(ts) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
                    to_char(max(ts) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
                    coalesce(sum(CASE event_type WHEN 'purchase' THEN amount WHEN 'refund' THEN -amount ELSE 0 END), 0)::float8
@@ -33,8 +34,10 @@ public struct EventStats: Sendable {
     }
 
     public var json: String {
-        var object: [String: Any] = ["events": events, "users": users, "rejected": rejected, "by_type": byType,
-                                     "net_revenue": (revenue * 100).rounded() / 100]
+        var object: [String: Any] = [
+            "events": events, "users": users, "rejected": rejected, "by_type": byType,
+            "net_revenue": (revenue * 100).rounded() / 100
+        ]
         object["first_event"] = first ?? NSNull()
         object["last_event"] = last ?? NSNull()
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
@@ -44,8 +47,10 @@ public struct EventStats: Sendable {
     public var table: String {
         var lines = [("events", String(events)), ("users", String(users))]
         for type in EventType.allCases { lines.append(("  \(type.rawValue)", String(byType[type.rawValue] ?? 0))) }
-        lines += [("rejected rows", String(rejected)), ("first event", first ?? "-"), ("last event", last ?? "-"),
-                  ("net revenue", String(format: "%.2f", revenue))]
+        lines += [
+            ("rejected rows", String(rejected)), ("first event", first ?? "-"), ("last event", last ?? "-"),
+            ("net revenue", String(format: "%.2f", revenue))
+        ]
         let width = lines.map(\.0.count).max() ?? 0
         return lines.map { $0.0.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + $0.1 }.joined(separator: "\n")
     }

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A point in time in UTC, as microseconds since 1970-01-01T00:00:00Z (PostgreSQL's precision).
@@ -24,7 +24,9 @@ public struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringCo
 
     public var seconds: Double { Double(microseconds) / 1_000_000 }
     /// Whole days since the epoch (floor), the index of this instant's UTC day.
-    public var dayIndex: Int64 { microseconds >= 0 ? microseconds / Self.microsecondsPerDay : (microseconds - Self.microsecondsPerDay + 1) / Self.microsecondsPerDay }
+    public var dayIndex: Int64 {
+        microseconds >= 0 ? microseconds / Self.microsecondsPerDay : (microseconds - Self.microsecondsPerDay + 1) / Self.microsecondsPerDay
+    }
 
     public static func < (a: Timestamp, b: Timestamp) -> Bool { a.microseconds < b.microseconds }
 
@@ -35,8 +37,9 @@ public struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringCo
     /// Builds a time from calendar fields in UTC; nil when a field is out of range.
     public init?(year: Int, month: Int, day: Int, hour: Int = 0, minute: Int = 0, second: Int = 0, microsecond: Int = 0) {
         guard (1...12).contains(month), day >= 1, day <= Timestamp.daysIn(month: month, year: year),
-              (0...23).contains(hour), (0...59).contains(minute), (0...60).contains(second),
-              (0..<1_000_000).contains(microsecond) else { return nil }
+            (0...23).contains(hour), (0...59).contains(minute), (0...60).contains(second),
+            (0..<1_000_000).contains(microsecond)
+        else { return nil }
         let days = Timestamp.daysFromCivil(year: year, month: month, day: day)
         let secs = days * 86_400 + Int64(hour * 3600 + minute * 60 + second)
         microseconds = secs * 1_000_000 + Int64(microsecond)

@@ -21,26 +21,33 @@ public struct Backfill {
         let cutoffArray = "{" + cutoffs.joined(separator: ",") + "}"
         var resumed = false
         let runID: Int
-        if let open = try c.query("""
+        if let open = try c.query(
+            """
             SELECT id FROM backfill_runs WHERE set_name = $1 AND set_version = $2 AND as_of_times = $3::timestamptz[]
               AND users_filter IS NOT DISTINCT FROM $4 AND finished_at IS NULL ORDER BY id DESC LIMIT 1
-            """, [set.name, set.version, cutoffArray, usersKey]).rows.first {
+            """, [set.name, set.version, cutoffArray, usersKey]
+        ).rows.first {
             runID = try open.require(Int.self, 0)
             resumed = true
         } else {
             runID = try c.transaction {
                 // Replace: nothing this run covers survives from an earlier run.
                 if let users = plan.users {
-                    try c.execute("DELETE FROM feature_snapshots WHERE set_name = $1 AND set_version = $2 AND as_of = ANY($3::timestamptz[]) AND user_id = ANY($4::text[])",
-                                  [set.name, set.version, cutoffArray, ArrayLiteral.text(users)])
+                    try c.execute(
+                        "DELETE FROM feature_snapshots WHERE set_name = $1 AND set_version = $2 AND as_of = ANY($3::timestamptz[]) AND user_id = ANY($4::text[])",
+                        [set.name, set.version, cutoffArray, ArrayLiteral.text(users)])
                 } else {
-                    try c.execute("DELETE FROM feature_snapshots WHERE set_name = $1 AND set_version = $2 AND as_of = ANY($3::timestamptz[])",
-                                  [set.name, set.version, cutoffArray])
+                    try c.execute(
+                        "DELETE FROM feature_snapshots WHERE set_name = $1 AND set_version = $2 AND as_of = ANY($3::timestamptz[])",
+                        [set.name, set.version, cutoffArray])
                 }
-                try c.execute("UPDATE backfill_runs SET finished_at = now() WHERE set_name = $1 AND set_version = $2 AND finished_at IS NULL",
-                              [set.name, set.version])
-                return try c.query("INSERT INTO backfill_runs (set_name, set_version, as_of_times, users_filter) VALUES ($1, $2, $3::timestamptz[], $4) RETURNING id",
-                                   [set.name, set.version, cutoffArray, usersKey]).require(Int.self, 0, 0)
+                try c.execute(
+                    "UPDATE backfill_runs SET finished_at = now() WHERE set_name = $1 AND set_version = $2 AND finished_at IS NULL",
+                    [set.name, set.version])
+                return try c.query(
+                    "INSERT INTO backfill_runs (set_name, set_version, as_of_times, users_filter) VALUES ($1, $2, $3::timestamptz[], $4) RETURNING id",
+                    [set.name, set.version, cutoffArray, usersKey]
+                ).require(Int.self, 0, 0)
             }
         }
 
@@ -52,7 +59,9 @@ public struct Backfill {
             let reader = try store.connect(), writer = try store.connect()
             let worker = BackfillWorker(plan: plan, runID: runID, part: part, parts: workers, reader: reader, writer: writer, tally: tally, progress: progress)
             done.enter()
-            let thread = Thread { worker.run(); done.leave() }
+            let thread = Thread {
+                worker.run(); done.leave()
+            }
             thread.stackSize = 8 << 20
             threads.append(thread)
             thread.start()
@@ -74,8 +83,9 @@ public struct Backfill {
             guard checksum == set.checksum else { throw BackfillError.definitionChanged(set.reference) }
             return
         }
-        try c.execute("INSERT INTO feature_sets (set_name, set_version, feature_names, definition, checksum) VALUES ($1, $2, $3::text[], $4, $5)",
-                      [set.name, set.version, ArrayLiteral.text(set.featureNames), set.source, set.checksum])
+        try c.execute(
+            "INSERT INTO feature_sets (set_name, set_version, feature_names, definition, checksum) VALUES ($1, $2, $3::text[], $4, $5)",
+            [set.name, set.version, ArrayLiteral.text(set.featureNames), set.source, set.checksum])
     }
 
 }

@@ -19,8 +19,10 @@ final class BackfillWorker: @unchecked Sendable {
     private var lastUser: String?
     private var stagingReady = false
 
-    init(plan: BackfillPlan, runID: Int, part: Int, parts: Int, reader: Connection, writer: Connection,
-         tally: BackfillTally, progress: (@Sendable (Int, Int) -> Void)?) {
+    init(
+        plan: BackfillPlan, runID: Int, part: Int, parts: Int, reader: Connection, writer: Connection,
+        tally: BackfillTally, progress: (@Sendable (Int, Int) -> Void)?
+    ) {
         self.plan = plan
         self.runID = runID
         self.part = part
@@ -95,12 +97,13 @@ final class BackfillWorker: @unchecked Sendable {
                 if state.lastEventAt != nil { snapshot(user: String(decoding: currentUser, as: UTF8.self), state: state, cutoff: cutoffs[nextCutoff]) }
                 nextCutoff += 1
             }
-            let type: UInt8 = switch row[fields.2.lowerBound] {
-            case UInt8(ascii: "v"): 0
-            case UInt8(ascii: "c"): 1
-            case UInt8(ascii: "p"): 2
-            default: 3
-            }
+            let type: UInt8 =
+                switch row[fields.2.lowerBound] {
+                case UInt8(ascii: "v"): 0
+                case UInt8(ascii: "c"): 1
+                case UInt8(ascii: "p"): 2
+                default: 3
+                }
             state.apply(time: time, type: type, cents: Self.integer(row, fields.3))
             userEvents += 1
         }
@@ -145,7 +148,9 @@ final class BackfillWorker: @unchecked Sendable {
         let set = plan.set
         try writer.transaction {
             if !stagingReady {
-                try writer.execute("CREATE TEMP TABLE IF NOT EXISTS backfill_states (user_id text, state bytea, last_event_at timestamptz, events_folded bigint) ON COMMIT DELETE ROWS")
+                try writer.execute(
+                    "CREATE TEMP TABLE IF NOT EXISTS backfill_states (user_id text, state bytea, last_event_at timestamptz, events_folded bigint) ON COMMIT DELETE ROWS"
+                )
                 stagingReady = true
             }
             if !snapshotRows.isEmpty {
@@ -154,7 +159,8 @@ final class BackfillWorker: @unchecked Sendable {
             _ = try writer.copyIn("COPY backfill_states FROM STDIN") { try $0.write(stateRows) }
             // A state that holds fewer stored events than the one there (the stream committed more
             // since this run read them) never replaces it: a backfill can run beside the stream.
-            try writer.execute("""
+            try writer.execute(
+                """
                 INSERT INTO user_features (set_name, set_version, user_id, state, last_event_at, updated_at, revision, events_folded)
                 SELECT $1, $2, user_id, state, last_event_at, clock_timestamp(), 1, events_folded FROM backfill_states
                 ON CONFLICT (set_name, set_version, user_id) DO UPDATE
@@ -162,7 +168,8 @@ final class BackfillWorker: @unchecked Sendable {
                     revision = user_features.revision + 1, events_folded = excluded.events_folded
                 WHERE user_features.events_folded <= excluded.events_folded
                 """, [set.name, set.version])
-            try writer.execute("""
+            try writer.execute(
+                """
                 INSERT INTO backfill_progress (run_id, part, last_user_id) VALUES ($1, $2, $3)
                 ON CONFLICT (run_id, part) DO UPDATE SET last_user_id = excluded.last_user_id
                 """, [runID, part, lastUser])

@@ -110,7 +110,9 @@ public struct FeatureCatalog: Sendable {
                 throw fail(line(of: "kind", after: here - 1), "feature `\(featureName)`: kind `\(entry.kind ?? "")` is not one of \(kinds)")
             }
             guard let filter = FeatureDefinition.Filter(rawValue: entry.event ?? "any") else {
-                throw fail(line(of: "event", after: here - 1), "feature `\(featureName)`: event `\(entry.event ?? "")` is not one of any, view, cart, purchase, refund")
+                throw fail(
+                    line(of: "event", after: here - 1), "feature `\(featureName)`: event `\(entry.event ?? "")` is not one of any, view, cart, purchase, refund"
+                )
             }
             if let field = entry.field, field != "amount" {
                 throw fail(line(of: "field", after: here - 1), "feature `\(featureName)`: field `\(field)` is not known (expected amount)")
@@ -139,8 +141,10 @@ public struct FeatureCatalog: Sendable {
             guard let description = entry.description, !description.isEmpty else {
                 throw fail(here, "feature `\(featureName)`: expected a one-line `description`")
             }
-            features.append(FeatureDefinition(name: featureName, kind: kind, filter: filter, window: window, per: per,
-                                              baseline: baseline, description: description))
+            features.append(
+                FeatureDefinition(
+                    name: featureName, kind: kind, filter: filter, window: window, per: per,
+                    baseline: baseline, description: description))
         }
         return FeatureSet(name: name, version: version, sessionGap: gap, allowedLateness: lateness, features: features, source: text)
     }

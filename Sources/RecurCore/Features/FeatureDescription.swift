@@ -1,3 +1,4 @@
+import Foundation
 import Postgres
 
 /// Summary statistics of each feature over the snapshots at one as-of time.
@@ -20,15 +21,19 @@ public struct FeatureDescription: Sendable {
         if let asOf {
             when = asOf
         } else {
-            let latest = try c.query("SELECT (extract(epoch FROM max(as_of)) * 1000000)::bigint FROM feature_snapshots WHERE set_name = $1 AND set_version = $2",
-                                     [set.name, set.version]).decode(Int64.self, 0, 0)
+            let latest = try c.query(
+                "SELECT (extract(epoch FROM max(as_of)) * 1000000)::bigint FROM feature_snapshots WHERE set_name = $1 AND set_version = $2",
+                [set.name, set.version]
+            ).decode(Int64.self, 0, 0)
             guard let latest else {
-                throw FeatureDefinitionError.unreadable(path: "feature_snapshots",
-                                                        reason: "no snapshots for \(set.reference); run: recur features backfill --set \(set.reference) --as-of now")
+                throw FeatureDefinitionError.unreadable(
+                    path: "feature_snapshots",
+                    reason: "no snapshots for \(set.reference); run: recur features backfill --set \(set.reference) --as-of now")
             }
             when = Timestamp(microseconds: latest)
         }
-        let result = try c.query("""
+        let result = try c.query(
+            """
             SELECT u.i, count(*), count(u.v), avg(u.v)::float8,
                    percentile_cont(ARRAY[0.05, 0.25, 0.5, 0.75, 0.95]) WITHIN GROUP (ORDER BY u.v)::float8[]
             FROM feature_snapshots s, unnest(s.vals) WITH ORDINALITY AS u(v, i)
@@ -41,15 +46,16 @@ public struct FeatureDescription: Sendable {
             let index = try row.require(Int.self, 0) - 1
             let total = try row.require(Int.self, 1), present = try row.require(Int.self, 2)
             rows = max(rows, total)
-            let quantiles = (try row.decode(String.self, 4)).map { text in
-                text.trimmingCharacters(in: CharacterSet(charactersIn: "{}")).split(separator: ",").map { Double($0) }
-            } ?? [nil, nil, nil, nil, nil]
+            let quantiles =
+                (try row.decode(String.self, 4)).map { text in
+                    text.trimmingCharacters(in: CharacterSet(charactersIn: "{}")).split(separator: ",").map { Double($0) }
+                } ?? [nil, nil, nil, nil, nil]
             guard index >= 0 && index < set.featureNames.count else { continue }
-            stats.append(Statistic(name: set.featureNames[index], nullRate: total == 0 ? 0 : 1 - Double(present) / Double(total),
-                                   mean: try row.decode(Double.self, 3), quantiles: quantiles))
+            stats.append(
+                Statistic(
+                    name: set.featureNames[index], nullRate: total == 0 ? 0 : 1 - Double(present) / Double(total),
+                    mean: try row.decode(Double.self, 3), quantiles: quantiles))
         }
         return FeatureDescription(asOf: when, rows: rows, features: stats)
     }
 }
-
-import Foundation

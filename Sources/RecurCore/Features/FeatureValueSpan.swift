@@ -117,8 +117,10 @@ extension FeatureValueSpan {
         /// span, a step-function score stays exactly the same. Recency and tenure grow as
         /// `(time − anchor) / day`, which never decreases with time, so only the next split up matters;
         /// a millisecond's margin keeps rounding from ever reaching it.
-        public func constantUntil(row: UnsafePointer<UInt64>, asOf t: Timestamp, values: UnsafeBufferPointer<Double>,
-                                  nextSplit: (_ feature: Int, _ value: Double) -> Double?) -> Int64 {
+        public func constantUntil(
+            row: UnsafePointer<UInt64>, asOf t: Timestamp, values: UnsafeBufferPointer<Double>,
+            nextSplit: (_ feature: Int, _ value: Double) -> Double?
+        ) -> Int64 {
             var until = Int64(bitPattern: row[1])
             let anchors = row + 2
             let day = Double(Timestamp.microsecondsPerDay)

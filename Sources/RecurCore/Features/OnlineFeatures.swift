@@ -11,10 +11,12 @@ public enum OnlineFeatures {
             guard let asOf, let last = stored.lastEventAt, asOf < last - set.allowedLateness else { return stored }
         }
         let until = asOf.map { Double($0.microseconds) / 1_000_000 } ?? Double.greatestFiniteMagnitude
-        let rows = try c.query("""
+        let rows = try c.query(
+            """
             SELECT (extract(epoch FROM ts) * 1000000)::bigint, event_type, coalesce((amount * 100)::bigint, 0)
             FROM events WHERE user_id = $1 AND ts < to_timestamp($2) ORDER BY ts
-            """, [user, min(until, 9e12)]).rows
+            """, [user, min(until, 9e12)]
+        ).rows
         guard !rows.isEmpty else { return nil }
         var state = UserFeatureState(set: set)
         for row in rows {
@@ -25,8 +27,10 @@ public enum OnlineFeatures {
     }
 
     static func storedState(of user: String, set: FeatureSet, connection c: Connection) throws -> UserFeatureState? {
-        if let row = try c.query("SELECT encode(state, 'hex') FROM user_features WHERE set_name = $1 AND set_version = $2 AND user_id = $3",
-                                 [set.name, set.version, user]).rows.first {
+        if let row = try c.query(
+            "SELECT encode(state, 'hex') FROM user_features WHERE set_name = $1 AND set_version = $2 AND user_id = $3",
+            [set.name, set.version, user]
+        ).rows.first {
             let bytes = UserFeatureState.bytes(hex: try row.require(String.self, 0))
             return try UserFeatureState(decoding: bytes, for: set)
         }

@@ -35,21 +35,29 @@ public enum CanonicalField: String, Sendable, CaseIterable, Hashable {
     static let aliases: [String: CanonicalField] = {
         let table: [CanonicalField: [String]] = [
             .eventID: ["eventid", "eventuuid", "uuid", "messageid"],
-            .userID: ["userid", "user", "customerid", "customer", "customerno", "clientid", "client", "visitorid", "visitor",
-                      "memberid", "accountid", "buyerid", "shopperid", "uid"],
-            .timestamp: ["ts", "timestamp", "eventtime", "eventtimestamp", "time", "date", "datetime", "invoicedate", "orderdate",
-                         "createdat", "purchasedate", "transactiondate", "occurredat", "eventdate"],
+            .userID: [
+                "userid", "user", "customerid", "customer", "customerno", "clientid", "client", "visitorid", "visitor",
+                "memberid", "accountid", "buyerid", "shopperid", "uid"
+            ],
+            .timestamp: [
+                "ts", "timestamp", "eventtime", "eventtimestamp", "time", "date", "datetime", "invoicedate", "orderdate",
+                "createdat", "purchasedate", "transactiondate", "occurredat", "eventdate"
+            ],
             .eventType: ["eventtype", "type", "event", "action", "eventname", "behavior", "behaviour", "activity"],
-            .amount: ["amount", "revenue", "total", "totalamount", "value", "sales", "totalprice", "amountpaid", "spend",
-                      "monetary", "monetaryvalue", "ordertotal", "linetotal"],
+            .amount: [
+                "amount", "revenue", "total", "totalamount", "value", "sales", "totalprice", "amountpaid", "spend",
+                "monetary", "monetaryvalue", "ordertotal", "linetotal"
+            ],
             .price: ["price", "unitprice", "itemprice", "priceeach"],
             .quantity: ["quantity", "qty", "units", "itemcount", "numitems", "quantityordered"],
             .productID: ["productid", "product", "itemid", "item", "sku", "stockcode", "articleid", "article", "productcode"],
             .sessionID: ["sessionid", "session", "usersession", "visitid"],
             .category: ["category", "categorycode", "categoryname", "productcategory", "categoryid"],
             .device: ["device", "devicetype", "platform", "channel"],
-            .order: ["orderid", "order", "ordernumber", "orderno", "transactionid", "transaction", "invoice", "invoiceno",
-                     "invoiceid", "invoicenumber", "receiptid"],
+            .order: [
+                "orderid", "order", "ordernumber", "orderno", "transactionid", "transaction", "invoice", "invoiceno",
+                "invoiceid", "invoicenumber", "receiptid"
+            ]
         ]
         var aliases = [String: CanonicalField]()
         for (field, names) in table {
@@ -70,7 +78,7 @@ extension EventType {
             .view: ["view", "views", "pageview", "productview", "detail", "click", "visit", "impression", "viewitem", "viewed"],
             .cart: ["cart", "addtocart", "addtobasket", "basket", "addtocartevent", "add", "carted", "addtocartitem"],
             .purchase: ["purchase", "buy", "order", "transaction", "checkout", "sale", "purchased", "completedorder", "bought"],
-            .refund: ["refund", "return", "returned", "cancel", "cancellation", "cancelled", "canceled", "chargeback", "refunded"],
+            .refund: ["refund", "return", "returned", "cancel", "cancellation", "cancelled", "canceled", "chargeback", "refunded"]
         ]
         var aliases = [String: EventType]()
         for (type, names) in table { for name in names { aliases[name] = type } }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Which position of a delimited record holds which canonical field, and whether line one is a header.
 struct ColumnLayout {
     var positions: [CanonicalField: Int]
@@ -28,13 +30,15 @@ struct ColumnLayout {
                 }
                 positions[field] = index
             }
-            let header: Bool = switch options.header {
-            case .present: true
-            case .absent: false
-            case .auto: looksLikeHeader && headerMatches * 2 >= fields.count
-            }
-            return try checked(ColumnLayout(positions: positions, width: columns.count, firstRecordIsHeader: header, ignoredColumns: []),
-                               options: options, source: source, header: columns)
+            let header: Bool =
+                switch options.header {
+                case .present: true
+                case .absent: false
+                case .auto: looksLikeHeader && headerMatches * 2 >= fields.count
+                }
+            return try checked(
+                ColumnLayout(positions: positions, width: columns.count, firstRecordIsHeader: header, ignoredColumns: []),
+                options: options, source: source, header: columns)
         }
 
         guard options.header != .absent else { throw .noHeader(source: source) }
@@ -52,8 +56,9 @@ struct ColumnLayout {
                 ignored.append(name)
             }
         }
-        return try checked(ColumnLayout(positions: positions, width: fields.count, firstRecordIsHeader: true, ignoredColumns: ignored),
-                           options: options, source: source, header: fields)
+        return try checked(
+            ColumnLayout(positions: positions, width: fields.count, firstRecordIsHeader: true, ignoredColumns: ignored),
+            options: options, source: source, header: fields)
     }
 
     static func isHeaderName(_ name: String, renames: [CanonicalField: String]) -> Bool {
@@ -65,11 +70,10 @@ struct ColumnLayout {
             throw .missingColumn(source: source, field: field, header: header)
         }
         if layout.positions[.eventType] == nil && options.eventType == nil
-            && layout.positions[.amount] == nil && layout.positions[.price] == nil {
+            && layout.positions[.amount] == nil && layout.positions[.price] == nil
+        {
             throw .missingColumn(source: source, field: .eventType, header: header)
         }
         return layout
     }
 }
-
-import Foundation

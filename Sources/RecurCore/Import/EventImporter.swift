@@ -28,7 +28,8 @@ public struct EventImporter {
             _ = try? pipeline.finish()
             throw ImportError.database(source: path == "-" ? "stdin" : path, message: "\(error)")
         }
-        _ = try? store.connection.execute("""
+        _ = try? store.connection.execute(
+            """
             INSERT INTO import_runs (source, started_at, finished_at, rows_read, loaded, duplicates, rejected)
             VALUES ($1, to_timestamp($2), now(), $3, $4, $5, $6)
             """, [source, Date().timeIntervalSince1970 - summary.seconds, summary.read, summary.loaded, summary.duplicates, summary.rejected])
@@ -43,8 +44,10 @@ public struct EventImporter {
     /// Reads and validates `path` without storing anything: `batch` gets each batch of events (ids
     /// filled in) and rejected rows, at most `options.batchSize` records at a time. Returns the counts
     /// (`loaded` and `duplicates` are left for the caller, who knows what the store kept).
-    func read(path: String, progress: ((ImportProgress) -> Void)? = nil,
-              batch: ([Event], [EventLoader.RejectedRow]) throws -> Void) throws -> ImportSummary {
+    func read(
+        path: String, progress: ((ImportProgress) -> Void)? = nil,
+        batch: ([Event], [EventLoader.RejectedRow]) throws -> Void
+    ) throws -> ImportSummary {
         let started = Date()
         var summary = ImportSummary(source: path == "-" ? "stdin" : path)
         let input: InputFile

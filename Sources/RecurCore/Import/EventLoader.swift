@@ -46,7 +46,8 @@ final class EventLoader {
             if !events.isEmpty {
                 try prepareStaging()
                 _ = try copy(events, into: "recur_import_stage")
-                count = try connection.execute("""
+                count = try connection.execute(
+                    """
                     INSERT INTO events SELECT DISTINCT ON (event_id) * FROM recur_import_stage
                     ON CONFLICT (event_id) DO NOTHING
                     """)
@@ -64,9 +65,11 @@ final class EventLoader {
     }
 
     func copy(_ events: some Collection<Event>, into table: String) throws -> Int {
-        try connection.copyIn("""
+        try connection.copyIn(
+            """
             COPY \(table) (event_id, user_id, ts, event_type, amount, quantity, product_id, session_id, category, device) FROM STDIN
-            """) { writer in
+            """
+        ) { writer in
             buffer.removeAll(keepingCapacity: true)
             for event in events {
                 Self.append(event.eventID, to: &buffer); buffer.append(9)
@@ -100,7 +103,8 @@ final class EventLoader {
                 values.append("($\(n + 1), $\(n + 2), $\(n + 3), $\(n + 4), $\(n + 5))")
                 parameters += [source, row.position, row.raw, row.reason, row.rawHash]
             }
-            try connection.execute("""
+            try connection.execute(
+                """
                 INSERT INTO rejected_events (source, position, raw, reason, raw_hash) VALUES \(values.joined(separator: ", "))
                 ON CONFLICT (source, position, raw_hash) DO NOTHING
                 """, parameters)

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Splits one delimited record into fields: CSV quoting for commas and semicolons, plain tabs, runs of spaces.
 ///
 /// Works on bytes and hands out byte ranges, so that only the fields a mapping uses become Strings.
@@ -102,5 +104,3 @@ public struct FieldSplitter: Sendable {
         return .text(String(decoding: inner, as: UTF8.self).replacingOccurrences(of: "\"\"", with: "\""))
     }
 }
-
-import Foundation

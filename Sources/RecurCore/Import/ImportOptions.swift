@@ -1,3 +1,5 @@
+import Foundation
+
 /// How to read an input file: its format, whether it has a header, and which column is which.
 public struct ImportOptions: Sendable {
     /// The record format; nil means detect it from the file name and first line.
@@ -144,5 +146,3 @@ public struct MappingFile: Sendable {
         return text
     }
 }
-
-import Foundation

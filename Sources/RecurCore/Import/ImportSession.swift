@@ -53,8 +53,10 @@ struct ImportSession {
             if case .skippedEventType = rejection { return rejection }
             var hash = StableHash()
             hash.add(record.bytes)
-            rejected.append(EventLoader.RejectedRow(position: position() ?? "line \(record.line)", raw: Self.printable(record.bytes),
-                                                    reason: rejection.description, rawHash: hash.hex))
+            rejected.append(
+                EventLoader.RejectedRow(
+                    position: position() ?? "line \(record.line)", raw: Self.printable(record.bytes),
+                    reason: rejection.description, rawHash: hash.hex))
             return rejection
         }
     }
@@ -97,8 +99,9 @@ struct ImportSession {
             case .null?, nil: break
             }
         }
-        let jsonInterpreter = options.eventType == nil && texts[CanonicalField.eventType.ordinal] == nil
-            && (texts[CanonicalField.amount.ordinal] ?? texts[CanonicalField.price.ordinal]) != nil ? purchaseInterpreter : interpreter
+        let jsonInterpreter =
+            options.eventType == nil && texts[CanonicalField.eventType.ordinal] == nil
+                && (texts[CanonicalField.amount.ordinal] ?? texts[CanonicalField.price.ordinal]) != nil ? purchaseInterpreter : interpreter
         return jsonInterpreter.event { texts[$0.ordinal] }
     }
 

@@ -30,8 +30,10 @@ public enum JSONLineParser {
     /// Reads a record without building a String for any key or for a value nobody asked for: `slot`
     /// says, from a key's bytes and its position in the object, which of `values` it fills (or -1).
     /// Every value is still checked, so a record `parse` refuses is refused here with the same reason.
-    public static func scan(_ bytes: [UInt8], into values: inout [Value?],
-                            slot: (UnsafeBufferPointer<UInt8>, Int) -> Int) throws(Failure) {
+    public static func scan(
+        _ bytes: [UInt8], into values: inout [Value?],
+        slot: (UnsafeBufferPointer<UInt8>, Int) -> Int
+    ) throws(Failure) {
         var index = 0
         try walk(bytes) { (p: inout Parser) throws(Failure) in
             let target = try p.key { slot($0, index) }
@@ -139,8 +141,10 @@ public enum JSONLineParser {
 
         mutating func skipNumber() throws(Failure) {
             let start = index
-            while let c = peek, (c >= 48 && c <= 57) || c == UInt8(ascii: "-") || c == UInt8(ascii: "+")
-                    || c == UInt8(ascii: ".") || c == UInt8(ascii: "e") || c == UInt8(ascii: "E") { index += 1 }
+            while let c = peek,
+                (c >= 48 && c <= 57) || c == UInt8(ascii: "-") || c == UInt8(ascii: "+")
+                    || c == UInt8(ascii: ".") || c == UInt8(ascii: "e") || c == UInt8(ascii: "E")
+            { index += 1 }
             guard index > start else { throw Failure(message: "unexpected character", offset: index) }
         }
 

@@ -49,7 +49,8 @@ public enum Rejection: Error, Sendable, Hashable, CustomStringConvertible {
         case .missingField(let field): "missing field: \(field.rawValue) is empty"
         case .badTimestamp(let text): "bad timestamp: `\(Self.clip(text))` is not a date or time Recur reads"
         case .timestampOutOfRange(let text): "timestamp out of range: `\(Self.clip(text))` is before 1990 or in the future"
-        case .unknownEventType(let text): "unknown event type: `\(Self.clip(text))` (expected view, cart, purchase or refund; map it with --event-map \(Self.clip(text))=view)"
+        case .unknownEventType(let text):
+            "unknown event type: `\(Self.clip(text))` (expected view, cart, purchase or refund; map it with --event-map \(Self.clip(text))=view)"
         case .skippedEventType(let text): "skipped event type: `\(Self.clip(text))`"
         case .badNumber(let field, let text): "bad number: \(field.rawValue) `\(Self.clip(text))` is not a finite number"
         case .negativeAmount(let type): "negative amount for a \(type.rawValue)"

@@ -85,9 +85,11 @@ struct RowInterpreter {
         // A purchase without an amount is still a purchase (RetailRocket's transactions, most clickstreams):
         // it counts in counts and recency, and is missing only in money features.
 
-        return .success(Event(eventID: value(.eventID) ?? "", userID: user, timestamp: time, type: type, amount: amount,
-                              quantity: quantity, productID: value(.productID), sessionID: value(.sessionID),
-                              category: value(.category), device: value(.device)))
+        return .success(
+            Event(
+                eventID: value(.eventID) ?? "", userID: user, timestamp: time, type: type, amount: amount,
+                quantity: quantity, productID: value(.productID), sessionID: value(.sessionID),
+                category: value(.category), device: value(.device)))
     }
 
     /// A finite decimal number; a thousands separator or currency sign makes it unreadable on purpose.

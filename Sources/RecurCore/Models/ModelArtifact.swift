@@ -30,8 +30,10 @@ public struct ModelArtifact: Sendable, Codable, Equatable {
         case featureNames = "feature_names", logistic, gbdt, bgnbd, calibration, btydFeatures = "btyd_features"
     }
 
-    public init(kind: Kind, featureSetName: String, featureSetVersion: Int, featureNames: [String], logistic: LogisticModel? = nil, gbdt: TreeEnsemble? = nil,
-                bgnbd: BuyTillYouDieModel? = nil) {
+    public init(
+        kind: Kind, featureSetName: String, featureSetVersion: Int, featureNames: [String], logistic: LogisticModel? = nil, gbdt: TreeEnsemble? = nil,
+        bgnbd: BuyTillYouDieModel? = nil
+    ) {
         self.bgnbd = bgnbd
         schemaVersion = Self.currentSchemaVersion
         self.kind = kind
@@ -134,7 +136,8 @@ public enum ModelError: Error, CustomStringConvertible {
         case .missing(let path): "model file \(path) is missing"
         case .corrupt(let path, let reason): "model file \(path) is corrupt: \(reason)"
         case .checksumMismatch(let path): "model \(path) fails its SHA-256 checksum: the files were changed or damaged; refusing it"
-        case .unsupportedSchema(let path, let version): "model \(path) has schema version \(version); this recur reads versions \(ModelArtifact.readableSchemaVersions.lowerBound) to \(ModelArtifact.readableSchemaVersions.upperBound)"
+        case .unsupportedSchema(let path, let version):
+            "model \(path) has schema version \(version); this recur reads versions \(ModelArtifact.readableSchemaVersions.lowerBound) to \(ModelArtifact.readableSchemaVersions.upperBound)"
         case .unknownReference(let name, let known): "no model or alias `\(name)`; known: \(known.isEmpty ? "none" : known.joined(separator: ", "))"
         case .invalidVersionName(let name): "version `\(name)` must be letters, digits, '.', '_' or '-'"
         }

@@ -86,8 +86,9 @@ public struct ModelRegistry: Sendable {
     private func validate(_ a: ModelArtifact, path: String) throws {
         if let b = a.btydFeatures {
             guard b.inputIndices.count == BuyTillYouDieModel.inputs.count, b.inputIndices.allSatisfy({ $0 >= 0 && $0 < a.featureNames.count }),
-                  zip(b.inputIndices, BuyTillYouDieModel.inputs).allSatisfy({ a.featureNames[$0.0] == $0.1 }),
-                  [b.model.r, b.model.alpha, b.model.a, b.model.b, b.horizonDays].allSatisfy({ $0.isFinite && $0 > 0 }) else {
+                zip(b.inputIndices, BuyTillYouDieModel.inputs).allSatisfy({ a.featureNames[$0.0] == $0.1 }),
+                [b.model.r, b.model.alpha, b.model.a, b.model.b, b.horizonDays].allSatisfy({ $0.isFinite && $0 > 0 })
+            else {
                 throw ModelError.corrupt(path: path, reason: "the BG/NBD features model is inconsistent with the feature names")
             }
         }
@@ -100,7 +101,8 @@ public struct ModelRegistry: Sendable {
                 }
             case .isotonic:
                 guard let x = c.x, let y = c.y, !x.isEmpty, x.count == y.count, zip(x, x.dropFirst()).allSatisfy({ $0 <= $1 }),
-                      y.allSatisfy({ $0 >= 0 && $0 <= 1 }) else {
+                    y.allSatisfy({ $0 >= 0 && $0 <= 1 })
+                else {
                     throw ModelError.corrupt(path: path, reason: "the isotonic calibrator needs equal-length knots, x sorted, y in [0, 1]")
                 }
             }
@@ -112,7 +114,9 @@ public struct ModelRegistry: Sendable {
             }
         case .bgnbd:
             guard let m = a.bgnbd, m.inputIndices.count == BuyTillYouDieModel.inputs.count,
-                  m.inputIndices.allSatisfy({ $0 >= 0 && $0 < p }), zip(m.inputIndices, BuyTillYouDieModel.inputs).allSatisfy({ $0.0 < a.featureNames.count && a.featureNames[$0.0] == $0.1 }) else {
+                m.inputIndices.allSatisfy({ $0 >= 0 && $0 < p }),
+                zip(m.inputIndices, BuyTillYouDieModel.inputs).allSatisfy({ $0.0 < a.featureNames.count && a.featureNames[$0.0] == $0.1 })
+            else {
                 throw ModelError.corrupt(path: path, reason: "the BG/NBD model must name the features \(BuyTillYouDieModel.inputs.joined(separator: ", "))")
             }
             guard [m.model.r, m.model.alpha, m.model.a, m.model.b, m.horizonDays].allSatisfy({ $0.isFinite && $0 > 0 }) else {
@@ -127,7 +131,8 @@ public struct ModelRegistry: Sendable {
                 }
                 for node in 0..<n where tree.feature[node] >= 0 {
                     guard Int(tree.feature[node]) < p, tree.left[node] > Int32(node), tree.right[node] > Int32(node),
-                          Int(tree.left[node]) < n, Int(tree.right[node]) < n else {
+                        Int(tree.left[node]) < n, Int(tree.right[node]) < n
+                    else {
                         throw ModelError.corrupt(path: path, reason: "a tree node points outside its tree")
                     }
                 }

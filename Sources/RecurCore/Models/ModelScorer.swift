@@ -48,9 +48,11 @@ public final class ModelScorer: @unchecked Sendable {
                 roots.append(offset)
                 for i in tree.feature.indices {
                     let leaf = tree.feature[i] < 0
-                    nodes.append(Node(feature: leaf ? -1 : tree.feature[i], missingLeft: tree.missingLeft[i],
-                                      left: leaf ? 0 : tree.left[i] + offset, right: leaf ? 0 : tree.right[i] + offset,
-                                      threshold: leaf ? tree.value[i] : tree.threshold[i]))
+                    nodes.append(
+                        Node(
+                            feature: leaf ? -1 : tree.feature[i], missingLeft: tree.missingLeft[i],
+                            left: leaf ? 0 : tree.left[i] + offset, right: leaf ? 0 : tree.right[i] + offset,
+                            threshold: leaf ? tree.value[i] : tree.threshold[i]))
                     if !leaf && Int(tree.feature[i]) < splits.count { splits[Int(tree.feature[i])].insert(tree.threshold[i]) }
                 }
             }

@@ -13,7 +13,9 @@ public struct RefreshDecision: Sendable, Codable, Equatable {
     public var report: String
     public var decidedAt: String
 
-    public init(candidate: String, production: String, alias: String, cutoff: String, rule: String, promoted: Bool, reasons: [String], report: String, decidedAt: String) {
+    public init(
+        candidate: String, production: String, alias: String, cutoff: String, rule: String, promoted: Bool, reasons: [String], report: String, decidedAt: String
+    ) {
         self.candidate = candidate
         self.production = production
         self.alias = alias

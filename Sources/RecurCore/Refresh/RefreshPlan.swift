@@ -24,7 +24,8 @@ public struct RefreshPlan: Sendable, Equatable {
         // (the rule training uses). Walk the production model's grid forward from its holdout.
         let limit = lastEvent.microseconds + Timestamp.microsecondsPerDay - horizon.microseconds
         guard holdout.microseconds <= limit else {
-            throw .notEnoughData("the production model's holdout \(holdout.iso8601) + \(production.horizon) already reaches past the last event \(lastEvent.iso8601)")
+            throw .notEnoughData(
+                "the production model's holdout \(holdout.iso8601) + \(production.horizon) already reaches past the last event \(lastEvent.iso8601)")
         }
         let steps = (limit - holdout.microseconds) / every.microseconds
         let evaluation = holdout + every * steps

@@ -10,11 +10,14 @@ public enum ClusterError: Error, CustomStringConvertible {
     public var description: String {
         switch self {
         case .binariesNotFound(let searched):
-            return "PostgreSQL server binaries (initdb, pg_ctl) not found in \(searched.joined(separator: ", ")); install Debian's postgresql package (scripts/setup.sh does) or set RECUR_PG_BIN"
+            return
+                "PostgreSQL server binaries (initdb, pg_ctl) not found in \(searched.joined(separator: ", ")); install Debian's postgresql package (scripts/setup.sh does) or set RECUR_PG_BIN"
         case .accountMissing(let account):
-            return "running as root, but the '\(account)' account PostgreSQL must run under does not exist; install Debian's postgresql package or run recur as an ordinary user"
+            return
+                "running as root, but the '\(account)' account PostgreSQL must run under does not exist; install Debian's postgresql package or run recur as an ordinary user"
         case .notTraversable(let path, let account):
-            return "PostgreSQL runs as '\(account)' and cannot reach \(path); make its parent folders traversable (chmod o+x) or set RECUR_HOME to a folder it can reach"
+            return
+                "PostgreSQL runs as '\(account)' and cannot reach \(path); make its parent folders traversable (chmod o+x) or set RECUR_HOME to a folder it can reach"
         case .commandFailed(let command, let status, let output, let log):
             var text = "\(command) failed with status \(status)"
             let detail = (output + "\n" + log).split(separator: "\n").suffix(6).joined(separator: " | ")

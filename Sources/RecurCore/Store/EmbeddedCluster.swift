@@ -78,11 +78,13 @@ public final class EmbeddedCluster: Sendable {
         }
         removeStaleLockFiles()
         try makeFolder(socketDirectory, ownedByAccount: true)
-        let outcome = try run(binDirectory + "/pg_ctl", [
-            "start", "-w", "-t", "120", "-D", dataDirectory, "-l", logFile,
-            // Prepared transactions let `recur stream` write states and events on two connections at once.
-            "-o", "-k \(socketDirectory) -p \(port) -c max_prepared_transactions=64",
-        ])
+        let outcome = try run(
+            binDirectory + "/pg_ctl",
+            [
+                "start", "-w", "-t", "120", "-D", dataDirectory, "-l", logFile,
+                // Prepared transactions let `recur stream` write states and events on two connections at once.
+                "-o", "-k \(socketDirectory) -p \(port) -c max_prepared_transactions=64"
+            ])
         guard outcome.status == 0 else {
             throw .commandFailed(command: "pg_ctl start", status: outcome.status, output: outcome.output, log: logTail())
         }
@@ -109,9 +111,11 @@ public final class EmbeddedCluster: Sendable {
                 throw .filesystem(path: dataDirectory, reason: "cannot remove a partial cluster: \(error)")
             }
         }
-        let outcome = try run(binDirectory + "/initdb", [
-            "-D", dataDirectory, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync",
-        ])
+        let outcome = try run(
+            binDirectory + "/initdb",
+            [
+                "-D", dataDirectory, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"
+            ])
         guard outcome.status == 0 else {
             throw .commandFailed(command: "initdb", status: outcome.status, output: outcome.output, log: "")
         }
@@ -141,11 +145,19 @@ public final class EmbeddedCluster: Sendable {
 
     private func ensureDatabase() throws(ClusterError) {
         let psql = binDirectory + "/psql"
-        let check = try run(psql, ["-h", socketDirectory, "-p", "\(port)", "-U", "postgres", "-d", "postgres", "-tAc",
-                                   "SELECT 1 FROM pg_database WHERE datname = '\(database)'"])
+        let check = try run(
+            psql,
+            [
+                "-h", socketDirectory, "-p", "\(port)", "-U", "postgres", "-d", "postgres", "-tAc",
+                "SELECT 1 FROM pg_database WHERE datname = '\(database)'"
+            ])
         if check.status == 0 && check.output.contains("1") { return }
-        let create = try run(psql, ["-h", socketDirectory, "-p", "\(port)", "-U", "postgres", "-d", "postgres", "-c",
-                                    "CREATE DATABASE \(database)"])
+        let create = try run(
+            psql,
+            [
+                "-h", socketDirectory, "-p", "\(port)", "-U", "postgres", "-d", "postgres", "-c",
+                "CREATE DATABASE \(database)"
+            ])
         guard create.status == 0 || create.output.contains("already exists") else {
             throw .commandFailed(command: "CREATE DATABASE \(database)", status: create.status, output: create.output, log: "")
         }
@@ -154,8 +166,9 @@ public final class EmbeddedCluster: Sendable {
     /// The postmaster's pid when it is alive; a pid file left by a crash does not count.
     func runningPID() -> Int32? {
         guard let text = try? String(contentsOfFile: dataDirectory + "/postmaster.pid", encoding: .utf8),
-              let first = text.split(separator: "\n").first, let pid = Int32(first.trimmingCharacters(in: .whitespaces)),
-              pid > 0 else { return nil }
+            let first = text.split(separator: "\n").first, let pid = Int32(first.trimmingCharacters(in: .whitespaces)),
+            pid > 0
+        else { return nil }
         return EmbeddedCluster.isPostgresProcess(pid) ? pid : nil
     }
 
@@ -164,7 +177,7 @@ public final class EmbeddedCluster: Sendable {
         let files = [dataDirectory + "/postmaster.pid", socketDirectory + "/.s.PGSQL.\(port).lock"]
         for file in files where FileManager.default.fileExists(atPath: file) {
             guard let text = try? String(contentsOfFile: file, encoding: .utf8),
-                  let first = text.split(separator: "\n").first, let pid = Int32(first.trimmingCharacters(in: .whitespaces))
+                let first = text.split(separator: "\n").first, let pid = Int32(first.trimmingCharacters(in: .whitespaces))
             else {
                 try? FileManager.default.removeItem(atPath: file)
                 continue
@@ -197,8 +210,9 @@ public final class EmbeddedCluster: Sendable {
 
     private func makeFolder(_ path: String, ownedByAccount: Bool) throws(ClusterError) {
         do {
-            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true,
-                                                    attributes: [.posixPermissions: ownedByAccount ? 0o700 : 0o755])
+            try FileManager.default.createDirectory(
+                atPath: path, withIntermediateDirectories: true,
+                attributes: [.posixPermissions: ownedByAccount ? 0o700 : 0o755])
         } catch {
             throw .filesystem(path: path, reason: "cannot create folder: \(error.localizedDescription)")
         }
@@ -219,8 +233,10 @@ public final class EmbeddedCluster: Sendable {
             candidates.append("/usr/lib/postgresql/\(version)/bin")
         }
         candidates.append(contentsOf: ["/usr/local/pgsql/bin", "/usr/local/bin", "/usr/bin"])
-        for folder in candidates where FileManager.default.isExecutableFile(atPath: folder + "/initdb")
-            && FileManager.default.isExecutableFile(atPath: folder + "/pg_ctl") {
+        for folder in candidates
+        where FileManager.default.isExecutableFile(atPath: folder + "/initdb")
+            && FileManager.default.isExecutableFile(atPath: folder + "/pg_ctl")
+        {
             return folder
         }
         throw .binariesNotFound(searched: candidates)

@@ -2,168 +2,176 @@
 public enum Migrations {
     public static let all: [Migration] = [events, features, streaming, changeLog]
 
-    static let events = Migration(version: 1, name: "events and rejected events", sql: """
-        CREATE TABLE events (
-            event_id   text PRIMARY KEY,
-            user_id    text NOT NULL,
-            ts         timestamptz NOT NULL,
-            event_type text NOT NULL CHECK (event_type IN ('view', 'cart', 'purchase', 'refund')),
-            amount     numeric(18, 4) CHECK (amount >= 0),
-            quantity   integer NOT NULL DEFAULT 1,
-            product_id text,
-            session_id text,
-            category   text,
-            device     text
-        );
-        CREATE INDEX events_user_ts ON events (user_id, ts);
+    static let events = Migration(
+        version: 1, name: "events and rejected events",
+        sql: """
+            CREATE TABLE events (
+                event_id   text PRIMARY KEY,
+                user_id    text NOT NULL,
+                ts         timestamptz NOT NULL,
+                event_type text NOT NULL CHECK (event_type IN ('view', 'cart', 'purchase', 'refund')),
+                amount     numeric(18, 4) CHECK (amount >= 0),
+                quantity   integer NOT NULL DEFAULT 1,
+                product_id text,
+                session_id text,
+                category   text,
+                device     text
+            );
+            CREATE INDEX events_user_ts ON events (user_id, ts);
 
-        CREATE TABLE rejected_events (
-            id          bigserial PRIMARY KEY,
-            source      text NOT NULL,
-            position    text NOT NULL,
-            raw         text NOT NULL,
-            reason      text NOT NULL,
-            raw_hash    text NOT NULL,
-            rejected_at timestamptz NOT NULL DEFAULT now(),
-            UNIQUE (source, position, raw_hash)
-        );
+            CREATE TABLE rejected_events (
+                id          bigserial PRIMARY KEY,
+                source      text NOT NULL,
+                position    text NOT NULL,
+                raw         text NOT NULL,
+                reason      text NOT NULL,
+                raw_hash    text NOT NULL,
+                rejected_at timestamptz NOT NULL DEFAULT now(),
+                UNIQUE (source, position, raw_hash)
+            );
 
-        CREATE TABLE import_runs (
-            id          bigserial PRIMARY KEY,
-            source      text NOT NULL,
-            started_at  timestamptz NOT NULL,
-            finished_at timestamptz,
-            rows_read   bigint NOT NULL DEFAULT 0,
-            loaded      bigint NOT NULL DEFAULT 0,
-            duplicates  bigint NOT NULL DEFAULT 0,
-            rejected    bigint NOT NULL DEFAULT 0
-        );
-        """)
+            CREATE TABLE import_runs (
+                id          bigserial PRIMARY KEY,
+                source      text NOT NULL,
+                started_at  timestamptz NOT NULL,
+                finished_at timestamptz,
+                rows_read   bigint NOT NULL DEFAULT 0,
+                loaded      bigint NOT NULL DEFAULT 0,
+                duplicates  bigint NOT NULL DEFAULT 0,
+                rejected    bigint NOT NULL DEFAULT 0
+            );
+            """)
 
     /// Offline snapshots, online per-user state and backfill progress; keyed by feature set and version
     /// so that models keep working against the features they were trained on.
-    static let features = Migration(version: 2, name: "feature snapshots and online user features", sql: """
-        CREATE TABLE feature_sets (
-            set_name      text NOT NULL,
-            set_version   integer NOT NULL,
-            feature_names text[] NOT NULL,
-            definition    text NOT NULL,
-            checksum      text NOT NULL,
-            PRIMARY KEY (set_name, set_version)
-        );
+    static let features = Migration(
+        version: 2, name: "feature snapshots and online user features",
+        sql: """
+            CREATE TABLE feature_sets (
+                set_name      text NOT NULL,
+                set_version   integer NOT NULL,
+                feature_names text[] NOT NULL,
+                definition    text NOT NULL,
+                checksum      text NOT NULL,
+                PRIMARY KEY (set_name, set_version)
+            );
 
-        -- One row per user and as-of time; vals follow feature_sets.feature_names, NULL = undefined.
-        CREATE TABLE feature_snapshots (
-            set_name    text NOT NULL,
-            set_version integer NOT NULL,
-            as_of       timestamptz NOT NULL,
-            user_id     text NOT NULL,
-            vals        real[] NOT NULL,
-            PRIMARY KEY (set_name, set_version, as_of, user_id)
-        );
+            -- One row per user and as-of time; vals follow feature_sets.feature_names, NULL = undefined.
+            CREATE TABLE feature_snapshots (
+                set_name    text NOT NULL,
+                set_version integer NOT NULL,
+                as_of       timestamptz NOT NULL,
+                user_id     text NOT NULL,
+                vals        real[] NOT NULL,
+                PRIMARY KEY (set_name, set_version, as_of, user_id)
+            );
 
-        -- The online state: the aggregator's encoded per-user state, answers features as of any later time.
-        CREATE TABLE user_features (
-            set_name      text NOT NULL,
-            set_version   integer NOT NULL,
-            user_id       text NOT NULL,
-            state         bytea NOT NULL,
-            last_event_at timestamptz,
-            updated_at    timestamptz NOT NULL DEFAULT clock_timestamp(),
-            PRIMARY KEY (set_name, set_version, user_id)
-        );
-        CREATE INDEX user_features_updated ON user_features (set_name, set_version, updated_at);
+            -- The online state: the aggregator's encoded per-user state, answers features as of any later time.
+            CREATE TABLE user_features (
+                set_name      text NOT NULL,
+                set_version   integer NOT NULL,
+                user_id       text NOT NULL,
+                state         bytea NOT NULL,
+                last_event_at timestamptz,
+                updated_at    timestamptz NOT NULL DEFAULT clock_timestamp(),
+                PRIMARY KEY (set_name, set_version, user_id)
+            );
+            CREATE INDEX user_features_updated ON user_features (set_name, set_version, updated_at);
 
-        -- Progress of a backfill so that an interrupted run resumes where it stopped.
-        CREATE TABLE backfill_runs (
-            id           bigserial PRIMARY KEY,
-            set_name     text NOT NULL,
-            set_version  integer NOT NULL,
-            as_of_times  timestamptz[] NOT NULL,
-            users_filter text,
-            last_user_id text,
-            started_at   timestamptz NOT NULL DEFAULT now(),
-            finished_at  timestamptz
-        );
-        CREATE TABLE backfill_progress (
-            run_id       bigint NOT NULL REFERENCES backfill_runs (id) ON DELETE CASCADE,
-            part         integer NOT NULL,
-            last_user_id text NOT NULL,
-            PRIMARY KEY (run_id, part)
-        );
-        """)
+            -- Progress of a backfill so that an interrupted run resumes where it stopped.
+            CREATE TABLE backfill_runs (
+                id           bigserial PRIMARY KEY,
+                set_name     text NOT NULL,
+                set_version  integer NOT NULL,
+                as_of_times  timestamptz[] NOT NULL,
+                users_filter text,
+                last_user_id text,
+                started_at   timestamptz NOT NULL DEFAULT now(),
+                finished_at  timestamptz
+            );
+            CREATE TABLE backfill_progress (
+                run_id       bigint NOT NULL REFERENCES backfill_runs (id) ON DELETE CASCADE,
+                part         integer NOT NULL,
+                last_user_id text NOT NULL,
+                PRIMARY KEY (run_id, part)
+            );
+            """)
 
     /// The stream's fence and the guards that keep the stream, repairs and backfills from undoing each other.
-    static let streaming = Migration(version: 3, name: "stream offsets, loaded files, state revisions, repairs", sql: """
-        -- Per Kafka partition: the next offset to read. Written in the same transaction as the rows it
-        -- produced; a batch commits only if the row still holds the offset the batch started from.
-        -- next_offset -2 means "from the beginning of the partition".
-        CREATE TABLE stream_offsets (
-            topic       text NOT NULL,
-            partition   integer NOT NULL,
-            next_offset bigint NOT NULL,
-            group_id    text,
-            writer      text,
-            updated_at  timestamptz NOT NULL DEFAULT now(),
-            PRIMARY KEY (topic, partition)
-        );
+    static let streaming = Migration(
+        version: 3, name: "stream offsets, loaded files, state revisions, repairs",
+        sql: """
+            -- Per Kafka partition: the next offset to read. Written in the same transaction as the rows it
+            -- produced; a batch commits only if the row still holds the offset the batch started from.
+            -- next_offset -2 means "from the beginning of the partition".
+            CREATE TABLE stream_offsets (
+                topic       text NOT NULL,
+                partition   integer NOT NULL,
+                next_offset bigint NOT NULL,
+                group_id    text,
+                writer      text,
+                updated_at  timestamptz NOT NULL DEFAULT now(),
+                PRIMARY KEY (topic, partition)
+            );
 
-        -- Files loaded by the watched folder, recorded with their rows: each content is loaded once.
-        CREATE TABLE stream_files (
-            sha256    text PRIMARY KEY,
-            name      text NOT NULL,
-            size      bigint NOT NULL,
-            rows_read bigint NOT NULL,
-            loaded    bigint NOT NULL,
-            rejected  bigint NOT NULL,
-            loaded_at timestamptz NOT NULL DEFAULT now()
-        );
+            -- Files loaded by the watched folder, recorded with their rows: each content is loaded once.
+            CREATE TABLE stream_files (
+                sha256    text PRIMARY KEY,
+                name      text NOT NULL,
+                size      bigint NOT NULL,
+                rows_read bigint NOT NULL,
+                loaded    bigint NOT NULL,
+                rejected  bigint NOT NULL,
+                loaded_at timestamptz NOT NULL DEFAULT now()
+            );
 
-        -- revision: bumped on every write, so a writer holding an older state notices and reloads.
-        -- events_folded: how many stored events the state holds; a state never replaces one that holds more.
-        ALTER TABLE user_features ADD COLUMN revision bigint NOT NULL DEFAULT 0,
-                                  ADD COLUMN events_folded bigint NOT NULL DEFAULT 0;
+            -- revision: bumped on every write, so a writer holding an older state notices and reloads.
+            -- events_folded: how many stored events the state holds; a state never replaces one that holds more.
+            ALTER TABLE user_features ADD COLUMN revision bigint NOT NULL DEFAULT 0,
+                                      ADD COLUMN events_folded bigint NOT NULL DEFAULT 0;
 
-        -- Users whose state met an event later than the allowed lateness: refolded from events.
-        CREATE TABLE feature_repairs (
-            set_name    text NOT NULL,
-            set_version integer NOT NULL,
-            user_id     text NOT NULL,
-            queued_at   timestamptz NOT NULL DEFAULT now(),
-            PRIMARY KEY (set_name, set_version, user_id)
-        );
-        """)
+            -- Users whose state met an event later than the allowed lateness: refolded from events.
+            CREATE TABLE feature_repairs (
+                set_name    text NOT NULL,
+                set_version integer NOT NULL,
+                user_id     text NOT NULL,
+                queued_at   timestamptz NOT NULL DEFAULT now(),
+                PRIMARY KEY (set_name, set_version, user_id)
+            );
+            """)
 
     /// A log of which users' states changed, so the server follows writes without an index on update time.
-    static let changeLog = Migration(version: 4, name: "feature change log, HOT state updates", sql: """
-        -- One row per statement that wrote user_features: the users it wrote. `recur serve` reads the
-        -- rows it has not applied yet instead of scanning user_features by update time. That scan needed
-        -- an index on updated_at, and because every write changes updated_at, the index made every state
-        -- update a full (non-HOT) update that also rewrote the primary key's entry.
-        CREATE TABLE feature_changes (
-            id          bigserial PRIMARY KEY,
-            set_name    text NOT NULL,
-            set_version integer NOT NULL,
-            users       text[] NOT NULL,
-            changed_at  timestamptz NOT NULL DEFAULT clock_timestamp()
-        );
-        CREATE INDEX feature_changes_at ON feature_changes (set_name, set_version, changed_at);
+    static let changeLog = Migration(
+        version: 4, name: "feature change log, HOT state updates",
+        sql: """
+            -- One row per statement that wrote user_features: the users it wrote. `recur serve` reads the
+            -- rows it has not applied yet instead of scanning user_features by update time. That scan needed
+            -- an index on updated_at, and because every write changes updated_at, the index made every state
+            -- update a full (non-HOT) update that also rewrote the primary key's entry.
+            CREATE TABLE feature_changes (
+                id          bigserial PRIMARY KEY,
+                set_name    text NOT NULL,
+                set_version integer NOT NULL,
+                users       text[] NOT NULL,
+                changed_at  timestamptz NOT NULL DEFAULT clock_timestamp()
+            );
+            CREATE INDEX feature_changes_at ON feature_changes (set_name, set_version, changed_at);
 
-        -- Filled by the table itself, so every writer (stream, repair, backfill, an operator's SQL) is logged.
-        CREATE FUNCTION recur_log_feature_changes() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
-        BEGIN
-            INSERT INTO feature_changes (set_name, set_version, users)
-            SELECT set_name, set_version, array_agg(user_id) FROM changed GROUP BY set_name, set_version;
-            RETURN NULL;
-        END
-        $$;
-        CREATE TRIGGER user_features_inserts_logged AFTER INSERT ON user_features
-            REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION recur_log_feature_changes();
-        CREATE TRIGGER user_features_updates_logged AFTER UPDATE ON user_features
-            REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION recur_log_feature_changes();
+            -- Filled by the table itself, so every writer (stream, repair, backfill, an operator's SQL) is logged.
+            CREATE FUNCTION recur_log_feature_changes() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+            BEGIN
+                INSERT INTO feature_changes (set_name, set_version, users)
+                SELECT set_name, set_version, array_agg(user_id) FROM changed GROUP BY set_name, set_version;
+                RETURN NULL;
+            END
+            $$;
+            CREATE TRIGGER user_features_inserts_logged AFTER INSERT ON user_features
+                REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION recur_log_feature_changes();
+            CREATE TRIGGER user_features_updates_logged AFTER UPDATE ON user_features
+                REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION recur_log_feature_changes();
 
-        DROP INDEX user_features_updated;
-        -- Room on each page for the next version of its rows, so updates stay on the page (HOT).
-        ALTER TABLE user_features SET (fillfactor = 80);
-        """)
+            DROP INDEX user_features_updated;
+            -- Room on each page for the next version of its rows, so updates stay on the page (HOT).
+            ALTER TABLE user_features SET (fillfactor = 80);
+            """)
 }

@@ -17,7 +17,8 @@ public struct Migrator {
     @discardableResult
     public func migrate() throws -> [Int] {
         let lockKey = Int64(bitPattern: UInt64(stableHash("recur-migrations:\(schema)"), radix: 16) ?? 0)
-        try connection.execute("""
+        try connection.execute(
+            """
             CREATE TABLE IF NOT EXISTS schema_migrations (
                 version integer PRIMARY KEY,
                 name text NOT NULL,
@@ -38,8 +39,9 @@ public struct Migrator {
                     return false
                 }
                 try connection.execute(migration.sql)
-                try connection.query("INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)",
-                                     [migration.version, migration.name, migration.checksum])
+                try connection.query(
+                    "INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)",
+                    [migration.version, migration.name, migration.checksum])
                 return true
             }
             if applied { appliedNow.append(migration.version) }
@@ -63,7 +65,8 @@ public enum MigrationError: Error, CustomStringConvertible {
     public var description: String {
         switch self {
         case .changedAfterApply(let version, let name):
-            return "migration \(version) (\(name)) differs from the one applied to this database; migrations are immutable: add a new numbered migration instead"
+            return
+                "migration \(version) (\(name)) differs from the one applied to this database; migrations are immutable: add a new numbered migration instead"
         }
     }
 }

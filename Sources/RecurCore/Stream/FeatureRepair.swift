@@ -18,15 +18,19 @@ public struct FeatureRepair {
     @discardableResult
     public func runOnce(connection c: Connection, limit: Int = 500) throws -> [String] {
         try c.transaction {
-            let queued = try c.query("""
+            let queued = try c.query(
+                """
                 SELECT user_id FROM feature_repairs WHERE set_name = $1 AND set_version = $2
                 ORDER BY queued_at LIMIT $3 FOR UPDATE SKIP LOCKED
-                """, [set.name, set.version, limit]).rows.map { try $0.require(String.self, 0) }
+                """, [set.name, set.version, limit]
+            ).rows.map { try $0.require(String.self, 0) }
             guard !queued.isEmpty else { return [] }
             let users = ArrayLiteral.text(queued)
-            _ = try c.query("SELECT 1 FROM user_features WHERE set_name = $1 AND set_version = $2 AND user_id = ANY($3::text[]) FOR UPDATE",
-                            [set.name, set.version, users])
-            let rows = try c.query("""
+            _ = try c.query(
+                "SELECT 1 FROM user_features WHERE set_name = $1 AND set_version = $2 AND user_id = ANY($3::text[]) FOR UPDATE",
+                [set.name, set.version, users])
+            let rows = try c.query(
+                """
                 SELECT user_id, (extract(epoch FROM ts) * 1000000)::bigint, event_type, coalesce((amount * 100)::bigint, 0)
                 FROM events WHERE user_id = ANY($1::text[]) ORDER BY user_id, ts
                 """, [users])
@@ -42,7 +46,8 @@ public struct FeatureRepair {
             var written = [String]()
             for (user, (state, count)) in states {
                 // Never over a state that holds more events than this refold saw.
-                let updated = try c.query("""
+                let updated = try c.query(
+                    """
                     INSERT INTO user_features (set_name, set_version, user_id, state, last_event_at, updated_at, revision, events_folded)
                     VALUES ($1, $2, $3, decode($4, 'hex'), to_timestamp($5::float8 / 1000000), clock_timestamp(), 1, $6)
                     ON CONFLICT (set_name, set_version, user_id) DO UPDATE
@@ -55,8 +60,9 @@ public struct FeatureRepair {
             }
             // Users without events (all deleted) have nothing to refold; drop them from the queue too.
             let done = written + queued.filter { states[$0] == nil }
-            try c.execute("DELETE FROM feature_repairs WHERE set_name = $1 AND set_version = $2 AND user_id = ANY($3::text[])",
-                          [set.name, set.version, ArrayLiteral.text(done)])
+            try c.execute(
+                "DELETE FROM feature_repairs WHERE set_name = $1 AND set_version = $2 AND user_id = ANY($3::text[])",
+                [set.name, set.version, ArrayLiteral.text(done)])
             if !written.isEmpty { try c.notify("recur_user_features", payload: set.reference) }
             return done
         }

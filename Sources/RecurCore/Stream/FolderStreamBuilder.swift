@@ -73,7 +73,8 @@ public final class FolderStreamBuilder {
         for name in names.sorted() where !Self.isIgnored(name) {
             let path = URL(fileURLWithPath: options.directory).appendingPathComponent(name).standardizedFileURL.path
             guard path != archivePath, let attributes = try? manager.attributesOfItem(atPath: path),
-                  attributes[.type] as? FileAttributeType == .typeRegular else { continue }
+                attributes[.type] as? FileAttributeType == .typeRegular
+            else { continue }
             let size = (attributes[.size] as? NSNumber)?.int64Value ?? 0
             let modified = attributes[.modificationDate] as? Date ?? .distantPast
             if handled.contains("\(path)|\(size)|\(modified.timeIntervalSince1970)") { continue }
@@ -171,8 +172,10 @@ public final class FolderStreamBuilder {
         if let writer, writer.isOpen { return writer }
         let store = try Store.open(location)
         self.store = store
-        let writer = try StreamWriter(connection: store.connection, statesConnection: options.statesOnOwnConnection ? try store.connect() : nil, set: set, writerName: "\(ProcessInfo.processInfo.hostName):\(getpid())",
-                                  maxUsersInMemory: options.maxUsersInMemory)
+        let writer = try StreamWriter(
+            connection: store.connection, statesConnection: options.statesOnOwnConnection ? try store.connect() : nil, set: set,
+            writerName: "\(ProcessInfo.processInfo.hostName):\(getpid())",
+            maxUsersInMemory: options.maxUsersInMemory)
         self.writer = writer
         return writer
     }

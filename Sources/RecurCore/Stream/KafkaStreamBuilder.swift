@@ -49,8 +49,10 @@ public final class KafkaStreamBuilder {
     /// The batch PostgreSQL is writing while the next one is read; settled before anything else uses the writer.
     private var inFlight: InFlightCommit?
 
-    public init(location: StoreLocation, set: FeatureSet, kafka: KafkaConfiguration, options: Options, metrics: StreamMetrics = StreamMetrics(),
-                log: @escaping (String) -> Void) {
+    public init(
+        location: StoreLocation, set: FeatureSet, kafka: KafkaConfiguration, options: Options, metrics: StreamMetrics = StreamMetrics(),
+        log: @escaping (String) -> Void
+    ) {
         self.location = location
         self.set = set
         var kafka = kafka
@@ -125,7 +127,9 @@ public final class KafkaStreamBuilder {
         let unstored = metrics.totals.databaseOutages > outages
         consumer.close()
         if unstored {
-            throw StreamError.kafka("stopped with the last batch uncommitted because PostgreSQL is unreachable; nothing is lost: the next run reads it again from the stored offsets")
+            throw StreamError.kafka(
+                "stopped with the last batch uncommitted because PostgreSQL is unreachable; nothing is lost: the next run reads it again from the stored offsets"
+            )
         }
         return metrics.totals
     }
@@ -292,13 +296,16 @@ public final class KafkaStreamBuilder {
     private func storedOffsets(_ partitions: [TopicPartition], connection c: Connection) throws -> [TopicPartition: Int64] {
         guard !partitions.isEmpty else { return [:] }
         let numbers = ArrayLiteral.integers(partitions.map { Int64($0.partition) })
-        try c.execute("""
+        try c.execute(
+            """
             INSERT INTO stream_offsets (topic, partition, next_offset, group_id) SELECT $1, unnest($2::int[]), -2, $3
             ON CONFLICT DO NOTHING
             """, [options.topic, numbers, options.group])
         var offsets = [TopicPartition: Int64]()
-        for row in try c.query("SELECT partition, next_offset FROM stream_offsets WHERE topic = $1 AND partition = ANY($2::int[])",
-                               [options.topic, numbers]).rows {
+        for row in try c.query(
+            "SELECT partition, next_offset FROM stream_offsets WHERE topic = $1 AND partition = ANY($2::int[])",
+            [options.topic, numbers]
+        ).rows {
             offsets[TopicPartition(topic: options.topic, partition: Int32(try row.require(Int.self, 0)))] = try row.require(Int64.self, 1)
         }
         return offsets
@@ -333,10 +340,10 @@ public final class KafkaStreamBuilder {
         if let writer, writer.isOpen { return writer }
         let store = try Store.open(location)
         self.store = store
-        let writer = try StreamWriter(connection: store.connection, statesConnection: options.statesOnOwnConnection ? try store.connect() : nil,
-                                      set: set, writerName: writerName, maxUsersInMemory: options.maxUsersInMemory)
+        let writer = try StreamWriter(
+            connection: store.connection, statesConnection: options.statesOnOwnConnection ? try store.connect() : nil,
+            set: set, writerName: writerName, maxUsersInMemory: options.maxUsersInMemory)
         self.writer = writer
         return writer
     }
 }
-

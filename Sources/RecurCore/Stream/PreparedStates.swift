@@ -37,9 +37,11 @@ enum PreparedStates {
     /// Settles every prepared states transaction of this database whose batch has ended; returns how many.
     @discardableResult
     static func settleAll(on c: Connection) throws -> Int {
-        let names = try c.query("""
+        let names = try c.query(
+            """
             SELECT gid FROM pg_prepared_xacts WHERE database = current_database() AND starts_with(gid, $1)
-            """, [prefix]).rows.map { try $0.require(String.self, 0) }
+            """, [prefix]
+        ).rows.map { try $0.require(String.self, 0) }
         var settled = 0
         for name in names {
             do {

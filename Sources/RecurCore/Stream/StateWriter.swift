@@ -78,7 +78,8 @@ final class StateWriter {
     }
 
     private func load(_ users: [String], forUpdate: Bool, into entries: inout [String: UserStateCache.Entry], repairs: inout Set<String>) throws {
-        let rows = try connection.query("""
+        let rows = try connection.query(
+            """
             SELECT user_id, encode(state, 'hex'), revision, events_folded FROM user_features
             WHERE set_name = $1 AND set_version = $2 AND user_id = ANY($3::text[])\(forUpdate ? " FOR UPDATE" : "")
             """, [set.name, set.version, ArrayLiteral.text(users)])
@@ -118,7 +119,8 @@ final class StateWriter {
             folded.append(entry.eventsFolded)
         }
         hexStates.append(UInt8(ascii: "}"))
-        let result = try connection.query("""
+        let result = try connection.query(
+            """
             INSERT INTO user_features (set_name, set_version, user_id, state, last_event_at, updated_at, revision, events_folded)
             SELECT $1, $2, v.user_id, decode(v.state, 'hex'), to_timestamp(v.at / 1e6), clock_timestamp(), v.revision, v.folded
             FROM unnest($3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::bigint[]) AS v(user_id, state, at, revision, folded)
@@ -127,8 +129,11 @@ final class StateWriter {
                 revision = excluded.revision, events_folded = excluded.events_folded
             WHERE user_features.revision = excluded.revision - 1
             RETURNING user_id
-            """, [set.name, set.version, ArrayLiteral.text(states.map(\.0)), String(decoding: hexStates, as: UTF8.self), ArrayLiteral.integers(times),
-                  ArrayLiteral.integers(revisions), ArrayLiteral.integers(folded)])
+            """,
+            [
+                set.name, set.version, ArrayLiteral.text(states.map(\.0)), String(decoding: hexStates, as: UTF8.self), ArrayLiteral.integers(times),
+                ArrayLiteral.integers(revisions), ArrayLiteral.integers(folded)
+            ])
         var accepted = Set<String>()
         accepted.reserveCapacity(result.rowCount)
         for index in 0..<result.rowCount { if let user = result.text(index, 0) { accepted.insert(user) } }

@@ -19,8 +19,10 @@ struct StreamDecoder {
         guard let value, !value.isEmpty, !value.allSatisfy({ $0 == 32 || $0 == 9 || $0 == 10 || $0 == 13 }) else {
             var hash = StableHash()
             hash.add(value ?? [])
-            session.rejected.append(EventLoader.RejectedRow(position: position(), raw: ImportSession.printable(value ?? []),
-                                                            reason: Rejection.emptyMessage.description, rawHash: hash.hex))
+            session.rejected.append(
+                EventLoader.RejectedRow(
+                    position: position(), raw: ImportSession.printable(value ?? []),
+                    reason: Rejection.emptyMessage.description, rawHash: hash.hex))
             summary.count(.emptyMessage)
             return
         }

@@ -71,9 +71,10 @@ public final class StreamMetrics: @unchecked Sendable {
         lock.withLock {
             let sorted = latencies.sorted()
             func quantile(_ q: Double) -> Double { sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, Int(Double(sorted.count) * q))] }
-            return Totals(consumed: consumed, committed: committed, duplicates: duplicates, late: late, rejected: rejected, batches: batches,
-                          refusedCommits: refusedCommits, databaseOutages: databaseOutages, assignments: assignments, commitP50: quantile(0.5), commitP99: quantile(0.99),
-                          busySeconds: firstRead.flatMap { first in lastCommit.map { $0.timeIntervalSince(first) } } ?? 0)
+            return Totals(
+                consumed: consumed, committed: committed, duplicates: duplicates, late: late, rejected: rejected, batches: batches,
+                refusedCommits: refusedCommits, databaseOutages: databaseOutages, assignments: assignments, commitP50: quantile(0.5), commitP99: quantile(0.99),
+                busySeconds: firstRead.flatMap { first in lastCommit.map { $0.timeIntervalSince(first) } } ?? 0)
         }
     }
 

@@ -55,13 +55,16 @@ final class StreamWriter {
         let loader = EventLoader(connection: connection, source: batch.source)
         let fresh: [Event], written: StateWriter.Outcome
         do {
-            (fresh, written) = twoPhase ? try commitInTwoPhases(batch, candidates, loader) : try connection.transaction {
-                try checkFence(batch.fence)
-                let fresh = try insertEvents(candidates, loader: loader)
-                let written = try states.write(fresh)
-                try finish(batch, fresh: fresh, written: written, loader: loader)
-                return (fresh, written)
-            }
+            (fresh, written) =
+                twoPhase
+                ? try commitInTwoPhases(batch, candidates, loader)
+                : try connection.transaction {
+                    try checkFence(batch.fence)
+                    let fresh = try insertEvents(candidates, loader: loader)
+                    let written = try states.write(fresh)
+                    try finish(batch, fresh: fresh, written: written, loader: loader)
+                    return (fresh, written)
+                }
         } catch let refused as Refused {
             return refused.outcome
         }
@@ -89,14 +92,16 @@ final class StreamWriter {
     private func finish(_ batch: StreamBatch, fresh: [Event], written: StateWriter.Outcome, loader: EventLoader) throws {
         try loader.insertRejected(batch.rejected)
         if !written.repairs.isEmpty {
-            try connection.execute("""
+            try connection.execute(
+                """
                 INSERT INTO feature_repairs (set_name, set_version, user_id) SELECT $1, $2, unnest($3::text[])
                 ON CONFLICT DO NOTHING
                 """, [set.name, set.version, ArrayLiteral.text(written.repairs.sorted())])
         }
         if case .file(let file) = batch.fence {
-            try connection.execute("UPDATE stream_files SET rows_read = $2, loaded = $3, rejected = $4 WHERE sha256 = $1",
-                                   [file.sha256, batch.records, fresh.count, batch.rejected.count])
+            try connection.execute(
+                "UPDATE stream_files SET rows_read = $2, loaded = $3, rejected = $4 WHERE sha256 = $1",
+                [file.sha256, batch.records, fresh.count, batch.rejected.count])
         }
         if !written.written.isEmpty && !twoPhase { try connection.notify("recur_user_features", payload: set.reference) }
     }
@@ -144,15 +149,20 @@ final class StreamWriter {
         switch fence {
         case .offsets(let topic, let group, let ranges):
             guard !ranges.isEmpty else { return }
-            let updated = try connection.execute("""
+            let updated = try connection.execute(
+                """
                 UPDATE stream_offsets o SET next_offset = v.next, writer = $2, group_id = $3, updated_at = now()
                 FROM unnest($4::int[], $5::bigint[], $6::bigint[]) AS v(p, start, next)
                 WHERE o.topic = $1 AND o.partition = v.p AND o.next_offset = v.start
-                """, [topic, writerName, group, ArrayLiteral.integers(ranges.map { Int64($0.partition) }), ArrayLiteral.integers(ranges.map(\.start)),
-                      ArrayLiteral.integers(ranges.map(\.next))])
+                """,
+                [
+                    topic, writerName, group, ArrayLiteral.integers(ranges.map { Int64($0.partition) }), ArrayLiteral.integers(ranges.map(\.start)),
+                    ArrayLiteral.integers(ranges.map(\.next))
+                ])
             if updated != ranges.count { throw Refused(outcome: .fenced) }
         case .file(let file):
-            let inserted = try connection.execute("""
+            let inserted = try connection.execute(
+                """
                 INSERT INTO stream_files (sha256, name, size, rows_read, loaded, rejected) VALUES ($1, $2, $3, 0, 0, 0)
                 ON CONFLICT (sha256) DO NOTHING
                 """, [file.sha256, file.name, file.size])

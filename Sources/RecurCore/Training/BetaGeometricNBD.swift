@@ -127,9 +127,15 @@ public struct BetaGeometricNBD: Sendable, Codable, Equatable {
 
 /// Nelder–Mead simplex minimisation (with the standard coefficients), for smooth low-dimensional fits.
 enum NelderMead {
-    static func minimize(_ f: ([Double]) -> Double, start: [Double], step: Double = 0.5, tolerance: Double = 1e-12, iterations: Int = 20_000) -> (point: [Double], value: Double) {
+    static func minimize(_ f: ([Double]) -> Double, start: [Double], step: Double = 0.5, tolerance: Double = 1e-12, iterations: Int = 20_000) -> (
+        point: [Double], value: Double
+    ) {
         let n = start.count
-        var simplex = [start] + (0..<n).map { i in var p = start; p[i] += step; return p }
+        var simplex =
+            [start]
+            + (0..<n).map { i in
+                var p = start; p[i] += step; return p
+            }
         var values = simplex.map(f)
         for _ in 0..<iterations {
             let order = values.indices.sorted { values[$0] < values[$1] }

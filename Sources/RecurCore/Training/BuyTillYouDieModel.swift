@@ -68,8 +68,10 @@ public struct BuyTillYouDieModel: Sendable, Codable, Equatable {
     /// What EXPLAIN shows: P(alive) and the expected number of purchases in the horizon.
     public func explain(_ features: UnsafeBufferPointer<Double>) -> [(feature: String, contribution: Double)] {
         let c = Self.customer(features, inputIndices)
-        return [("p_alive", model.probabilityAlive(c)), ("expected_purchases_in_horizon", model.expectedPurchases(c, within: horizonDays)),
-                ("repeat_purchase_days", c.frequency), ("days_first_to_last_purchase", c.recency), ("days_since_first_purchase", c.age)]
+        return [
+            ("p_alive", model.probabilityAlive(c)), ("expected_purchases_in_horizon", model.expectedPurchases(c, within: horizonDays)),
+            ("repeat_purchase_days", c.frequency), ("days_first_to_last_purchase", c.recency), ("days_since_first_purchase", c.age)
+        ]
     }
 
     /// Fits on the purchasers among `rows` (row-major features in `names` order).

@@ -25,8 +25,10 @@ public enum GradientBoosting {
         }
     }
 
-    public static func fit(features x: [Double], rows n: Int, names: [String], labels y: [UInt8],
-                           parameters: Parameters, seed: UInt64 = 1) -> (TreeEnsemble, [String]) {
+    public static func fit(
+        features x: [Double], rows n: Int, names: [String], labels y: [UInt8],
+        parameters: Parameters, seed: UInt64 = 1
+    ) -> (TreeEnsemble, [String]) {
         let p = names.count
         let binner = FeatureBins(features: x, rows: n, columns: p, maxBins: min(255, max(2, parameters.bins)))
         let data = BinnedHistograms(features: x, rows: n, binner: binner)

@@ -22,8 +22,10 @@ public enum LogisticRegression {
     }
 
     /// Fits on row-major features (NaN = missing, replaced by the training mean) and 0/1 labels.
-    public static func fit(features x: [Double], rows n: Int, names: [String], labels y: [UInt8],
-                           parameters: Parameters) -> (LogisticModel, Report) {
+    public static func fit(
+        features x: [Double], rows n: Int, names: [String], labels y: [UInt8],
+        parameters: Parameters
+    ) -> (LogisticModel, Report) {
         let p = names.count
         precondition(x.count == n * p && y.count == n)
         var means = [Double](repeating: 0, count: p), scales = [Double](repeating: 1, count: p)

@@ -41,7 +41,8 @@ public struct ModelTrainer: Sendable {
         if request.calibration != nil {
             let before = cutoffs.filter { $0 < holdout }
             guard let chosen = request.calibrationCutoff ?? before.last else {
-                throw TrainingError.emptyTraining("calibration needs a cutoff before the holdout \(holdout.iso8601) that is not trained on; give more cutoffs or --calibrate none")
+                throw TrainingError.emptyTraining(
+                    "calibration needs a cutoff before the holdout \(holdout.iso8601) that is not trained on; give more cutoffs or --calibrate none")
             }
             guard chosen != holdout, cutoffs.contains(chosen) else {
                 throw TrainingError.emptyTraining("the calibration cutoff \(chosen.iso8601) must be one of the cutoffs and not the holdout")
@@ -51,12 +52,17 @@ public struct ModelTrainer: Sendable {
             calibrationRows = calibrate
             calibrationCutoff = chosen
             guard calibrate.rows > 0 else { throw TrainingError.emptyTraining("no rows at the calibration cutoff \(chosen.iso8601)") }
-            guard training.rows > 0 else { throw TrainingError.emptyTraining("no cutoffs left to train on besides the calibration cutoff \(chosen.iso8601) and the holdout; give more cutoffs or --calibrate none") }
+            guard training.rows > 0 else {
+                throw TrainingError.emptyTraining(
+                    "no cutoffs left to train on besides the calibration cutoff \(chosen.iso8601) and the holdout; give more cutoffs or --calibrate none")
+            }
         }
         guard training.rows > 0 else { throw TrainingError.emptyTraining("no rows before the holdout cutoff \(holdout.iso8601); give more cutoffs") }
         guard test.rows > 0 else { throw TrainingError.emptyTraining("no rows at the holdout cutoff \(holdout.iso8601)") }
         let positives = training.labels.reduce(0) { $0 + Int($1) }
-        guard positives > 0 && positives < training.rows else { throw TrainingError.emptyTraining("every training label is the same; widen the horizon or add cutoffs") }
+        guard positives > 0 && positives < training.rows else {
+            throw TrainingError.emptyTraining("every training label is the same; widen the horizon or add cutoffs")
+        }
         let names = data.featureNames
         let started = Date()
         var artifact: ModelArtifact
@@ -66,37 +72,50 @@ public struct ModelTrainer: Sendable {
         var btyd: BuyTillYouDieModel?
         var inputs = training.features, inputNames = names
         if request.btydFeatures {
-            guard request.kind != .bgnbd else { throw TrainingError.emptyTraining("--btyd-features is for logistic and gbdt models; bgnbd is the BG/NBD itself") }
+            guard request.kind != .bgnbd else {
+                throw TrainingError.emptyTraining("--btyd-features is for logistic and gbdt models; bgnbd is the BG/NBD itself")
+            }
             let fitted = try BuyTillYouDieModel.fit(features: training.features, rows: training.rows, names: names, horizonDays: request.horizon.days)
             inputs = fitted.augment(training.features, rows: training.rows, width: names.count)
             inputNames += BuyTillYouDieModel.derivedFeatureNames
             btyd = fitted
             let m = fitted.model
-            notes.append(String(format: "BG/NBD features from %d purchaser rows: r = %.4f, alpha = %.4f, a = %.4f, b = %.4f", fitted.fittedCustomers, m.r, m.alpha, m.a, m.b))
+            notes.append(
+                String(
+                    format: "BG/NBD features from %d purchaser rows: r = %.4f, alpha = %.4f, a = %.4f, b = %.4f", fitted.fittedCustomers, m.r, m.alpha, m.a, m.b
+                ))
             parameters["btyd_features"] = "true"
         }
         switch request.kind {
         case .logistic:
-            let (model, report) = LogisticRegression.fit(features: inputs, rows: training.rows, names: inputNames,
-                                                         labels: training.labels, parameters: request.logistic)
-            artifact = ModelArtifact(kind: .logistic, featureSetName: request.set.name, featureSetVersion: request.set.version, featureNames: names, logistic: model)
+            let (model, report) = LogisticRegression.fit(
+                features: inputs, rows: training.rows, names: inputNames,
+                labels: training.labels, parameters: request.logistic)
+            artifact = ModelArtifact(
+                kind: .logistic, featureSetName: request.set.name, featureSetVersion: request.set.version, featureNames: names, logistic: model)
             notes += report.notes + ["Newton iterations: \(report.iterations)"]
             parameters.merge(["l2": "\(request.logistic.l2)", "tolerance": "\(request.logistic.tolerance)"]) { $1 }
         case .bgnbd:
             let model = try BuyTillYouDieModel.fit(features: training.features, rows: training.rows, names: names, horizonDays: request.horizon.days)
             artifact = ModelArtifact(kind: .bgnbd, featureSetName: request.set.name, featureSetVersion: request.set.version, featureNames: names, bgnbd: model)
             let m = model.model
-            notes = [String(format: "BG/NBD on %d purchaser rows (days): r = %.4f, alpha = %.4f, a = %.4f, b = %.4f, log-likelihood %.2f",
-                            model.fittedCustomers, m.r, m.alpha, m.a, m.b, m.logLikelihood)]
+            notes = [
+                String(
+                    format: "BG/NBD on %d purchaser rows (days): r = %.4f, alpha = %.4f, a = %.4f, b = %.4f, log-likelihood %.2f",
+                    model.fittedCustomers, m.r, m.alpha, m.a, m.b, m.logLikelihood)
+            ]
             parameters = ["r": "\(m.r)", "alpha": "\(m.alpha)", "a": "\(m.a)", "b": "\(m.b)", "log_likelihood": "\(m.logLikelihood)"]
         case .gbdt:
-            let (ensemble, treeNotes) = GradientBoosting.fit(features: inputs, rows: training.rows, names: inputNames,
-                                                             labels: training.labels, parameters: request.gbdt)
+            let (ensemble, treeNotes) = GradientBoosting.fit(
+                features: inputs, rows: training.rows, names: inputNames,
+                labels: training.labels, parameters: request.gbdt)
             artifact = ModelArtifact(kind: .gbdt, featureSetName: request.set.name, featureSetVersion: request.set.version, featureNames: names, gbdt: ensemble)
             notes += treeNotes + ["trees: \(ensemble.trees.count)"]
             let g = request.gbdt
-            parameters.merge(["trees": "\(g.trees)", "leaves": "\(g.leaves)", "learning_rate": "\(g.learningRate)", "min_samples_per_leaf": "\(g.minSamplesPerLeaf)",
-                          "l2": "\(g.l2)", "bins": "\(g.bins)", "threads": "\(g.threads)", "early_stopping_rounds": "\(g.earlyStoppingRounds)"]) { $1 }
+            parameters.merge([
+                "trees": "\(g.trees)", "leaves": "\(g.leaves)", "learning_rate": "\(g.learningRate)", "min_samples_per_leaf": "\(g.minSamplesPerLeaf)",
+                "l2": "\(g.l2)", "bins": "\(g.bins)", "threads": "\(g.threads)", "early_stopping_rounds": "\(g.earlyStoppingRounds)"
+            ]) { $1 }
         }
         artifact.btydFeatures = btyd
         var calibration: CalibrationReport?
@@ -104,17 +123,20 @@ public struct ModelTrainer: Sendable {
         if let method = request.calibration, let calibrationRows, let calibrationCutoff {
             uncalibrated = Self.predict(artifact, test)
             artifact.calibration = Calibrator.fit(method, predictions: Self.predict(artifact, calibrationRows), labels: calibrationRows.labels)
-            calibration = CalibrationReport(method: method, cutoff: calibrationCutoff.iso8601, rows: calibrationRows.rows,
-                                            holdoutUncalibrated: Metrics(predictions: uncalibrated, labels: test.labels))
+            calibration = CalibrationReport(
+                method: method, cutoff: calibrationCutoff.iso8601, rows: calibrationRows.rows,
+                holdoutUncalibrated: Metrics(predictions: uncalibrated, labels: test.labels))
             parameters["calibration"] = method.rawValue
         }
         let seconds = Date().timeIntervalSince(started)
         let predictions = Self.predict(artifact, test)
         if let c = calibration {
             let after = Metrics(predictions: predictions, labels: test.labels)
-            notes.append(String(format: "calibration (%@ on %@, %d rows): holdout ECE %.4f → %.4f, log loss %.4f → %.4f, AUC %.4f → %.4f",
-                                c.method.rawValue, c.cutoff, c.rows, c.holdoutUncalibrated.calibrationError, after.calibrationError,
-                                c.holdoutUncalibrated.logLoss, after.logLoss, c.holdoutUncalibrated.rocAUC, after.rocAUC))
+            notes.append(
+                String(
+                    format: "calibration (%@ on %@, %d rows): holdout ECE %.4f → %.4f, log loss %.4f → %.4f, AUC %.4f → %.4f",
+                    c.method.rawValue, c.cutoff, c.rows, c.holdoutUncalibrated.calibrationError, after.calibrationError,
+                    c.holdoutUncalibrated.logLoss, after.logLoss, c.holdoutUncalibrated.rocAUC, after.rocAUC))
         }
         let metadata = ModelMetadata(
             version: request.version, kind: request.kind, featureSet: request.set.reference,

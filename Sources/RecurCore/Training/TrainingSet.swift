@@ -47,14 +47,17 @@ public struct TrainingSet: Sendable {
             throw TrainingError.horizonPastData(cutoff: late.iso8601, horizon: horizon.description, lastEvent: Timestamp(microseconds: lastEvent).iso8601)
         }
         let array = "{" + sorted.map(\.iso8601).joined(separator: ",") + "}"
-        let counts = try c.query("""
+        let counts = try c.query(
+            """
             SELECT (extract(epoch FROM t) * 1000000)::bigint, (SELECT count(*) FROM feature_snapshots s WHERE s.set_name = $1 AND s.set_version = $2 AND s.as_of = t)
             FROM unnest($3::timestamptz[]) AS t
             """, [set.name, set.version, array])
         let missing = try counts.rows.filter { try $0.require(Int.self, 1) == 0 }.map { Timestamp(microseconds: try $0.require(Int64.self, 0)) }
         if !missing.isEmpty { throw TrainingError.missingSnapshots(set: set.reference, cutoffs: missing) }
-        let stored = try c.query("SELECT array_to_string(feature_names, ',') FROM feature_sets WHERE set_name = $1 AND set_version = $2",
-                                 [set.name, set.version]).decode(String.self, 0, 0)
+        let stored = try c.query(
+            "SELECT array_to_string(feature_names, ',') FROM feature_sets WHERE set_name = $1 AND set_version = $2",
+            [set.name, set.version]
+        ).decode(String.self, 0, 0)
         guard stored == set.featureNames.joined(separator: ",") else { throw TrainingError.definitionChanged(set.reference) }
 
         var result = TrainingSet(featureNames: set.featureNames)
@@ -114,12 +117,14 @@ public enum TrainingError: Error, CustomStringConvertible {
         case .noEvents: return "no events stored: import some first (recur events import FILE)"
         case .missingSnapshots(let set, let cutoffs):
             let list = cutoffs.map(\.iso8601)
-            let command = cutoffs.count == 1
+            let command =
+                cutoffs.count == 1
                 ? "recur features backfill --set \(set) --as-of \(list[0])"
                 : "recur features backfill --set \(set) " + list.map { "--as-of \($0)" }.joined(separator: " ")
             return "no feature snapshots for \(set) at \(list.joined(separator: ", ")); run: \(command)"
         case .horizonPastData(let cutoff, let horizon, let lastEvent):
-            return "cutoff \(cutoff) + horizon \(horizon) runs past the last stored event (\(lastEvent)): its labels would be incomplete; choose earlier cutoffs"
+            return
+                "cutoff \(cutoff) + horizon \(horizon) runs past the last stored event (\(lastEvent)): its labels would be incomplete; choose earlier cutoffs"
         case .definitionChanged(let set):
             return "feature set \(set) differs from the one its snapshots were computed with; re-run the backfill or use the stored version"
         case .populationNeeds(let feature): return "the purchasers population needs the feature \(feature) in the set"

@@ -47,8 +47,9 @@ struct TreeGrower: Sendable {
             guard let index = leaves.indices.filter({ leaves[$0].best != nil }).max(by: { leaves[$0].best!.gain < leaves[$1].best!.gain }) else { break }
             let leaf = leaves.remove(at: index)
             let split = leaf.best!
-            let (leftRows, rightRows) = data.partition(leaf.rows, feature: split.feature, bin: split.bin, missingLeft: split.missingLeft,
-                                                       threads: parameters.threads)
+            let (leftRows, rightRows) = data.partition(
+                leaf.rows, feature: split.feature, bin: split.bin, missingLeft: split.missingLeft,
+                threads: parameters.threads)
             // The smaller child's sums come with its histogram; the larger's by subtraction.
             let smallIsLeft = leftRows.count <= rightRows.count
             let (small, gs, hs) = histogram(smallIsLeft ? leftRows : rightRows, gradientPairs)
