@@ -93,6 +93,26 @@ final class LineClient {
 
     deinit { close(descriptor) }
 
+    /// Sends `payload` as it is and reads until the server closes the connection (one HTTP exchange).
+    func sendAndReadToClose(_ payload: String) throws -> String {
+        let bytes = Array(payload.utf8)
+        var sent = 0
+        while sent < bytes.count {
+            let n = bytes.withUnsafeBytes { send(descriptor, $0.baseAddress! + sent, $0.count - sent, 0) }
+            guard n > 0 else { throw CLIError.failed("connection lost while sending") }
+            sent += n
+        }
+        var received = buffer
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress!, $0.count, 0) }
+            if n <= 0 { break }
+            received += chunk[0..<n]
+        }
+        buffer = []
+        return String(decoding: received, as: UTF8.self)
+    }
+
     /// Sends every line, then reads one reply line per request.
     func exchange(_ lines: [String]) throws -> [String] {
         let payload = Array((lines.joined(separator: "\n") + "\n").utf8)
