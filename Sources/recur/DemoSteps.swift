@@ -26,10 +26,17 @@ struct DemoSteps {
         let pipe = Pipe()
         if capture { process.standardOutput = pipe } else if captureErrors { process.standardError = pipe }
         try process.run()
-        let data = capture || captureErrors ? pipe.fileHandleForReading.readDataToEndOfFile() : Data()
+        // Passed on as it comes (progress bars included), and kept for the summary.
+        var data = Data()
+        if capture || captureErrors {
+            let echo = capture ? FileHandle.standardOutput : FileHandle.standardError
+            while case let chunk = pipe.fileHandleForReading.availableData, !chunk.isEmpty {
+                echo.write(chunk)
+                data.append(chunk)
+            }
+        }
         process.waitUntilExit()
         let text = String(decoding: data, as: UTF8.self)
-        if capture { FileHandle.standardOutput.write(data) } else if captureErrors { FileHandle.standardError.write(data) }
         guard process.terminationStatus == 0 else {
             throw CLIError.failed("demo step `recur \(arguments.joined(separator: " "))` failed (exit \(process.terminationStatus)); its message is above")
         }

@@ -14,9 +14,15 @@ struct DemoSummary {
     var exports: String
     var port: Int
 
-    /// The line of a command's output that starts with `prefix`, or a dash.
+    /// The line of a command's output that starts with `prefix`, or a dash; progress bars redrawn
+    /// with carriage returns and an erase-line code are read as the terminal shows them.
     private func line(_ text: String, _ prefix: String) -> String {
-        text.split(separator: "\n").last { $0.hasPrefix(prefix) }.map(String.init) ?? "-"
+        let shown = text.split(separator: "\n").map { line -> String in
+            var visible = String(line.split(separator: "\r", omittingEmptySubsequences: false).last ?? "")
+            if visible.hasPrefix("\u{1B}[2K") { visible.removeFirst(4) }
+            return visible
+        }
+        return shown.last { $0.hasPrefix(prefix) } ?? "-"
     }
 
     var text: String {

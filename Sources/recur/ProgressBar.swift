@@ -4,8 +4,11 @@ import Foundation
 final class ProgressBar {
     private var drawn = false
 
-    /// nil when stderr is not a terminal, so logs and pipes stay clean.
-    static func forStandardError() -> ProgressBar? { isatty(2) == 1 ? ProgressBar() : nil }
+    /// nil when stderr is not a terminal, so logs and pipes stay clean; `recur demo` sets
+    /// RECUR_PROGRESS=1 for its steps when it forwards their stderr to a terminal.
+    static func forStandardError() -> ProgressBar? {
+        isatty(2) == 1 || ProcessInfo.processInfo.environment["RECUR_PROGRESS"] == "1" ? ProgressBar() : nil
+    }
 
     func update(label: String, fraction: Double?, detail: String) {
         var line = "\r\u{1B}[2K" + label.suffix(30) + " "
