@@ -15,6 +15,8 @@ public struct Backfill {
         let started = Date()
         let set = plan.set
         let c = store.connection
+        // A stream builder that died between its two commits may hold users' rows in a prepared transaction.
+        try PreparedStates.settleAllIfAvailable(on: c)
         try registerSet(c)
         let cutoffs = plan.asOfTimes.map { $0.iso8601 }
         let usersKey = plan.users.map { $0.sorted().joined(separator: "\n") }

@@ -17,7 +17,9 @@ public struct FeatureRepair {
     /// Refolds up to `limit` queued users in one transaction; returns those repaired.
     @discardableResult
     public func runOnce(connection c: Connection, limit: Int = 500) throws -> [String] {
-        try c.transaction {
+        // States a dead builder left prepared would hold their rows' locks, and this pass would wait on them.
+        try PreparedStates.settleAllIfAvailable(on: c)
+        return try c.transaction {
             let queued = try c.query(
                 """
                 SELECT user_id FROM feature_repairs WHERE set_name = $1 AND set_version = $2

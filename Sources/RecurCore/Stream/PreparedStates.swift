@@ -34,6 +34,11 @@ enum PreparedStates {
         return true
     }
 
+    /// `settleAll` where the server can prepare transactions at all (elsewhere there is nothing to settle).
+    static func settleAllIfAvailable(on c: Connection) throws {
+        if try available(c) { try settleAll(on: c) }
+    }
+
     /// Settles every prepared states transaction of this database whose batch has ended; returns how many.
     @discardableResult
     static func settleAll(on c: Connection) throws -> Int {

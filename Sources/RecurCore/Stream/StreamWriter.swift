@@ -25,9 +25,10 @@ final class StreamWriter {
         self.set = set
         self.writerName = writerName
         var statesOn = connection
+        // A builder that died between the two commits left its states prepared: decide them now, in
+        // either mode (one run may have used two phases and the next not).
+        try PreparedStates.settleAllIfAvailable(on: connection)
         if let other = statesConnection, try PreparedStates.available(other) {
-            // A builder that died between the two commits left its states prepared: decide them now.
-            try PreparedStates.settleAll(on: other)
             // A row held by a prepared transaction whose batch died without anyone settling it would
             // block forever: give up instead, so the builder reconnects and settles it.
             try other.execute("SET lock_timeout = '10s'")
