@@ -43,6 +43,8 @@ import Testing
         #expect(produce.wait(timeout: 180) == 0, "\(produce.log)")
         let last = try RecurProcess(builderArguments + ["--group", "crash-final", "--exit-when-idle", "6s"], environment: env, label: "crash")
         #expect(last.wait(timeout: 180) == 0, "\(last.log)")
+        // The embedded cluster allows prepared transactions: these builders ran the two-phase path.
+        #expect(last.log.contains("writing events and states on two connections"))
         let repair = try RecurProcess(["features", "repair", "--features-dir", features, "--set", "strict"], environment: env, label: "repair")
         #expect(repair.wait() == 0, "\(repair.log)")
 
@@ -118,6 +120,7 @@ import Testing
             ["stream", "--brokers", brokers, "--topic", "kc", "--exit-when-idle", "8s", "--quiet", "--single-transaction"],
             environment: StreamCheck.environment(store), label: "kcat")
         #expect(builder.wait(timeout: 60) == 0, "\(builder.log)")
+        #expect(builder.log.contains("writing events and states in one transaction"))
         #expect(try StreamCheck.count(store, "SELECT count(*) FROM events") == 50)
         #expect(try StreamCheck.count(store, "SELECT count(*) FROM events WHERE event_type = 'purchase' AND amount IS NULL") == 10)
         #expect(try StreamCheck.count(store, "SELECT count(*) FROM rejected_events WHERE source = 'kafka:kc' AND position LIKE 'partition % offset %'") == 1)

@@ -28,6 +28,7 @@ public final class FolderStreamBuilder {
     public let metrics: StreamMetrics
     private let log: (String) -> Void
     private var writer: StreamWriter?
+    private var modeAnnounced = false
     private var store: Store?
     /// Files seen but not yet settled: size, modification time and since when they stayed so.
     private var watching: [String: (size: Int64, modified: Date, since: Date)] = [:]
@@ -170,12 +171,14 @@ public final class FolderStreamBuilder {
 
     private func connectedWriter() throws -> StreamWriter {
         if let writer, writer.isOpen { return writer }
-        let store = try Store.open(location)
-        self.store = store
-        let writer = try StreamWriter(
-            connection: store.connection, statesConnection: options.statesOnOwnConnection ? try store.connect() : nil, set: set,
-            writerName: "\(ProcessInfo.processInfo.hostName):\(getpid())",
+        let (store, writer) = try StreamWriter.open(
+            location, ownStatesConnection: options.statesOnOwnConnection, set: set, writerName: "\(ProcessInfo.processInfo.hostName):\(getpid())",
             maxUsersInMemory: options.maxUsersInMemory)
+        if !modeAnnounced {
+            log("writing " + writer.modeDescription)
+            modeAnnounced = true
+        }
+        self.store = store
         self.writer = writer
         return writer
     }

@@ -36,6 +36,7 @@ public final class KafkaStreamBuilder {
 
     private var store: Store?
     private var writer: StreamWriter?
+    private var modeAnnounced = false
     /// Next offset to read per assigned partition, as PostgreSQL holds it (-2: from the beginning).
     private var positions: [TopicPartition: Int64] = [:]
     private var pending: [TopicPartition: [KafkaMessage]] = [:]
@@ -338,11 +339,13 @@ public final class KafkaStreamBuilder {
 
     private func connectedWriter() throws -> StreamWriter {
         if let writer, writer.isOpen { return writer }
-        let store = try Store.open(location)
+        let (store, writer) = try StreamWriter.open(
+            location, ownStatesConnection: options.statesOnOwnConnection, set: set, writerName: writerName, maxUsersInMemory: options.maxUsersInMemory)
+        if !modeAnnounced {
+            log("writing " + writer.modeDescription)
+            modeAnnounced = true
+        }
         self.store = store
-        let writer = try StreamWriter(
-            connection: store.connection, statesConnection: options.statesOnOwnConnection ? try store.connect() : nil,
-            set: set, writerName: writerName, maxUsersInMemory: options.maxUsersInMemory)
         self.writer = writer
         return writer
     }

@@ -38,6 +38,24 @@ final class StreamWriter {
         recent = RecentEventIDs(capacity: 1 << 20)
     }
 
+    /// Opens the store and a writer on it; `ownStatesConnection` asks for the two-phase mode.
+    static func open(_ location: StoreLocation, ownStatesConnection: Bool, set: FeatureSet, writerName: String, maxUsersInMemory: Int) throws
+        -> (Store, StreamWriter)
+    {
+        let store = try Store.open(location)
+        let writer = try StreamWriter(
+            connection: store.connection, statesConnection: ownStatesConnection ? try store.connect() : nil, set: set, writerName: writerName,
+            maxUsersInMemory: maxUsersInMemory)
+        return (store, writer)
+    }
+
+    /// How batches are written, for the builder's first log line.
+    var modeDescription: String {
+        twoPhase
+            ? "events and states on two connections, committed in two phases"
+            : "events and states in one transaction on one connection (two phases need max_prepared_transactions > 0, and no --single-transaction)"
+    }
+
     var isOpen: Bool { connection.isOpen && states.connection.isOpen }
     var twoPhase: Bool { states.connection !== connection }
     var usersInMemory: Int { states.cache.count }
