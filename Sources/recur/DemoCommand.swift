@@ -10,9 +10,9 @@ struct DemoCommand: ParsableCommand {
         commandName: "demo",
         abstract: "Run the whole path on a year of generated events that ends today: stream, backfill, train, compare, serve, refresh.",
         discussion: """
-            Everything goes to the schema `demo` of the embedded cluster (or $RECUR_SCHEMA), models to
-            .recur/demo/models (or $RECUR_MODELS_DIR) and the comparison report to notebooks-export/.
-            Run it again and it reuses what is there: the stream finds every event stored already, and
+            Everything goes to the schema `demo` of the embedded cluster (or $RECUR_SCHEMA), models to \
+            .recur/demo/models (or $RECUR_MODELS_DIR) and the comparison report to notebooks-export/. \
+            Run it again and it reuses what is there: the stream finds every event stored already, and \
             trained models are kept.
             """)
 

@@ -10,7 +10,7 @@ import RecurServer
 struct ServeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Serve scores over TCP: plain lines, or RESP so redis-cli and Redis clients work (see docs/protocol.md).",
+        abstract: "Serve scores over TCP (plain lines, or RESP so redis-cli and Redis clients work) and, with --http-port, HTTP/JSON (see docs/protocol.md).",
         discussion: """
             Features are held in memory, loaded from user_features and kept fresh by LISTEN/NOTIFY with a periodic \
             catch-up. Promoting the alias is picked up without a restart; SIGHUP reloads at once; SIGINT/SIGTERM drain and stop.

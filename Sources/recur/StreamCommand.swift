@@ -11,8 +11,9 @@ struct StreamCommand: ParsableCommand {
         commandName: "stream",
         abstract: "Build features continuously from a Kafka topic (or a watched folder), exactly once.",
         discussion: """
-            Each micro-batch is one PostgreSQL transaction holding the new events (deduplicated by id), the \
-            touched users' online states, the batch's rejected messages and each partition's next offset. \
+            Each micro-batch commits atomically: the new events (deduplicated by id), the touched users' \
+            online states, the batch's rejected messages and each partition's next offset (events and \
+            states are written on two connections at once and committed in two phases). \
             On assignment the builder starts from the offsets stored in PostgreSQL; a batch commits only if \
             those offsets are still where it began, so a builder that lost its partitions cannot write twice. \
             SIGINT/SIGTERM commit the batch in flight and exit 0. See docs/streaming.md.
