@@ -63,13 +63,8 @@ public struct PostgresBytes: PostgresEncodable, PostgresDecodable, Equatable, Se
     public init(_ bytes: [UInt8]) { self.bytes = bytes }
 
     public var postgresText: String {
-        let digits = Array("0123456789abcdef".utf8)
         var text = [UInt8]("\\x".utf8)
-        text.reserveCapacity(2 + bytes.count * 2)
-        for byte in bytes {
-            text.append(digits[Int(byte >> 4)])
-            text.append(digits[Int(byte & 0x0F)])
-        }
+        Hex.append(bytes, to: &text)
         return String(decoding: text, as: UTF8.self)
     }
 

@@ -76,7 +76,7 @@ struct DemoCommand: ParsableCommand {
         let trainFrom = day(holdout - .days(7 * 25)), trainTo = day(holdout)
         var reused = [String]()
         for (version, kind) in [("v1", "logistic"), ("v2", "gbdt"), ("v3", "bgnbd")] {
-            if try steps.modelExists(version) {
+            if steps.modelExists(version) {
                 reused.append(version)
                 steps.note("model \(version) exists: reused (delete \(steps.modelsDirectory)/\(version) to train it again)")
                 continue

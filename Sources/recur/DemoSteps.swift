@@ -69,7 +69,7 @@ struct DemoSteps {
         throw CLIError.failed("recur serve did not listen on port \(port) within 60 s; see its log")
     }
 
-    func modelExists(_ version: String) throws -> Bool {
+    func modelExists(_ version: String) -> Bool {
         FileManager.default.fileExists(atPath: (modelsDirectory as NSString).appendingPathComponent(version + "/model.json"))
     }
 

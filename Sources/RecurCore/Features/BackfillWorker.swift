@@ -134,8 +134,7 @@ final class BackfillWorker: @unchecked Sendable {
     private func appendState(user: String, encoded: [UInt8], lastEvent: Timestamp?, events: Int) {
         EventLoader.append(user, to: &stateRows); stateRows.append(9)
         stateRows.append(contentsOf: [92, 92, 120])  // \\x: a bytea hex literal inside COPY text
-        let hex = Array("0123456789abcdef".utf8)
-        for byte in encoded { stateRows.append(hex[Int(byte >> 4)]); stateRows.append(hex[Int(byte & 15)]) }
+        Hex.append(encoded, to: &stateRows)
         stateRows.append(9)
         if let lastEvent { EventLoader.appendTimestamp(lastEvent, to: &stateRows) } else { stateRows.append(contentsOf: [92, 78]) }
         stateRows.append(9)

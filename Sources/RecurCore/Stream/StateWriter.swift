@@ -108,12 +108,11 @@ final class StateWriter {
         hexStates.reserveCapacity(states.count * 700 + 2)
         hexStates.append(UInt8(ascii: "{"))
         var times = [Int64?](), revisions = [Int64](), folded = [Int64]()
-        let digits = Array("0123456789abcdef".utf8)
         for (index, (_, entry)) in states.enumerated() {
             if index > 0 { hexStates.append(UInt8(ascii: ",")) }
             let encoded = entry.state.encoded()
             if encoded.isEmpty { hexStates.append(contentsOf: [34, 34]) }  // "" : an empty element must be quoted
-            for byte in encoded { hexStates.append(digits[Int(byte >> 4)]); hexStates.append(digits[Int(byte & 15)]) }
+            Hex.append(encoded, to: &hexStates)
             times.append(entry.state.lastEventAt?.microseconds)
             revisions.append(entry.revision)
             folded.append(entry.eventsFolded)
