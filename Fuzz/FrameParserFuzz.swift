@@ -18,7 +18,13 @@ public func fuzzFrameParser(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
             return 0
         case .request(let request, let consumed):
             precondition(consumed > 0 && consumed <= rest.count, "request consumed \(consumed) of \(rest.count)")
-            precondition(request.words.allSatisfy { $0.utf8.count <= 256 })
+            // A word is at most one bulk string's bytes; one that is not UTF-8 is shown with U+FFFD
+            // (three bytes) per bad byte, so the limit applies to its raw bytes.
+            if let binary = request.binary {
+                precondition(binary.count == request.words.count && binary.allSatisfy { $0.count <= 256 })
+            } else {
+                precondition(request.words.allSatisfy { $0.utf8.count <= 256 })
+            }
             offset += consumed
         case .invalid(let error, let consumed):
             if error.fatal { return 0 }

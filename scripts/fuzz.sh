@@ -4,6 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_TO_RUN=${FUZZ_SECONDS:-30}
+# libFuzzer reports a crash and keeps the input itself; the Swift backtracer would spend minutes symbolicating
+# the sanitized binary while the run waits.
+export SWIFT_BACKTRACE=enable=no
 OUT=.build/fuzz
 mkdir -p "$OUT/corpus"
 printf 'SCORE u1\r\n' > "$OUT/corpus/plain"
@@ -11,7 +14,13 @@ printf '*2\r\n$5\r\nSCORE\r\n$2\r\nu1\r\n' > "$OUT/corpus/resp"
 swiftc -sanitize=fuzzer,address -parse-as-library -O \
   Sources/RecurServer/Request.swift Sources/RecurServer/FrameParser.swift Fuzz/FrameParserFuzz.swift \
   -o "$OUT/frame-parser-fuzz" > "$OUT/build.log" 2>&1 || { cat "$OUT/build.log"; exit 1; }
-"$OUT/frame-parser-fuzz" -max_total_time="$SECONDS_TO_RUN" -max_len=4096 -print_final_stats=1 "$OUT/corpus" 2>&1 | tail -n 4
+cp Fuzz/regressions/frame-* "$OUT/corpus/" 2>/dev/null || true
+if ! "$OUT/frame-parser-fuzz" -max_total_time="$SECONDS_TO_RUN" -max_len=4096 -print_final_stats=1 -artifact_prefix="$OUT/" "$OUT/corpus" > "$OUT/frame-run.log" 2>&1; then
+  grep -E "Fatal error|precondition|ERROR|SUMMARY|Test unit written" "$OUT/frame-run.log" >&2
+  echo "fuzz: the frame parser failed on the input in $OUT/crash-*; keep it in Fuzz/regressions/ as frame-*" >&2
+  exit 1
+fi
+tail -n 4 "$OUT/frame-run.log"
 echo "fuzz: frame parser ran ${SECONDS_TO_RUN}s without a crash" >&2
 mkdir -p "$OUT/json-corpus"
 printf '{"event_id":"e1","user_id":"u1","ts":"2025-01-01T00:00:00Z","event_type":"view","n":1.5,"x":null,"o":{"a":[1]}}' > "$OUT/json-corpus/event"
