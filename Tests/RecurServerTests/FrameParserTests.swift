@@ -38,6 +38,17 @@ import Testing
         guard case .invalid(let e6, _) = parse(long), e6.fatal else { Issue.record("oversized line without newline"); return }
     }
 
+    @Test func aBulkStringThatIsNotUTF8KeepsItsRawBytes() {
+        let raw = [UInt8](repeating: 0xFF, count: 200)
+        let bytes = Array("*2\r\n$4\r\nECHO\r\n$200\r\n".utf8) + raw + [13, 10]
+        guard case .request(let request, let consumed) = bytes.withUnsafeBytes({ parser.parse($0) }) else {
+            Issue.record("a binary bulk string is a request"); return
+        }
+        #expect(consumed == bytes.count)
+        #expect(request.binary == [Array("ECHO".utf8), raw])
+        #expect(request.words[1].utf8.count == 600, "each bad byte is shown as U+FFFD")
+    }
+
     @Test func randomBytesNeverTrapAndAlwaysMakeProgress() {
         var state: UInt64 = 0x1234_5678
         func next() -> UInt64 { state = state &* 6364136223846793005 &+ 1442695040888963407; return state >> 33 }
