@@ -10,9 +10,9 @@ packages=(
   libopenblas-dev liblapack-dev
   zlib1g-dev
 )
-# The real Redis clients of the compatibility matrix (docs/protocol.md), for the tests.
+# The real Redis clients of the compatibility matrix (docs/protocol.md), and curl for the docs' examples, for the tests.
 if [[ "${RECUR_SETUP_CLIENTS:-0}" == "1" ]]; then
-  packages+=(redis-tools node-redis ruby-redis libhiredis-dev python3-venv gcc libc6-dev)
+  packages+=(redis-tools node-redis ruby-redis libhiredis-dev python3-venv gcc libc6-dev curl)
   # pROC, the R package the comparison's DeLong numbers are checked against.
   packages+=(r-cran-proc)
 fi

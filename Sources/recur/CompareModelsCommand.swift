@@ -10,8 +10,9 @@ struct CompareModels: ParsableCommand {
         discussion: """
             The first model is the baseline. Rows are the users with snapshots at the cutoff in every model's \
             feature-set version; each model is scored with its own version's features, and the label is a purchase \
-            in [cutoff, cutoff + horizon). By default the cutoff is the latest holdout among the models. A model whose \
-            training labels reach past the cutoff is refused unless --allow-overlap.
+            in [cutoff, cutoff + horizon). By default the cutoff is the latest holdout among the models, or, when a model's \
+            training labels reach past it, the first backfilled cutoff after them whose labels the events cover. A model \
+            whose training labels reach past a cutoff you give is refused unless --allow-overlap.
             Example: recur models compare v2 v3 --on-holdout-of v3 --segments --bootstrap 2000
             """
     )
@@ -54,15 +55,25 @@ struct CompareModels: ParsableCommand {
         if let clash = external?.modelNames.first(where: { name in compared.contains { $0.name == name } }) {
             throw CLIError.usage("--scores column \(clash) has the name of a stored model; rename the column")
         }
-        let (time, span, rule, origin) = try evaluationPoint(compared, registry: registry)
-        printError("evaluating at \(time.iso8601), horizon \(span), population \(rule.rawValue) (\(origin))")
-        let overlaps = ComparisonReport.overlaps(compared, cutoff: time)
+        var (time, span, rule, origin) = try evaluationPoint(compared, registry: registry)
+        let opened = try store.open()
+        var overlaps = ComparisonReport.overlaps(compared, cutoff: time)
         if !overlaps.isEmpty && !allowOverlap {
             let earliest = compared.compactMap(\.learntLabelsUntil).max()!
-            throw CLIError.failed(ComparisonError.refused(overlaps, earliestCleanCutoff: earliest.iso8601).description)
+            // Left to choose, move on to the first snapshot no model learnt from rather than refuse.
+            let baseline = compared[0].metadata!
+            if cutoff == nil && onHoldoutOf == nil,
+                let clean = try CleanCutoff.first(notBefore: earliest, horizon: span, set: baseline.featureSet, store: opened)
+            {
+                origin = "\(origin) \(time.iso8601) overlaps the models' training labels; the first snapshot after them"
+                time = clean
+                overlaps = ComparisonReport.overlaps(compared, cutoff: time)
+            } else {
+                throw CLIError.failed(ComparisonError.refused(overlaps, earliestCleanCutoff: earliest.iso8601).description)
+            }
         }
+        printError("evaluating at \(time.iso8601), horizon \(span), population \(rule.rawValue) (\(origin))")
 
-        let opened = try store.open()
         let catalog = try FeatureCatalog.load(directory: featuresDirectory ?? ProcessInfo.processInfo.environment["RECUR_FEATURES_DIR"])
         var set = try EvaluationSet.build(models: compared, cutoff: time, horizon: span, population: rule, catalog: catalog, store: opened)
         var matching: ExternalScores.Matching?

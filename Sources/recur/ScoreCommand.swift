@@ -15,7 +15,8 @@ struct ScoreCommand: ParsableCommand {
     @Option(help: "Score with this model version or alias instead of the served one.") var model: String?
     @Option(help: "Score as of this time.") var at: String?
     @Option(name: .customLong("auth-token-file"), help: "File holding the server's token.") var authTokenFile: String?
-    @Option(help: "While the server is still loading users' features, retry for up to this long (0s: fail at once).") var wait = "60s"
+    @Option(help: "While the server is still starting or loading users' features, retry for up to this long (0s: fail at once).")
+    var wait = "60s"
 
     func run() throws {
         var ids = users.filter { $0 != "-" }
@@ -28,7 +29,11 @@ struct ScoreCommand: ParsableCommand {
         for id in ids where id.contains(where: { $0 == " " || $0 == "\t" }) {
             throw CLIError.usage("user id '\(id)' contains a space; the plain protocol separates words by spaces")
         }
-        let connection = try LineClient(host: host, port: port)
+        // Durations are positive; no waiting at all is spelt 0 or 0s.
+        let patience = ["0", "0s"].contains(wait) ? 0 : TimeSpan(parsing: wait).map { Double($0.microseconds) / 1_000_000 }
+        guard let patience else { throw CLIError.usage("--wait '\(wait)' is not a duration such as 30s") }
+        let deadline = Date().addingTimeInterval(patience)
+        let connection = try connectWhileStarting(until: deadline)
         if let authTokenFile {
             let token = (try? String(contentsOfFile: authTokenFile, encoding: .utf8))?.split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
             let reply = try connection.exchange(["AUTH \(token)"])[0]
@@ -37,10 +42,7 @@ struct ScoreCommand: ParsableCommand {
         var suffix = ""
         if let model { suffix += " MODEL \(model)" }
         if let at { suffix += " AT \(at)" }
-        // Durations are positive; no waiting at all is spelt 0 or 0s.
-        let patience = ["0", "0s"].contains(wait) ? 0 : TimeSpan(parsing: wait).map { Double($0.microseconds) / 1_000_000 }
-        guard let patience else { throw CLIError.usage("--wait '\(wait)' is not a duration such as 30s") }
-        try waitWhileLoading(connection, for: patience)
+        try waitWhileLoading(connection, until: deadline)
         // Pipelined in batches: one round trip per thousand users.
         var failed = false
         for start in stride(from: 0, to: ids.count, by: 1_000) {
@@ -57,8 +59,7 @@ struct ScoreCommand: ParsableCommand {
 extension ScoreCommand {
     /// A server that has just started answers LOADING until its features are in memory; its
     /// STATS says whether it is ready (a server without the field is).
-    func waitWhileLoading(_ connection: LineClient, for seconds: Double) throws {
-        let deadline = Date().addingTimeInterval(seconds)
+    func waitWhileLoading(_ connection: LineClient, until deadline: Date) throws {
         var told = false
         while true {
             let stats = try connection.exchange(["STATS"])[0]
@@ -67,6 +68,23 @@ extension ScoreCommand {
             guard Date() < deadline else { throw CLIError.failed("the server is still loading users' features after \(wait) (\(progress))") }
             if !told { printError("waiting: the server is loading users' features (\(progress))"); told = true }
             Thread.sleep(forTimeInterval: 0.2)
+        }
+    }
+}
+
+extension ScoreCommand {
+    /// `recur serve & recur score …` is a natural script: a server that is not listening yet is
+    /// retried until the deadline (connection refused only; any other failure is reported at once).
+    func connectWhileStarting(until deadline: Date) throws -> LineClient {
+        var told = false
+        while true {
+            do {
+                return try LineClient(host: host, port: port)
+            } catch LineClient.ConnectError.refused(let message) {
+                guard Date() < deadline else { throw CLIError.failed(message) }
+                if !told { printError("waiting: nothing listens at \(host):\(port) yet"); told = true }
+                Thread.sleep(forTimeInterval: 0.2)
+            }
         }
     }
 }
@@ -86,8 +104,20 @@ final class LineClient {
         defer { freeaddrinfo(result) }
         descriptor = socket(info.pointee.ai_family, info.pointee.ai_socktype, info.pointee.ai_protocol)
         guard descriptor >= 0, connect(descriptor, info.pointee.ai_addr, info.pointee.ai_addrlen) == 0 else {
+            let code = errno
             if descriptor >= 0 { close(descriptor) }
-            throw CLIError.failed("cannot connect to recur serve at \(host):\(port): \(String(cString: strerror(errno)))")
+            let message = "cannot connect to recur serve at \(host):\(port): \(String(cString: strerror(code)))"
+            throw code == ECONNREFUSED ? ConnectError.refused(message) : CLIError.failed(message)
+        }
+    }
+
+    /// Nothing listens at the address (yet): the one failure worth retrying.
+    enum ConnectError: Error, CustomStringConvertible {
+        case refused(String)
+        var description: String {
+            switch self {
+            case .refused(let message): message
+            }
         }
     }
 

@@ -149,6 +149,27 @@ import Testing
         #expect(allowed.stdout.contains("warning (--allow-overlap)"))
     }
 
+    @Test func leftToChooseItMovesPastAHoldoutTheModelsLearntFrom() throws {
+        let fixture = try Self.fixture.get()
+        // v3 learns 45 days of labels from 2025-03-01: up to 2025-04-15, past the 2025-04-01 holdout.
+        let models = FileManager.default.temporaryDirectory.appendingPathComponent("recur-compare-overlap-\(UInt32.random(in: 0...UInt32.max))").path
+        try FileManager.default.createDirectory(atPath: models, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: fixture.models + "/v1", toPath: models + "/v1")
+        let set = try FeatureCatalog.load(directory: nil).resolve("default@1")
+        let request = ModelTrainer.Request(version: "v3", kind: .logistic, set: set, cutoffs: Self.trainingCutoffs, horizon: .days(45))
+        let data = try TrainingSet.load(set: set, cutoffs: Self.trainingCutoffs, horizon: .days(45), population: .active, store: fixture.store)
+        let (artifact, metadata) = try ModelTrainer(request: request).train(data, codeVersion: "test")
+        try ModelRegistry(directory: models).save(artifact, metadata: metadata)
+        var moved = fixture
+        moved.environment["RECUR_MODELS_DIR"] = models
+        let run = try recur(["models", "compare", "v1", "v3", "--no-export"], moved)
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stderr.contains("evaluating at 2025-05-15T00:00:00Z") && run.stderr.contains("overlaps"), "\(run.stderr)")
+        // A cutoff the user chose is never moved.
+        let chosen = try recur(["models", "compare", "v1", "v3", "--on-holdout-of", "v3", "--no-export"], moved)
+        #expect(chosen.status != 0 && chosen.stderr.contains("--cutoff 2025-04-15T00:00:00Z or later"), "\(chosen.stderr)")
+    }
+
     @Test func scoresFromAFileAreMatchedAndTheUnmatchedCounted() throws {
         let fixture = try Self.fixture.get()
         let export = exportFolder()
