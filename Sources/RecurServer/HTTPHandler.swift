@@ -12,7 +12,7 @@ public struct HTTPLimits: Sendable {
 
 /// Collects one request (head and a bounded body), answers it from `HTTPRoutes`, and keeps the
 /// connection open when the client asked for keep-alive. NIO's HTTP/1.1 decoder frames the bytes;
-/// its pipelining handler keeps answers in order and stops reading while one is outstanding.
+/// each request is answered as soon as it ends, so answers to pipelined requests leave in order.
 final class HTTPHandler: ChannelInboundHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
@@ -121,7 +121,12 @@ enum HTTPEndpoint {
                     decoderLimits.maxHeaderFieldCount = limits.maximumHeaderFields
                     let sync = channel.pipeline.syncOperations
                     try sync.addHandler(IdleStateHandler(allTimeout: idleTimeout))
-                    try sync.configureHTTPServerPipeline(withEncoderConfiguration: .init(), withDecoderLimitConfiguration: decoderLimits)
+                    // Every request is answered before the next is read (routes answer synchronously), so
+                    // pipelined answers are in order without NIO's pipelining handler and its per-request
+                    // state; the few headers written are constants and a number, so they need no validation.
+                    try sync.configureHTTPServerPipeline(
+                        withPipeliningAssistance: false, withOutboundHeaderValidation: false, withEncoderConfiguration: .init(),
+                        withDecoderLimitConfiguration: decoderLimits)
                     try sync.addHandler(HTTPHandler(routes: routes, limits: limits))
                 }
             }
