@@ -16,7 +16,7 @@ struct DemoCommand: ParsableCommand {
             trained models are kept.
             """)
 
-    @Option(help: "Users to generate (about 60 events each over the year).") var users = 16_000
+    @Option(help: "Users to generate (about 50 events each over the year: a million events in all by default).") var users = 20_000
     @Option(help: "TCP port for the demo's server (HTTP on the next one).") var port = 7878
     @Option(name: .customLong("export-dir"), help: "Where the comparison reports go.") var exportDirectory = "notebooks-export"
     @Option(name: .customLong("home"), help: ArgumentHelp("Recur data folder (default: $RECUR_HOME or ./.recur).", valueName: "dir"))
