@@ -20,9 +20,13 @@ public final class ScoringServer: @unchecked Sendable {
         public var httpLimits = HTTPLimits()
         public init() {}
 
-        /// One event loop per core. On a small machine shared with its clients (redis-benchmark on
-        /// the same two cores) `--threads 1` answers with a lower tail latency and less throughput.
-        public static var defaultThreads: Int { System.coreCount }
+        /// One event loop per core but one, at least one. Recur runs beside PostgreSQL, the stream
+        /// builder and often its callers; a loop on every core time-slices with them, and a sliced-out
+        /// loop stalls every connection it holds. Measured on 2 cores beside redis-benchmark: p99 at
+        /// -P 1 fell from 3.8 ms (two loops, 4.9× Redis's) to 0.78 ms (one loop, 1.0×), requests/s
+        /// at -P 1 rose by a fifth and fell by a sixth at -P 16 (docs/benchmarks.md). A machine that
+        /// serves only pipelined traffic can ask for `--threads` = cores.
+        public static var defaultThreads: Int { max(1, System.coreCount - 1) }
     }
 
     public let configuration: Configuration

@@ -29,7 +29,8 @@ struct ServeCommand: ParsableCommand {
     @Option(name: .customLong("max-connections"), help: "Connections served at once.") var maxConnections = 1_024
     @Option(name: .customLong("idle-timeout"), help: "Close connections idle this long, e.g. 300s.") var idleTimeout = "300s"
     @Option(name: .customLong("max-line-length"), help: "Longest request line or bulk string, in bytes.") var maxLineLength = 65_536
-    @Option(help: "Event loop threads (default: one per core).") var threads = ScoringServer.Configuration.defaultThreads
+    @Option(help: "Event loop threads (default: one per core but one, leaving a core to PostgreSQL and callers).")
+    var threads = ScoringServer.Configuration.defaultThreads
 
     func run() throws {
         var logger = Logger(label: "recur.serve")

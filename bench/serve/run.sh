@@ -4,7 +4,7 @@
 # HTTP beside FastAPI: wrk -c 50 against Recur's HTTP API (GET /v1/score/{user}) and against a minimal
 # FastAPI app under uvicorn (2 workers, uvloop + httptools) returning a stored score, same users.
 # Each figure is the median of RUNS runs; Recur and Redis alternate within each run so that both see
-# the same machine. THREADS sets Recur's event loops (default: the server's, one per core); RECUR measures another
+# the same machine. THREADS sets Recur's event loops (default: the server's, one per core but one); RECUR measures another
 # build (e.g. a saved baseline).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -62,7 +62,7 @@ report() {
   printf '%-9s -P %-2s  recur %9.0f req/s p99 %6.3f ms   redis %9.0f req/s p99 %6.3f ms   ratio %.2f   (recur runs: %s)\n' \
     "$label" "$depth" "$rq_m" "$(median "${rp[@]}")" "$dq_m" "$(median "${dp[@]}")" "$(echo "$rq_m / $dq_m" | bc -l)" "${rq[*]}"
 }
-echo "users: $USERS, requests per run: $REQUESTS, 50 clients, median of $RUNS runs, recur event loops: ${THREADS:-default (one per core)}"
+echo "users: $USERS, requests per run: $REQUESTS, 50 clients, median of $RUNS runs, recur event loops: ${THREADS:-default (one per core but one)}"
 # One untimed pass so that every user's feature span is in place before timing.
 bench "$RECUR_PORT" 16 SCORE __rand_int__ >/dev/null
 report logistic 1
