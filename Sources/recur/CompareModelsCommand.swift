@@ -61,9 +61,9 @@ struct CompareModels: ParsableCommand {
         if !overlaps.isEmpty && !allowOverlap {
             let earliest = compared.compactMap(\.learntLabelsUntil).max()!
             // Left to choose, move on to the first snapshot no model learnt from rather than refuse.
-            let baseline = compared[0].metadata!
-            if cutoff == nil && onHoldoutOf == nil,
-                let clean = try CleanCutoff.first(notBefore: earliest, horizon: span, set: baseline.featureSet, store: opened)
+            if cutoff == nil && onHoldoutOf == nil, let baseline = compared[0].artifact,
+                let clean = try CleanCutoff.first(
+                    notBefore: earliest, horizon: span, setName: baseline.featureSetName, setVersion: baseline.featureSetVersion, store: opened)
             {
                 origin = "\(origin) \(time.iso8601) overlaps the models' training labels; the first snapshot after them"
                 time = clean
