@@ -12,10 +12,11 @@ public struct HTTPLimits: Sendable {
 
 /// Collects one request (head and a bounded body), answers it from `HTTPRoutes`, and keeps the
 /// connection open when the client asked for keep-alive. NIO's HTTP/1.1 decoder frames the bytes;
-/// each request is answered as soon as it ends, so answers to pipelined requests leave in order.
+/// each request is answered as soon as it ends, into one buffer written once per read, so
+/// answers to pipelined requests leave in order and together.
 final class HTTPHandler: ChannelInboundHandler {
     typealias InboundIn = HTTPServerRequestPart
-    typealias OutboundOut = HTTPServerResponsePart
+    typealias OutboundOut = ByteBuffer
 
     private let routes: HTTPRoutes
     private let limits: HTTPLimits
@@ -23,6 +24,9 @@ final class HTTPHandler: ChannelInboundHandler {
     private var body: [UInt8] = []
     /// A body past the limit: answered with 413 at once; the rest is dropped until the connection closes.
     private var oversized = false
+    /// Answers written since the last flush.
+    private var pending: ByteBuffer?
+    private var closeAfterFlush = false
 
     init(routes: HTTPRoutes, limits: HTTPLimits) {
         self.routes = routes
@@ -30,12 +34,20 @@ final class HTTPHandler: ChannelInboundHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !closeAfterFlush else { return }
         switch unwrapInboundIn(data) {
         case .head(let request):
             head = request
             body.removeAll(keepingCapacity: true)
             oversized = false
-            if let length = request.headers.first(name: "content-length").flatMap(Int.init), length > limits.maximumBodyBytes { refuseBody(context) }
+            if let length = request.headers.first(name: "content-length").flatMap(Int.init), length > limits.maximumBodyBytes {
+                refuseBody(context)
+            } else if request.headers.first(name: "expect")?.lowercased() == "100-continue" {
+                // curl sends this before a body over 1 KB and waits a second for it otherwise.
+                var out = pending ?? context.channel.allocator.buffer(capacity: 256)
+                out.writeStaticString(request.version.minor == 0 ? "HTTP/1.0 100 Continue\r\n\r\n" : "HTTP/1.1 100 Continue\r\n\r\n")
+                pending = out
+            }
         case .body(var chunk):
             guard !oversized else { return }
             if body.count + chunk.readableBytes > limits.maximumBodyBytes {
@@ -63,24 +75,29 @@ final class HTTPHandler: ChannelInboundHandler {
     }
 
     private func respond(_ context: ChannelHandlerContext, _ request: HTTPRequestHead, _ answer: HTTPAnswer, keepAlive: Bool) {
-        var headers = HTTPHeaders()
-        headers.add(name: "content-type", value: "application/json")
-        headers.add(name: "content-length", value: String(answer.body.count))
-        for (name, value) in answer.headers { headers.add(name: name, value: value) }
-        if !keepAlive {
-            headers.add(name: "connection", value: "close")
-        } else if request.version.minor == 0 {
-            headers.add(name: "connection", value: "keep-alive")
-        }
-        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: request.version, status: answer.status, headers: headers))), promise: nil)
-        var buffer = context.channel.allocator.buffer(capacity: answer.body.count)
-        buffer.writeBytes(answer.body)
-        context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
-        if keepAlive {
-            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
-        } else {
-            let channel = context.channel
-            context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in channel.close(promise: nil) }
+        var out = pending ?? context.channel.allocator.buffer(capacity: 256 + answer.body.count)
+        pending = nil
+        answer.write(version: request.version, keepAlive: keepAlive, headOnly: request.method == .HEAD, into: &out)
+        pending = out
+        if !keepAlive { closeAfterFlush = true }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        flush(context)
+        context.fireChannelReadComplete()
+    }
+
+    private func flush(_ context: ChannelHandlerContext) {
+        if let out = pending, out.readableBytes > 0 {
+            pending = nil
+            if closeAfterFlush {
+                let channel = context.channel
+                context.writeAndFlush(wrapOutboundOut(out)).whenComplete { _ in channel.close(promise: nil) }
+            } else {
+                context.writeAndFlush(wrapOutboundOut(out), promise: nil)
+            }
+        } else if closeAfterFlush {
+            context.close(promise: nil)
         }
     }
 
@@ -94,12 +111,26 @@ final class HTTPHandler: ChannelInboundHandler {
         if event is IdleStateHandler.IdleStateEvent { context.close(promise: nil) } else { context.fireUserInboundEventTriggered(event) }
     }
 
+    /// A stream the decoder cannot frame gets 400 (431 for headers past the limits), after the
+    /// answers already owed, and is closed: the decoder closes the connection once this returns.
     func errorCaught(context: ChannelHandlerContext, error: Error) {
-        context.close(promise: nil)
+        if let parserError = error as? HTTPParserError, !closeAfterFlush {
+            let answer: HTTPAnswer =
+                parserError == .headerOverflow
+                ? .error(.requestHeaderFieldsTooLarge, "TOO_LARGE", "the request's headers exceed \(limits.maximumHeaderBytes) bytes or \(limits.maximumHeaderFields) fields")
+                : .error(.badRequest, "BAD_REQUEST", "the request is not HTTP/1.1 (\(parserError))")
+            var out = pending ?? context.channel.allocator.buffer(capacity: 256)
+            pending = nil
+            answer.write(version: .http1_1, keepAlive: false, headOnly: false, into: &out)
+            closeAfterFlush = true
+            pending = out
+        }
+        closeAfterFlush = true
+        flush(context)
     }
 }
 
-/// Binds the HTTP API: NIO's HTTP/1.1 server pipeline with bounded headers, then `HTTPHandler`.
+/// Binds the HTTP API: NIO's HTTP/1.1 request decoder with bounded headers, then `HTTPHandler`.
 enum HTTPEndpoint {
     static func bind(
         group: EventLoopGroup, host: String, port: Int, routes: HTTPRoutes, limits: HTTPLimits,
@@ -122,11 +153,10 @@ enum HTTPEndpoint {
                     let sync = channel.pipeline.syncOperations
                     try sync.addHandler(IdleStateHandler(allTimeout: idleTimeout))
                     // Every request is answered before the next is read (routes answer synchronously), so
-                    // pipelined answers are in order without NIO's pipelining handler and its per-request
-                    // state; the few headers written are constants and a number, so they need no validation.
-                    try sync.configureHTTPServerPipeline(
-                        withPipeliningAssistance: false, withOutboundHeaderValidation: false, withEncoderConfiguration: .init(),
-                        withDecoderLimitConfiguration: decoderLimits)
+                    // pipelined answers are in order without NIO's pipelining handler; answers are
+                    // written by `HTTPAnswer` itself, so there is no response encoder either.
+                    try sync.addHandler(
+                        ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes, informationalResponseStrategy: .drop, limitConfiguration: decoderLimits)))
                     try sync.addHandler(HTTPHandler(routes: routes, limits: limits))
                 }
             }

@@ -5,21 +5,23 @@ import RecurCore
 /// reads back bit for bit the probability the model computed; non-finite numbers become null.
 struct JSONWriter {
     private(set) var bytes: [UInt8] = []
-    private var needsComma = [false]
+    /// Whether the next value or key follows a sibling. No stack is needed: a closed container is
+    /// itself a value, so its parent always needs a comma next.
+    private var needsComma = false
 
     init(capacity: Int = 128) { bytes.reserveCapacity(capacity) }
 
-    mutating func beginObject() { separate(); bytes.append(UInt8(ascii: "{")); needsComma.append(false) }
-    mutating func endObject() { bytes.append(UInt8(ascii: "}")); needsComma.removeLast() }
-    mutating func beginArray() { separate(); bytes.append(UInt8(ascii: "[")); needsComma.append(false) }
-    mutating func endArray() { bytes.append(UInt8(ascii: "]")); needsComma.removeLast() }
+    mutating func beginObject() { separate(); bytes.append(UInt8(ascii: "{")); needsComma = false }
+    mutating func endObject() { bytes.append(UInt8(ascii: "}")); needsComma = true }
+    mutating func beginArray() { separate(); bytes.append(UInt8(ascii: "[")); needsComma = false }
+    mutating func endArray() { bytes.append(UInt8(ascii: "]")); needsComma = true }
 
     /// The key of the next value in an object.
     mutating func key(_ name: String) {
         separate()
         EventJSON.quoted(name, &bytes)
         bytes.append(UInt8(ascii: ":"))
-        needsComma[needsComma.count - 1] = false
+        needsComma = false
     }
 
     mutating func string(_ value: String) { separate(); EventJSON.quoted(value, &bytes) }
@@ -34,7 +36,7 @@ struct JSONWriter {
     mutating func field(_ name: String, _ value: Bool) { key(name); bool(value) }
 
     private mutating func separate() {
-        if needsComma[needsComma.count - 1] { bytes.append(UInt8(ascii: ",")) }
-        needsComma[needsComma.count - 1] = true
+        if needsComma { bytes.append(UInt8(ascii: ",")) }
+        needsComma = true
     }
 }

@@ -96,6 +96,25 @@ func json(_ text: String) -> [String: Any] { (try? JSONSerialization.jsonObject(
         #expect(closing.line() == nil)
     }
 
+    @Test func expectContinueAndHeadAreAnsweredAsHTTPSays() throws {
+        let f = try ServerTests.fixture()
+        defer { ServerTests.stop(f) }
+        let c = try TestClient(port: try #require(f.server.httpPort))
+        let body = "{\"users\":[\"\(f.users[0])\"]}"
+        c.send("POST /v1/score HTTP/1.1\r\nHost: t\r\nContent-Length: \(body.utf8.count)\r\nExpect: 100-continue\r\n\r\n")
+        #expect(c.line() == "HTTP/1.1 100 Continue" && c.line() == "", "the client is told to send its body")
+        c.send(body)
+        let answer = try #require(c.httpResponse())
+        #expect(answer.status == 200 && (json(answer.body)["scores"] as? [Any])?.count == 1)
+        c.send("HEAD /healthz HTTP/1.1\r\nHost: t\r\n\r\n")
+        c.send("GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n")
+        let head = try #require(c.line())
+        var headers: [String] = []
+        while let line = c.line(), !line.isEmpty { headers.append(line) }
+        #expect(head == "HTTP/1.1 200 OK" && headers.contains { $0.hasPrefix("content-length: ") }, "HEAD: \(head) \(headers)")
+        #expect(c.httpResponse()?.status == 200, "no body followed the HEAD answer: the next answer starts at once")
+    }
+
     @Test func garbageOversizedAndHalfSentRequestsNeverTakeTheServerDown() throws {
         let f = try ServerTests.fixture()
         defer { ServerTests.stop(f) }
@@ -107,7 +126,8 @@ func json(_ text: String) -> [String: Any] { (try? JSONSerialization.jsonObject(
         let headers = try TestClient(port: port)
         headers.send("GET /healthz HTTP/1.1\r\nHost: t\r\nX-Big: " + String(repeating: "a", count: 40_000) + "\r\n\r\n")
         let tooBig = headers.httpResponse()
-        #expect(tooBig == nil || tooBig!.status >= 400, "headers beyond the limit are refused")
+        #expect(tooBig?.status == 431 && json(tooBig?.body ?? "")["error"] != nil, "headers beyond the limit are refused with 431 and a JSON error")
+        #expect(headers.line() == nil)
         let body = try TestClient(port: port)
         body.send("POST /v1/score HTTP/1.1\r\nHost: t\r\nContent-Length: 5000000\r\n\r\n" + String(repeating: "x", count: 10_000))
         #expect(body.httpResponse()?.status == 413)
