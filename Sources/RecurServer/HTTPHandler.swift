@@ -117,7 +117,9 @@ final class HTTPHandler: ChannelInboundHandler {
         if let parserError = error as? HTTPParserError, !closeAfterFlush {
             let answer: HTTPAnswer =
                 parserError == .headerOverflow
-                ? .error(.requestHeaderFieldsTooLarge, "TOO_LARGE", "the request's headers exceed \(limits.maximumHeaderBytes) bytes or \(limits.maximumHeaderFields) fields")
+                ? .error(
+                    .requestHeaderFieldsTooLarge, "TOO_LARGE",
+                    "the request's headers exceed \(limits.maximumHeaderBytes) bytes or \(limits.maximumHeaderFields) fields")
                 : .error(.badRequest, "BAD_REQUEST", "the request is not HTTP/1.1 (\(parserError))")
             var out = pending ?? context.channel.allocator.buffer(capacity: 256)
             pending = nil
@@ -156,7 +158,8 @@ enum HTTPEndpoint {
                     // pipelined answers are in order without NIO's pipelining handler; answers are
                     // written by `HTTPAnswer` itself, so there is no response encoder either.
                     try sync.addHandler(
-                        ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes, informationalResponseStrategy: .drop, limitConfiguration: decoderLimits)))
+                        ByteToMessageHandler(
+                            HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes, informationalResponseStrategy: .drop, limitConfiguration: decoderLimits)))
                     try sync.addHandler(HTTPHandler(routes: routes, limits: limits))
                 }
             }

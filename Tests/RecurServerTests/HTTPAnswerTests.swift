@@ -14,7 +14,9 @@ import Testing
     @Test func anAnswerIsAStatusLineHeadersAndItsBodyWithTheRightLength() {
         let answer = HTTPAnswer(status: .ok, body: Array("{\"a\":1}".utf8))
         #expect(text(answer) == "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 7\r\n\r\n{\"a\":1}")
-        #expect(text(answer, version: .http1_0) == "HTTP/1.0 200 OK\r\ncontent-type: application/json\r\ncontent-length: 7\r\nconnection: keep-alive\r\n\r\n{\"a\":1}")
+        #expect(
+            text(answer, version: .http1_0)
+                == "HTTP/1.0 200 OK\r\ncontent-type: application/json\r\ncontent-length: 7\r\nconnection: keep-alive\r\n\r\n{\"a\":1}")
         #expect(text(answer, keepAlive: false).hasSuffix("content-length: 7\r\nconnection: close\r\n\r\n{\"a\":1}"))
         #expect(text(answer, headOnly: true).hasSuffix("content-length: 7\r\n\r\n"), "HEAD gets the length but no body")
         let refused = text(.error(.unauthorized, "NOAUTH", "a \"quoted\" word"))
