@@ -2,7 +2,10 @@
 # Serving beside Redis: redis-benchmark -c 50 against `recur serve` (SCORE of random known users) and
 # against redis-server (GET of a stored key), pipelined 1 and 16; logistic, then GBDT after a hot swap.
 # HTTP beside FastAPI: wrk -c 50 against Recur's HTTP API (GET /v1/score/{user}) and against a minimal
-# FastAPI app under uvicorn (2 workers, uvloop + httptools) returning a stored score, same users.
+# FastAPI app under uvicorn (2 workers, uvloop + httptools) returning a stored score, same users: its
+# async handler is the peer, its plain-def handler (run in a thread pool) is shown beside it.
+# Bounds: PING against PING at -P 16 and Recur's GET /healthz show what the transport alone reaches
+# here, with no lookup and no model.
 # Each figure is the median of RUNS runs; Recur and Redis alternate within each run so that both see
 # the same machine. THREADS sets Recur's event loops (default: the server's, one per core but one); RECUR measures another
 # build (e.g. a saved baseline).
@@ -50,6 +53,7 @@ bench() { redis-benchmark -p "$1" -c 50 -n "$REQUESTS" -P "$2" -r "$USERS" --csv
 # requests/s and p99 (ms) from redis-benchmark's CSV line
 fields() { python3 -c 'import csv,sys; r=next(csv.reader([sys.stdin.read()])); print(r[1], r[6])'; }
 median() { python3 -c 'import statistics,sys; print(statistics.median(float(x) for x in sys.argv[1:]))' "$@"; }
+declare -A P1   # TCP -P 1 requests/s per model, for HTTP / TCP
 report() {
   local label=$1 depth=$2 i
   local -a rq rp dq dp
@@ -59,6 +63,7 @@ report() {
   done
   local q p rq_m dq_m
   rq_m=$(median "${rq[@]}"); dq_m=$(median "${dq[@]}")
+  [[ $depth != 1 ]] || P1[$label]=$rq_m
   printf '%-9s -P %-2s  recur %9.0f req/s p99 %6.3f ms   redis %9.0f req/s p99 %6.3f ms   ratio %.2f   (recur runs: %s)\n' \
     "$label" "$depth" "$rq_m" "$(median "${rp[@]}")" "$dq_m" "$(median "${dp[@]}")" "$(echo "$rq_m / $dq_m" | bc -l)" "${rq[*]}"
 }
@@ -72,19 +77,41 @@ sleep 2
 redis-cli -p "$RECUR_PORT" MODELS | head -1
 report gbdt 1
 report gbdt 16
+# The transport alone: PING (no lookup, no model) against Redis's PING, pipelined 16.
+ping_report() {
+  local i
+  local -a rq dq
+  for ((i = 0; i < RUNS; i++)); do
+    rq+=("$(redis-benchmark -p "$RECUR_PORT" -c 50 -n "$REQUESTS" -P 16 -t ping_mbulk --csv 2>/dev/null | tail -n 1 | fields | cut -d' ' -f1)")
+    dq+=("$(redis-benchmark -p "$REDIS_PORT" -c 50 -n "$REQUESTS" -P 16 -t ping_mbulk --csv 2>/dev/null | tail -n 1 | fields | cut -d' ' -f1)")
+  done
+  local r d
+  r=$(median "${rq[@]}"); d=$(median "${dq[@]}")
+  printf '%-9s -P 16  recur %9.0f req/s   redis %9.0f req/s   ratio %.2f   (recur runs: %s; redis runs: %s)\n' PING "$r" "$d" "$(echo "$r / $d" | bc -l)" "${rq[*]}" "${dq[*]}"
+}
+ping_report
 
 # HTTP: requests/s from wrk, Recur and FastAPI alternating within each run.
-wrk_rate() { BENCH_USERS=$USERS wrk -t 2 -c 50 -d "${HTTP_SECONDS}s" --latency -s bench/serve/score.lua "http://127.0.0.1:$1" 2>&1 | awk '/Requests\/sec/ {print $2}'; }
+# wrk_rate PORT [PREFIX]: random users' scores; PREFIX=/sync asks FastAPI's plain-def handler.
+wrk_rate() { BENCH_PREFIX=${2:-} BENCH_USERS=$USERS wrk -t 2 -c 50 -d "${HTTP_SECONDS}s" --latency -s bench/serve/score.lua "http://127.0.0.1:$1" 2>&1 | awk '/Requests\/sec/ {print $2}'; }
 http_report() {
   local label=$1 i
-  local -a rq fq
-  for ((i = 0; i < RUNS; i++)); do rq+=("$(wrk_rate "$HTTP_PORT")"); fq+=("$(wrk_rate "$FASTAPI_PORT")"); done
-  local r f
-  r=$(median "${rq[@]}"); f=$(median "${fq[@]}")
-  printf '%-9s HTTP   recur %9.0f req/s   fastapi %9.0f req/s   ratio %.1f   (recur runs: %s; fastapi runs: %s)\n' "$label" "$r" "$f" "$(echo "$r / $f" | bc -l)" "${rq[*]}" "${fq[*]}"
+  local -a rq fq sq
+  for ((i = 0; i < RUNS; i++)); do
+    rq+=("$(wrk_rate "$HTTP_PORT")"); fq+=("$(wrk_rate "$FASTAPI_PORT")"); sq+=("$(wrk_rate "$FASTAPI_PORT" /sync)")
+  done
+  local r f s
+  r=$(median "${rq[@]}"); f=$(median "${fq[@]}"); s=$(median "${sq[@]}")
+  printf '%-9s HTTP   recur %9.0f req/s   fastapi async %8.0f req/s (ratio %.1f)   fastapi def %8.0f req/s (ratio %.1f)   recur HTTP / TCP -P 1 %.2f\n' \
+    "$label" "$r" "$f" "$(echo "$r / $f" | bc -l)" "$s" "$(echo "$r / $s" | bc -l)" "$(echo "$r / ${P1[$label]}" | bc -l)"
+  printf '          (recur runs: %s; fastapi async runs: %s; fastapi def runs: %s)\n' "${rq[*]}" "${fq[*]}" "${sq[*]}"
 }
 curl -sf "127.0.0.1:$HTTP_PORT/readyz" >/dev/null || { echo "bench: recur's HTTP API is not answering" >&2; exit 1; }
 http_report gbdt
 "$RECUR" models promote logistic --alias production >/dev/null
 sleep 2
 http_report logistic
+# The HTTP transport alone: GET /healthz (no lookup, no model).
+hq=()
+for ((i = 0; i < RUNS; i++)); do hq+=("$(wrk -t 2 -c 50 -d "${HTTP_SECONDS}s" "http://127.0.0.1:$HTTP_PORT/healthz" 2>&1 | awk '/Requests\/sec/ {print $2}')"); done
+printf '%-9s HTTP   recur %9.0f req/s   (runs: %s)\n' healthz "$(median "${hq[@]}")" "${hq[*]}"
