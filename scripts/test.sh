@@ -5,12 +5,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 RECUR_SETUP_CLIENTS=1 ./scripts/setup.sh
 export RECUR_REQUIRE_PROC=1   # setup.sh installed r-cran-proc: the pROC cross-check must run
-# redis-py, the newest from PyPI, in a venv of its own; without PyPI its matrix row is skipped and says so.
+# redis-py and valkey-py, the newest from PyPI with their C reply parsers (hiredis, libvalkey), in a
+# venv of their own; without PyPI their matrix rows are skipped and say so.
 mkdir -p .build
 [[ -x .build/clients-venv/bin/python ]] || python3 -m venv .build/clients-venv || true
-[[ -x .build/clients-venv/bin/pip ]] && .build/clients-venv/bin/pip install -q --upgrade redis >/dev/null 2>&1 \
-  && echo "test: redis-py $(.build/clients-venv/bin/python -c 'import redis; print(redis.__version__)') from PyPI" >&2 \
-  || echo "test: could not install redis-py from PyPI: its compatibility row is skipped" >&2
+[[ -x .build/clients-venv/bin/pip ]] && .build/clients-venv/bin/pip install -q --upgrade "redis[hiredis]" "valkey[libvalkey]" >/dev/null 2>&1 \
+  && echo "test: $(.build/clients-venv/bin/python -c 'import redis, valkey; print(f"redis-py {redis.__version__}, valkey-py {valkey.__version__}")') from PyPI" >&2 \
+  || echo "test: could not install redis-py and valkey-py from PyPI: their compatibility rows are skipped" >&2
 # nbclient, pandas, scikit-learn and matplotlib for the exported comparison notebook, in their own venv.
 [[ -x .build/notebook-venv/bin/python ]] || python3 -m venv .build/notebook-venv || true
 if [[ -x .build/notebook-venv/bin/pip ]] && .build/notebook-venv/bin/pip install -q -r Tests/notebook/requirements.txt >/dev/null 2>&1; then

@@ -1,12 +1,25 @@
-"""redis-py (the newest from PyPI) against recur serve: sync, pipeline, pool, asyncio; RESP2 and RESP3."""
+"""redis-py (the newest from PyPI) against recur serve: sync, pipeline, pool, asyncio; RESP2 and RESP3;
+with the hiredis reply parser (C) when it is installed and with the pure-Python one.
+
+RECUR_CLIENT_LIBRARY=valkey runs the same checks with valkey-py, the Valkey project's client (a fork
+of redis-py with the same API and its own releases)."""
 import asyncio
+import importlib
+import os
 import sys
 import threading
 
-import redis
-import redis.asyncio
-from redis.backoff import NoBackoff
-from redis.retry import Retry
+redis = importlib.import_module(os.environ.get("RECUR_CLIENT_LIBRARY", "redis"))
+importlib.import_module(redis.__name__ + ".asyncio")
+NoBackoff = importlib.import_module(redis.__name__ + ".backoff").NoBackoff
+Retry = importlib.import_module(redis.__name__ + ".retry").Retry
+connection = importlib.import_module(redis.__name__ + ".connection")
+# The reply parsers: the library's default (hiredis's or libvalkey's C parser when installed) and the
+# pure-Python one (which the library swaps for its RESP3 twin on a RESP3 connection).
+PARSERS = {"python": connection._RESP2Parser}
+if connection.DefaultParser is not connection._RESP2Parser:
+    PARSERS = {connection.DefaultParser.__name__.strip("_"): connection.DefaultParser, **PARSERS}
+NAME = f"{redis.__name__}-py {redis.__version__}"
 
 port, user, expected, at = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
 token = sys.argv[5] if len(sys.argv) > 5 else None
@@ -14,15 +27,16 @@ token = sys.argv[5] if len(sys.argv) > 5 else None
 
 def check(condition, what):
     if not condition:
-        sys.exit(f"FAIL redis-py {redis.__version__}: {what}")
+        sys.exit(f"FAIL {NAME}: {what}")
 
 
 def text(value):
     return value.decode() if isinstance(value, bytes) else value
 
 
-def sync(protocol):
-    r = redis.Redis(port=port, password=token, protocol=protocol, client_name="recur-test")
+def sync(protocol, parser):
+    pool = redis.ConnectionPool(port=port, password=token, protocol=protocol, client_name="recur-test", parser_class=PARSERS[parser])
+    r = redis.Redis(connection_pool=pool)
     check(r.ping() is True, f"PING (RESP{protocol})")
     check(text(r.execute_command("SCORE", user, "AT", at)) == expected, f"SCORE (RESP{protocol})")
     scores = [text(s) for s in r.execute_command("MSCORE", user, "nobody-at-all")]
@@ -51,7 +65,7 @@ def sync(protocol):
         check(isinstance(features, dict) and len(features) > 10, "FEATURES is a map in RESP3")
     else:
         check(text(features).startswith("{"), "FEATURES is JSON in RESP2")
-    print(f"ok redis-py {redis.__version__} sync RESP{protocol}")
+    print(f"ok {NAME} sync RESP{protocol}, {parser} parser")
 
 
 def pool():
@@ -70,7 +84,7 @@ def pool():
     for t in threads:
         t.join()
     check(not failures, f"connection pool: {len(failures)} wrong replies")
-    print("ok redis-py connection pool, 8 threads")
+    print(f"ok {NAME} connection pool, 8 threads")
 
 
 async def asynchronous(protocol):
@@ -83,7 +97,7 @@ async def asynchronous(protocol):
             pipe.execute_command("SCORE", user, "AT", at)
         check([text(s) for s in await pipe.execute()] == [expected] * 1000, f"async pipeline (RESP{protocol})")
     await r.aclose()
-    print(f"ok redis-py asyncio RESP{protocol}")
+    print(f"ok {NAME} asyncio RESP{protocol}")
 
 
 def authentication():
@@ -102,11 +116,12 @@ def authentication():
             check(False, "a wrong password should fail")
         except redis.AuthenticationError:
             pass
-    print("ok redis-py AUTH refused without and with a wrong token")
+    print(f"ok {NAME} AUTH refused without and with a wrong token")
 
 
 for protocol in (2, 3):
-    sync(protocol)
+    for parser in PARSERS:
+        sync(protocol, parser)
     asyncio.run(asynchronous(protocol))
 pool()
 authentication()
