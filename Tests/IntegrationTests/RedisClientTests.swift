@@ -86,7 +86,9 @@ import Testing
 
     @Test(.enabled(if: hasValkeyPy, "valkey-py not installed in .build/clients-venv (scripts/test.sh installs the newest from PyPI)"))
     func valkeyPySyncPipelinePoolAsyncioOnRESP2AndRESP3() throws {
-        try check(Self.python, [Self.scripts + "/redis_py_client.py"], environment: ["RECUR_CLIENT_LIBRARY": "valkey"], expectLines: Self.imports("libvalkey") ? 7 : 5)
+        try check(
+            Self.python, [Self.scripts + "/redis_py_client.py"], environment: ["RECUR_CLIENT_LIBRARY": "valkey"], expectLines: Self.imports("libvalkey") ? 7 : 5
+        )
     }
 
     @Test(.enabled(if: hasNodeRedis, "node-redis not installed (Debian node-redis; scripts/test.sh installs it)"))
