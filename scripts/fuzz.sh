@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Fuzzes the server's request framing and the JSON Lines reader (files and stream messages) with libFuzzer for a bounded time (FUZZ_SECONDS, default 30).
+# Fuzzes the server's request framing, the HTTP request target and the JSON Lines reader (files and stream messages) with libFuzzer for a bounded time (FUZZ_SECONDS, default 30).
 # The parser's sources are compiled on their own with the fuzz entry point in Fuzz/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,10 +27,13 @@ fuzz() {
   echo "fuzz: the $what ran ${SECONDS_TO_RUN}s without a crash" >&2
 }
 
-mkdir -p "$OUT/frame-corpus" "$OUT/json-corpus"
+mkdir -p "$OUT/frame-corpus" "$OUT/json-corpus" "$OUT/target-corpus"
 printf 'SCORE u1\r\n' > "$OUT/frame-corpus/plain"
 printf '*2\r\n$5\r\nSCORE\r\n$2\r\nu1\r\n' > "$OUT/frame-corpus/resp"
 fuzz frame "frame parser" 4096 Sources/RecurServer/Request.swift Sources/RecurServer/FrameParser.swift Fuzz/FrameParserFuzz.swift
+
+printf '/v1/score/u%%2F1?at=2025-01-01+10%%3A00&model=v3' > "$OUT/target-corpus/score"
+fuzz target "HTTP target parser" 1024 Sources/RecurServer/HTTPTarget.swift Fuzz/HTTPTargetFuzz.swift
 
 printf '{"event_id":"e1","user_id":"u1","ts":"2025-01-01T00:00:00Z","event_type":"view","n":1.5,"x":null,"o":{"a":[1]}}' > "$OUT/json-corpus/event"
 printf '{"a\\u0062":"\\"q\\"","a":"x","a":true}' > "$OUT/json-corpus/escapes"

@@ -20,8 +20,8 @@ struct HTTPRoutes: Sendable {
     static let maximumBatch = 1_000
 
     func answer(_ request: HTTPRequest) -> HTTPAnswer {
-        let (path, query) = Self.split(request.uri)
-        let segments = path.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false).dropFirst().map { Self.decoded(Substring($0)) }
+        let target = HTTPTarget(request.uri)
+        let (path, segments, query) = (target.path, target.segments, target.query)
         // Probes answer without a token: load balancers and orchestrators send none.
         // HEAD is answered as GET; the handler leaves out the body.
         let method = request.method == .HEAD ? .GET : request.method
@@ -205,50 +205,5 @@ struct HTTPRoutes: Sendable {
         case "LOADING": .serviceUnavailable
         default: .badRequest
         }
-    }
-
-    /// Path and decoded query parameters (`+` is a space, as forms send it).
-    static func split(_ uri: String) -> (String, [String: String]) {
-        guard let mark = uri.firstIndex(of: "?") else { return (uri, [:]) }
-        var query: [String: String] = [:]
-        for pair in uri[uri.index(after: mark)...].split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1).map { decoded($0, plusIsSpace: true) }
-            if let key = parts.first { query[key] = parts.count > 1 ? parts[1] : "" }
-        }
-        return (String(uri[..<mark]), query)
-    }
-
-    /// `text` with its `%XX` escapes decoded (and `+` as a space, in a query); the text as sent when
-    /// an escape is malformed or the bytes are not UTF-8. Most ids need no decoding and are
-    /// returned as they are: Foundation's `removingPercentEncoding` cost an eighth of a request.
-    static func decoded(_ text: Substring, plusIsSpace: Bool = false) -> String {
-        let percent = UInt8(ascii: "%"), plus = UInt8(ascii: "+")
-        let utf8 = text.utf8
-        guard utf8.contains(where: { $0 == percent || (plusIsSpace && $0 == plus) }) else { return String(text) }
-        func hex(_ byte: UInt8) -> UInt8? {
-            switch byte {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
-            default: nil
-            }
-        }
-        var bytes = [UInt8]()
-        bytes.reserveCapacity(utf8.count)
-        var index = utf8.startIndex
-        while index != utf8.endIndex {
-            let byte = utf8[index]
-            index = utf8.index(after: index)
-            if byte == percent {
-                guard index != utf8.endIndex, let high = hex(utf8[index]) else { return String(text) }
-                index = utf8.index(after: index)
-                guard index != utf8.endIndex, let low = hex(utf8[index]) else { return String(text) }
-                index = utf8.index(after: index)
-                bytes.append(high << 4 | low)
-            } else {
-                bytes.append(plusIsSpace && byte == plus ? UInt8(ascii: " ") : byte)
-            }
-        }
-        return String(validating: bytes, as: UTF8.self) ?? String(text)
     }
 }
