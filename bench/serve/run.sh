@@ -46,6 +46,8 @@ for _ in $(seq 1 100); do redis-cli -p "$RECUR_PORT" PING >/dev/null 2>&1 && bre
 # The server listens at once and answers LOADING until every user's features are in memory.
 "$RECUR" score --port "$RECUR_PORT" --wait 300s nobody >/dev/null
 redis-cli -p "$REDIS_PORT" SET key:42 "0.231045 v3" >/dev/null
+# For context beside the hot key: one stored value per user id, as __rand_int__ writes them.
+redis-benchmark -p "$REDIS_PORT" -t set -n $((USERS * 12)) -r "$USERS" -P 64 -d 16 -q >/dev/null 2>&1
 for _ in $(seq 1 100); do curl -sf "127.0.0.1:$FASTAPI_PORT/v1/score/000000000001" >/dev/null 2>&1 && break; sleep 0.2; done
 
 # redis-benchmark's __rand_int__ is a 12-digit number below -r: the generated user ids have that form.
@@ -75,19 +77,24 @@ report logistic 16
 "$RECUR" models promote gbdt --alias production >/dev/null
 sleep 2
 redis-cli -p "$RECUR_PORT" MODELS | head -1
+# The swap makes every remembered score stale: one untimed pass again, as before the logistic runs.
+bench "$RECUR_PORT" 16 SCORE __rand_int__ >/dev/null
 report gbdt 1
 report gbdt 16
-# The transport alone: PING (no lookup, no model) against Redis's PING, pipelined 16.
+# The transport alone: PING (no lookup, no model) against Redis's PING, pipelined 16; and, for
+# context, Redis's GET of a random one of the users' keys instead of one hot key.
 ping_report() {
   local i
-  local -a rq dq
+  local -a rq dq gq
   for ((i = 0; i < RUNS; i++)); do
     rq+=("$(redis-benchmark -p "$RECUR_PORT" -c 50 -n "$REQUESTS" -P 16 -t ping_mbulk --csv 2>/dev/null | tail -n 1 | fields | cut -d' ' -f1)")
     dq+=("$(redis-benchmark -p "$REDIS_PORT" -c 50 -n "$REQUESTS" -P 16 -t ping_mbulk --csv 2>/dev/null | tail -n 1 | fields | cut -d' ' -f1)")
+    gq+=("$(bench "$REDIS_PORT" 16 GET key:__rand_int__ | fields | cut -d' ' -f1)")
   done
   local r d
   r=$(median "${rq[@]}"); d=$(median "${dq[@]}")
   printf '%-9s -P 16  recur %9.0f req/s   redis %9.0f req/s   ratio %.2f   (recur runs: %s; redis runs: %s)\n' PING "$r" "$d" "$(echo "$r / $d" | bc -l)" "${rq[*]}" "${dq[*]}"
+  printf '%-9s -P 16  redis GET of a random user'"'"'s key %9.0f req/s   (runs: %s)\n' context "$(median "${gq[@]}")" "${gq[*]}"
 }
 ping_report
 
