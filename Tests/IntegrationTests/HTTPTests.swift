@@ -147,6 +147,25 @@ func json(_ text: String) -> [String: Any] { (try? JSONSerialization.jsonObject(
         #expect(try TestClient(port: f.port).ask("PING") == "PONG", "the line protocol is unaffected")
     }
 
+    @Test func aClientThatDoesNotReadItsAnswersStopsBeingRead() throws {
+        let f = try ServerTests.fixture()
+        defer { ServerTests.stop(f) }
+        let port = try #require(f.server.httpPort)
+        let greedy = try TestClient(port: port)
+        // Cheap requests, so that even a debug build reads them faster than a stall: a server that
+        // kept reading would take all of them and hold every answer.
+        let request = "GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n"
+        let limit = 32 << 20
+        // Stopped, not slow: sending goes on until three seconds pass without a byte taken; a server
+        // that still reads, however slowly, takes more than the limit in the end.
+        let chunk = Array(String(repeating: request, count: 256).utf8)
+        let (sent, failed) = greedy.sendUntilStopped(chunk, limit: limit, stall: 3)
+        #expect(!failed && sent < limit, "the server stops reading a client that does not read (it took \(sent) bytes, failed: \(failed))")
+        #expect(try TestClient(port: port).get("/healthz")?.status == 200, "other clients are served meanwhile")
+        let first = greedy.httpResponse()
+        #expect(first?.status == 200 && json(first?.body ?? "")["status"] as? String == "ok", "the greedy client's answers are still there")
+    }
+
     @Test func aTokenIsABearerTokenAndProbesNeedNone() throws {
         let f = try ServerTests.fixture(authToken: "http-t0ken")
         defer { ServerTests.stop(f) }

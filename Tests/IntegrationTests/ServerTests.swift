@@ -47,6 +47,31 @@ final class TestClient {
     }
 
     func ask(_ text: String) -> String? { send(text + "\n"); return line() }
+
+    /// Sends `pattern` over and over without reading, until `limit` bytes are sent or `stall` seconds
+    /// pass without the peer taking a byte (it stopped reading); the bytes sent, and whether the
+    /// connection failed instead.
+    func sendUntilStopped(_ pattern: [UInt8], limit: Int, stall: Int) -> (sent: Int, failed: Bool) {
+        var timeout = timeval(tv_sec: stall, tv_usec: 0)
+        setsockopt(descriptor, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        defer {
+            var none = timeval(tv_sec: 0, tv_usec: 0)
+            setsockopt(descriptor, SOL_SOCKET, SO_SNDTIMEO, &none, socklen_t(MemoryLayout<timeval>.size))
+        }
+        var sent = 0
+        var offset = 0
+        while sent < limit {
+            // From where the last send stopped, so that the stream stays whole requests.
+            let n = pattern.withUnsafeBytes { Foundation.send(descriptor, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL)) }
+            if n > 0 {
+                sent += n
+                offset = (offset + n) % pattern.count
+            } else {
+                return (sent, !(errno == EAGAIN || errno == EWOULDBLOCK))
+            }
+        }
+        return (sent, false)
+    }
 }
 
 @Suite(.serialized) struct ServerTests {
@@ -170,6 +195,23 @@ final class TestClient {
         #expect(big.line() == nil)
         let after = try TestClient(port: f.port)
         #expect(after.ask("PING") == "PONG")
+    }
+
+    @Test func aClientThatDoesNotReadItsAnswersStopsBeingRead() throws {
+        let f = try Self.fixture()
+        defer { Self.stop(f) }
+        let greedy = try TestClient(port: f.port)
+        // Cheap requests, so that even a debug build reads them faster than a stall: a server that
+        // kept reading would take all of them and hold every answer.
+        let word = String(repeating: "x", count: 1_000)
+        let limit = 32 << 20
+        // Stopped, not slow: sending goes on until three seconds pass without a byte taken; a server
+        // that still reads, however slowly, takes more than the limit in the end.
+        let chunk = Array(String(repeating: "ECHO \(word)\n", count: 64).utf8)
+        let (sent, failed) = greedy.sendUntilStopped(chunk, limit: limit, stall: 3)
+        #expect(!failed && sent < limit, "the server stops reading a client that does not read (it took \(sent) bytes, failed: \(failed))")
+        #expect(try TestClient(port: f.port).ask("PING") == "PONG", "other clients are served meanwhile")
+        #expect(greedy.line() == word, "the greedy client's answers are all still there, in order")
     }
 
     @Test func requestsSplitAcrossReadsAreReassembled() throws {
