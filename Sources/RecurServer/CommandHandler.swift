@@ -114,17 +114,9 @@ final class CommandHandler: ChannelInboundHandler {
 
     func channelReadComplete(context: ChannelHandlerContext) {
         metrics.add(&tally)
-        if let out = pending, out.readableBytes > 0 {
-            pending = nil
-            if closeAfterFlush {
-                let channel = context.channel
-                context.writeAndFlush(wrapOutboundOut(out)).whenComplete { _ in channel.close(promise: nil) }
-            } else {
-                context.writeAndFlush(wrapOutboundOut(out), promise: nil)
-            }
-        } else if closeAfterFlush {
-            context.close(promise: nil)
-        }
+        let answers = pending
+        pending = nil
+        context.flushAnswers(answers, thenClose: closeAfterFlush)
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {

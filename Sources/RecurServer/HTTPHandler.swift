@@ -88,17 +88,9 @@ final class HTTPHandler: ChannelInboundHandler {
     }
 
     private func flush(_ context: ChannelHandlerContext) {
-        if let out = pending, out.readableBytes > 0 {
-            pending = nil
-            if closeAfterFlush {
-                let channel = context.channel
-                context.writeAndFlush(wrapOutboundOut(out)).whenComplete { _ in channel.close(promise: nil) }
-            } else {
-                context.writeAndFlush(wrapOutboundOut(out), promise: nil)
-            }
-        } else if closeAfterFlush {
-            context.close(promise: nil)
-        }
+        let answers = pending
+        pending = nil
+        context.flushAnswers(answers, thenClose: closeAfterFlush)
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
