@@ -44,9 +44,7 @@ final class HTTPHandler: ChannelInboundHandler {
                 refuseBody(context)
             } else if request.headers.first(name: "expect")?.lowercased() == "100-continue" {
                 // curl sends this before a body over 1 KB and waits a second for it otherwise.
-                var out = pending ?? context.channel.allocator.buffer(capacity: 256)
-                out.writeStaticString(request.version.minor == 0 ? "HTTP/1.0 100 Continue\r\n\r\n" : "HTTP/1.1 100 Continue\r\n\r\n")
-                pending = out
+                owe(context) { $0.writeStaticString(request.version.minor == 0 ? "HTTP/1.0 100 Continue\r\n\r\n" : "HTTP/1.1 100 Continue\r\n\r\n") }
             }
         case .body(var chunk):
             guard !oversized else { return }
@@ -75,11 +73,19 @@ final class HTTPHandler: ChannelInboundHandler {
     }
 
     private func respond(_ context: ChannelHandlerContext, _ request: HTTPRequestHead, _ answer: HTTPAnswer, keepAlive: Bool) {
-        var out = pending ?? context.channel.allocator.buffer(capacity: 256 + answer.body.count)
-        pending = nil
-        answer.write(version: request.version, keepAlive: keepAlive, headOnly: request.method == .HEAD, into: &out)
-        pending = out
+        owe(context, capacity: 256 + answer.body.count) {
+            answer.write(version: request.version, keepAlive: keepAlive, headOnly: request.method == .HEAD, into: &$0)
+        }
         if !keepAlive { closeAfterFlush = true }
+    }
+
+    /// Adds to the answers owed since the last flush (taken out first, so that writing into the
+    /// buffer does not copy it).
+    private func owe(_ context: ChannelHandlerContext, capacity: Int = 256, _ write: (inout ByteBuffer) -> Void) {
+        var out = pending ?? context.channel.allocator.buffer(capacity: capacity)
+        pending = nil
+        write(&out)
+        pending = out
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
@@ -113,11 +119,7 @@ final class HTTPHandler: ChannelInboundHandler {
                     .requestHeaderFieldsTooLarge, "TOO_LARGE",
                     "the request's headers exceed \(limits.maximumHeaderBytes) bytes or \(limits.maximumHeaderFields) fields")
                 : .error(.badRequest, "BAD_REQUEST", "the request is not HTTP/1.1 (\(parserError))")
-            var out = pending ?? context.channel.allocator.buffer(capacity: 256)
-            pending = nil
-            answer.write(version: .http1_1, keepAlive: false, headOnly: false, into: &out)
-            closeAfterFlush = true
-            pending = out
+            owe(context) { answer.write(version: .http1_1, keepAlive: false, headOnly: false, into: &$0) }
         }
         closeAfterFlush = true
         flush(context)
