@@ -63,7 +63,8 @@ public final class Consumer {
         if m.err != RD_KAFKA_RESP_ERR_NO_ERROR {
             if m.err == RD_KAFKA_RESP_ERR__PARTITION_EOF { return nil }
             let detail = m.payload.map { String(decoding: UnsafeRawBufferPointer(start: $0, count: m.len), as: UTF8.self) }
-            throw KafkaError(code: m.err.rawValue, message: detail ?? String(cString: rd_kafka_err2str(m.err)), context: "consuming")
+            throw KafkaError(
+                code: m.err.rawValue, message: detail ?? String(kafkaText: rd_kafka_err2str(m.err), or: "error \(m.err.rawValue)"), context: "consuming")
         }
         var type = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
         let time = rd_kafka_message_timestamp(message, &type)
@@ -79,7 +80,7 @@ public final class Consumer {
     private func topicName(_ topic: OpaquePointer?) -> String {
         guard let topic else { return "" }
         if let name = topicNames[topic] { return name }
-        let name = String(cString: rd_kafka_topic_name(topic))
+        let name = String(kafkaText: rd_kafka_topic_name(topic))
         topicNames[topic] = name
         return name
     }
@@ -90,7 +91,7 @@ public final class Consumer {
         let list = try Self.list(offsets.mapValues(\.raw))
         defer { rd_kafka_topic_partition_list_destroy(list) }
         if let failure = rd_kafka_seek_partitions(handle, list, Int32(timeout * 1000)) {
-            let error = KafkaError(message: String(cString: rd_kafka_error_string(failure)), context: "seeking")
+            let error = KafkaError(message: String(kafkaText: rd_kafka_error_string(failure), or: "seek failed"), context: "seeking")
             rd_kafka_error_destroy(failure)
             throw error
         }

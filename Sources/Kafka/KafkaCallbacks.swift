@@ -30,7 +30,7 @@ final class CallbackState: @unchecked Sendable {
             deliveredCount += 1
         } else {
             failedCount += 1
-            if failureText == nil { failureText = String(cString: rd_kafka_err2str(error)) }
+            if failureText == nil { failureText = String(kafkaText: rd_kafka_err2str(error), or: "error \(error.rawValue)") }
         }
     }
 
@@ -51,7 +51,7 @@ enum KafkaCallbacks {
     static func install(on conf: OpaquePointer, state: CallbackState, consumer: Bool) {
         rd_kafka_conf_set_opaque(conf, state.opaque)
         rd_kafka_conf_set_error_cb(conf) { _, code, reason, opaque in
-            let text = reason.map { String(cString: $0) } ?? String(cString: rd_kafka_err2str(rd_kafka_resp_err_t(code)))
+            let text = String(kafkaText: reason, or: String(kafkaText: rd_kafka_err2str(rd_kafka_resp_err_t(code)), or: "error \(code)"))
             CallbackState.from(opaque)?.clientError?(text)
         }
         if consumer {
@@ -74,7 +74,8 @@ private func serveRebalance(
     handle: OpaquePointer, error: rd_kafka_resp_err_t,
     partitions: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>, state: CallbackState?
 ) {
-    let cooperative = String(cString: rd_kafka_rebalance_protocol(handle)) == "COOPERATIVE"
+    // NULL while the consumer closes or is not in a group: then it is no cooperative assignment.
+    let cooperative = String(kafkaText: rd_kafka_rebalance_protocol(handle)) == "COOPERATIVE"
     let list = TopicPartition.from(partitions)
     switch error {
     case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
@@ -97,7 +98,7 @@ private func serveRebalance(
             _ = rd_kafka_assign(handle, nil)
         }
     default:
-        state?.clientError?("rebalance failed: \(String(cString: rd_kafka_err2str(error)))")
+        state?.clientError?("rebalance failed: \(String(kafkaText: rd_kafka_err2str(error), or: "error \(error.rawValue)"))")
         state?.revoke?(list, true)
         _ = rd_kafka_assign(handle, nil)
     }

@@ -15,7 +15,7 @@ public struct KafkaError: Error, CustomStringConvertible, Sendable {
     }
 
     init(_ error: rd_kafka_resp_err_t, context: String? = nil) {
-        self.init(code: error.rawValue, message: String(cString: rd_kafka_err2str(error)), context: context)
+        self.init(code: error.rawValue, message: String(kafkaText: rd_kafka_err2str(error), or: "error \(error.rawValue)"), context: context)
     }
 
     /// The text librdkafka wrote into an error buffer.
@@ -36,5 +36,5 @@ public struct KafkaError: Error, CustomStringConvertible, Sendable {
 /// Facts about the linked librdkafka.
 public enum KafkaLibrary {
     /// librdkafka's version string, e.g. "2.0.2".
-    public static var version: String { String(cString: rd_kafka_version_str()) }
+    public static var version: String { String(kafkaText: rd_kafka_version_str(), or: "unknown") }
 }

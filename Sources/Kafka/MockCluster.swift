@@ -26,7 +26,7 @@ public final class MockCluster {
         }
         self.owner = owner
         self.cluster = cluster
-        bootstrapServers = String(cString: rd_kafka_mock_cluster_bootstraps(cluster))
+        bootstrapServers = String(kafkaText: rd_kafka_mock_cluster_bootstraps(cluster))
     }
 
     deinit {

@@ -33,6 +33,6 @@ extension TopicPartition {
     static func from(_ list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>) -> [TopicPartition] {
         let count = Int(list.pointee.cnt)
         guard count > 0, let elements = list.pointee.elems else { return [] }
-        return (0..<count).map { TopicPartition(topic: String(cString: elements[$0].topic), partition: elements[$0].partition) }
+        return (0..<count).map { TopicPartition(topic: String(kafkaText: elements[$0].topic), partition: elements[$0].partition) }
     }
 }

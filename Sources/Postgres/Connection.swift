@@ -13,7 +13,7 @@ public final class Connection {
             throw PostgresError(origin: .connection, message: "libpq could not allocate a connection")
         }
         guard PQstatus(handle) == CONNECTION_OK else {
-            let message = PostgresError.trimmed(String(cString: PQerrorMessage(handle)))
+            let message = Connection.hidingSecrets(of: conninfo, in: PostgresError.trimmed(String(cString: PQerrorMessage(handle))))
             PQfinish(handle)
             throw PostgresError(origin: .connection, message: message, context: "connecting to \(Connection.redacted(conninfo))")
         }
@@ -99,11 +99,44 @@ public final class Connection {
 
     /// A connection string with its password hidden, for messages and logs.
     public static func redacted(_ conninfo: String) -> String {
-        if let range = conninfo.range(of: #"://[^/@:]*:[^@/]*@"#, options: .regularExpression) {
-            let userPart = conninfo[range].dropFirst(3).prefix { $0 != ":" }
-            return conninfo.replacingCharacters(in: range, with: "://\(userPart):***@")
+        var text = conninfo
+        if let range = text.range(of: #"://[^/@:]*:[^@/]*@"#, options: .regularExpression) {
+            let userPart = text[range].dropFirst(3).prefix { $0 != ":" }
+            text = text.replacingCharacters(in: range, with: "://\(userPart):***@")
         }
-        return conninfo.replacingOccurrences(of: #"password\s*=\s*('[^']*'|\S+)"#, with: "password=***", options: .regularExpression)
+        text = text.replacingOccurrences(of: #"password\s*=\s*('[^']*'|[^\s&]+)"#, with: "password=***", options: .regularExpression)
+        return hidingSecrets(of: conninfo, in: text)
+    }
+
+    /// `message` with every password `conninfo` holds replaced by `***`: libpq echoes a URL it cannot
+    /// parse, or the token it choked on, whole.
+    public static func hidingSecrets(of conninfo: String, in message: String) -> String {
+        var text = message
+        for secret in secrets(in: conninfo) where text.contains(secret) {
+            text = text.replacingOccurrences(of: secret, with: "***")
+        }
+        return text
+    }
+
+    /// The passwords a connection string or URL holds, as written and percent-decoded, longest first.
+    static func secrets(in conninfo: String) -> [String] {
+        var found: [String] = []
+        if let scheme = conninfo.range(of: "://") {
+            // libpq ends the credentials at the first '@' before any '/'.
+            let authority = conninfo[scheme.upperBound...].prefix { $0 != "/" }
+            if let at = authority.lastIndex(of: "@"), let colon = authority[..<at].firstIndex(of: ":") {
+                found.append(String(authority[authority.index(after: colon)..<at]))
+            }
+        }
+        let pattern = #"password\s*=\s*('[^']*'|[^\s&]+)"#
+        var searchRange = conninfo.startIndex..<conninfo.endIndex
+        while let match = conninfo.range(of: pattern, options: .regularExpression, range: searchRange) {
+            let value = conninfo[match].drop { $0 != "=" }.dropFirst().drop { $0 == " " }
+            found.append(String(value.hasPrefix("'") ? value.dropFirst().dropLast() : value))
+            searchRange = match.upperBound..<conninfo.endIndex
+        }
+        found += found.compactMap { $0.removingPercentEncoding }
+        return Set(found.filter { !$0.isEmpty }).sorted { $0.count > $1.count }
     }
 }
 

@@ -164,7 +164,7 @@ final class CommandHandler: ChannelInboundHandler {
         do {
             switch command {
             case "SCORE": return (.score, try score(args))
-            case "MSCORE": return (.mscore, multiScore(args))
+            case "MSCORE": return (.mscore, try multiScore(args))
             case "FEATURES": return (.features, try features(args, encoding: session.encoding(for: request)))
             case "EXPLAIN":
                 guard let user = args.first, args.count == 1 else { return (.explain, usage("EXPLAIN user")) }

@@ -119,7 +119,7 @@ struct HTTPRoutes: Sendable {
         if let unknown = query.keys.filter({ $0 != "at" }).min() {
             throw RequestError(code: "SYNTAX", message: "unknown query parameter \(unknown.prefix(40)); expected at")
         }
-        let (values, cold) = service.features(of: user, at: try time(query["at"]))
+        let (values, cold) = try service.features(of: user, at: try time(query["at"]))
         return ok(capacity: 2_048) { json in
             json.field("user", user)
             json.field("feature_set", service.set.reference)
@@ -203,6 +203,8 @@ struct HTTPRoutes: Sendable {
         case "TOO_LARGE": .payloadTooLarge
         case "NOT_FOUND", "FAILED": .notFound
         case "LOADING": .serviceUnavailable
+        case "PAST_AT": .unprocessableEntity
+        case "BAD_MODEL": .internalServerError
         default: .badRequest
         }
     }

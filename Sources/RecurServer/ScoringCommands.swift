@@ -6,21 +6,30 @@ extension CommandHandler {
     func score(_ args: ArraySlice<String>) throws -> Reply {
         guard let user = args.first else { return usage("SCORE user [MODEL version] [AT time]") }
         let (model, at) = try options(args.dropFirst())
-        return .score(model == nil ? service.score(user, with: servedModel, at: at) : try service.score(user, model: model, at: at))
+        return .score(model == nil ? try service.score(user, with: servedModel, at: at) : try service.score(user, model: model, at: at))
     }
 
-    func multiScore(_ args: ArraySlice<String>) -> Reply {
-        guard !args.isEmpty else { return usage("MSCORE user [user ...]") }
-        guard args.count <= 1_000 else { return .error(code: "TOO_MANY", message: "at most 1000 users per MSCORE") }
-        let current = servedModel
-        return .scores(args.map { service.score($0, with: current) })
+    /// `MSCORE u1 u2 … [MODEL v] [AT t]`: the options close the list, as SCORE takes them, so a user
+    /// named AT or MODEL must come before them (or be asked for with SCORE).
+    func multiScore(_ args: ArraySlice<String>) throws -> Reply {
+        var users = args
+        var optionWords = ArraySlice<String>()
+        while users.count >= 2, ["AT", "MODEL"].contains(users[users.endIndex - 2].uppercased()) {
+            optionWords = users.suffix(2) + optionWords
+            users = users.dropLast(2)
+        }
+        guard !users.isEmpty else { return usage("MSCORE user [user ...] [MODEL version] [AT time]") }
+        guard users.count <= 1_000 else { return .error(code: "TOO_MANY", message: "at most 1000 users per MSCORE") }
+        let (model, at) = try options(optionWords)
+        let chosen = model == nil ? servedModel : try service.resolveModel(model)
+        return .scores(try users.map { try service.score($0, with: chosen, at: at) })
     }
 
     /// A JSON object in RESP2 and plain; a RESP3 connection gets a map of doubles, nulls for undefined.
     func features(_ args: ArraySlice<String>, encoding: ReplyEncoding) throws -> Reply {
         guard let user = args.first else { return usage("FEATURES user [AT time]") }
         let (_, at) = try options(args.dropFirst())
-        let (values, cold) = service.features(of: user, at: at)
+        let (values, cold) = try service.features(of: user, at: at)
         if encoding == .resp3 {
             var pairs: [(String, Reply)] = zip(service.set.featureNames, values).map { ($0, $1.isFinite ? .double($1) : .null) }
             if cold { pairs.append(("cold", .boolean(true))) }

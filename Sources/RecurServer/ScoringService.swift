@@ -160,21 +160,22 @@ public final class ScoringService: @unchecked Sendable {
         return loaded
     }
 
-    /// Features as of `at` (default: now): recency and windows move with the clock.
-    public func features(of user: String, at: Timestamp? = nil) -> (values: [Double], cold: Bool) {
-        withFeatures(of: user, at: at) { values, cold in (Array(values), cold) }
+    /// Features as of `at` (default: now): recency and windows move with the clock. Throws
+    /// `PAST_AT` for a time the user's online state cannot answer exactly.
+    public func features(of user: String, at: Timestamp? = nil) throws -> (values: [Double], cold: Bool) {
+        try withFeatures(of: user, at: at) { values, cold in (Array(values), cold) }
     }
 
     /// Calls `body` with the user's features as of `at` (default: now) in a buffer that lives for the call.
-    public func withFeatures<R>(of user: String, at: Timestamp? = nil, _ body: (UnsafeBufferPointer<Double>, _ cold: Bool) throws -> R) rethrows -> R {
+    public func withFeatures<R>(of user: String, at: Timestamp? = nil, _ body: (UnsafeBufferPointer<Double>, _ cold: Bool) throws -> R) throws -> R {
         try withUnsafeTemporaryAllocation(of: Double.self, capacity: set.features.count) { buffer in
-            let cold = writeFeatures(of: user, at: at, into: buffer)
+            let cold = try writeFeatures(of: user, at: at, into: buffer)
             return try body(UnsafeBufferPointer(buffer), cold)
         }
     }
 
     /// Writes the features into `buffer`; true when the user is unknown (cold start).
-    private func writeFeatures(of user: String, at: Timestamp?, into buffer: UnsafeMutableBufferPointer<Double>) -> Bool {
+    private func writeFeatures(of user: String, at: Timestamp?, into buffer: UnsafeMutableBufferPointer<Double>) throws -> Bool {
         let time = at ?? Timestamp.now
         switch users.write(user, asOf: time, into: buffer) {
         case .written:
@@ -182,7 +183,8 @@ public final class ScoringService: @unchecked Sendable {
         case .expired(let encoded, let generation):
             let state = decodeStored(encoded)
             if at != nil {
-                // Replays and evaluations ask for arbitrary times: answer exactly, keep the span for "now".
+                // Replays and evaluations ask for arbitrary times: answer exactly or not at all.
+                if let earliest = state.earliestExactAsOf, time < earliest { throw Self.pastTime(time, earliest: earliest) }
                 copy(state.values(asOf: time), into: buffer)
             } else {
                 let span = state.valueSpan(asOf: time)
@@ -196,6 +198,14 @@ public final class ScoringService: @unchecked Sendable {
         }
     }
 
+    /// The refusal of an as-of time whose windows reach events the online state has folded into totals.
+    static func pastTime(_ time: Timestamp, earliest: Timestamp) -> RequestError {
+        RequestError(
+            code: "PAST_AT",
+            message: "this user's online state answers exactly only from \(earliest) on, not at \(time): older events are folded into "
+                + "totals; `recur features show USER --as-of TIME` (or `recur features join`) refolds the stored events")
+    }
+
     /// A state the table holds was decoded once when it was stored, so decoding it again cannot fail.
     private func decodeStored(_ encoded: [UInt8]) -> UserFeatureState {
         do { return try UserFeatureState(decoding: encoded, from: emptyState) } catch { preconditionFailure("a stored state no longer decodes: \(error)") }
@@ -206,14 +216,24 @@ public final class ScoringService: @unchecked Sendable {
     }
 
     public func score(_ user: String, model reference: String? = nil, at: Timestamp? = nil) throws -> Score {
-        score(user, with: try resolveModel(reference), at: at)
+        try score(user, with: try resolveModel(reference), at: at)
     }
 
-    func score(_ user: String, with model: ServedModel, at: Timestamp? = nil) -> Score {
-        if at == nil, let probability = scoreNow(user, with: model) { return Score(probability: probability, version: model.version, cold: false) }
-        return withFeatures(of: user, at: at) { values, cold in
-            Score(probability: model.scorer.probability(values), version: model.version, cold: cold)
+    /// Throws `PAST_AT` as `features` does, and `BAD_MODEL` rather than answer a score that is not a number.
+    func score(_ user: String, with model: ServedModel, at: Timestamp? = nil) throws -> Score {
+        if at == nil, let probability = scoreNow(user, with: model) {
+            guard probability.isFinite else { throw Self.nonFinite(model) }
+            return Score(probability: probability, version: model.version, cold: false)
         }
+        return try withFeatures(of: user, at: at) { values, cold in
+            let probability = model.scorer.probability(values)
+            guard probability.isFinite else { throw Self.nonFinite(model) }
+            return Score(probability: probability, version: model.version, cold: cold)
+        }
+    }
+
+    static func nonFinite(_ model: ServedModel) -> RequestError {
+        RequestError(code: "BAD_MODEL", message: "model \(model.version) gives no finite score for this user; retrain it or promote another")
     }
 
     /// "As of now" for a known user whose span covers now; nil otherwise (the general path then
@@ -236,7 +256,7 @@ public final class ScoringService: @unchecked Sendable {
     }
 
     public func explain(_ user: String, top: Int = 5) throws -> [(feature: String, contribution: Double)] {
-        let (values, _) = features(of: user)
+        let (values, _) = try features(of: user)
         return model.artifact.explain(values, top: top)
     }
 

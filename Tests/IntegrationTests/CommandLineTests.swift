@@ -5,13 +5,14 @@ import Testing
 @Suite struct CommandLineTests {
     struct Outcome { var status: Int32; var stdout: String; var stderr: String }
 
-    func recur(_ arguments: [String], home: String, stdin: String? = nil) throws -> Outcome {
+    func recur(_ arguments: [String], home: String, stdin: String? = nil, environment extra: [String: String] = [:]) throws -> Outcome {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: RecurBinary.path)
         process.arguments = arguments
         var environment = ProcessInfo.processInfo.environment
         environment["RECUR_HOME"] = home
         environment.removeValue(forKey: "DATABASE_URL")
+        environment.merge(extra) { $1 }
         process.environment = environment
         let out = Pipe(), err = Pipe(), input = Pipe()
         process.standardOutput = out
@@ -39,6 +40,21 @@ import Testing
         #expect(second.status == 0, "\(second.stderr)")
         let status = try recur(["db", "status"], home: home)
         #expect(status.stdout.contains("running"))
+    }
+
+    /// libpq echoes a URL it cannot parse, or the token it choked on; Recur's own messages name the URL.
+    @Test(arguments: [
+        "postgresql://u:secretpw@[::1:1/x", "postgresql://u:secret%zzpw@127.0.0.1:1/x", "postgresql://u@127.0.0.1:1/x?password=secretpw",
+        "postgresql://u@127.0.0.1:1/x?sslmode=disable&password=secretpw", "host=127.0.0.1 port=1 user=u password=secretpw dbname=x",
+        "host=127.0.0.1 port=1 password='secretpw' dbname=x"
+    ])
+    func noErrorPathPrintsTheDatabasePassword(url: String) throws {
+        let home = freshHome()
+        for arguments in [["events", "stats"], ["db", "status"], ["features", "list"], ["serve", "--port", "0", "--model", "v1"]] {
+            let outcome = try recur(arguments, home: home, environment: ["DATABASE_URL": url])
+            let printed = outcome.stdout + outcome.stderr
+            #expect(!printed.contains("secret"), "recur \(arguments.joined(separator: " ")) printed the password: \(printed)")
+        }
     }
 
     @Test func recoversFromAStalePidFile() throws {

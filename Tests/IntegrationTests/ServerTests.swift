@@ -85,6 +85,7 @@ final class TestClient {
         var users: [String]
         var data: TrainingSet
         var request: ModelTrainer.Request
+        var events: [Event]
     }
 
     static func fixture(authToken: String? = nil, limits: FrameLimits = FrameLimits()) throws -> Fixture {
@@ -117,7 +118,9 @@ final class TestClient {
         let server = ScoringServer(configuration: configuration, service: service)
         let port = try server.start()
         let users = Array(Set(events.map(\.userID))).sorted()
-        return Fixture(store: store, registry: registry, server: server, sync: sync, watcher: watcher, port: port, users: users, data: data, request: request)
+        return Fixture(
+            store: store, registry: registry, server: server, sync: sync, watcher: watcher, port: port, users: users, data: data, request: request,
+            events: events)
     }
 
     static func stop(_ f: Fixture) {

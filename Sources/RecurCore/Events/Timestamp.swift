@@ -19,6 +19,9 @@ public struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringCo
         return Timestamp(microseconds: Int64(spec.tv_sec) * 1_000_000 + Int64(spec.tv_nsec) / 1_000)
     }
 
+    /// Microseconds from 0001-01-01 to the end of 9999-12-31: every time Recur reads or stores, with
+    /// room to subtract any two without overflow.
+    public static let representable: ClosedRange<Int64> = -62_135_596_800_000_000...253_402_300_799_999_999
     public static let microsecondsPerSecond: Int64 = 1_000_000
     public static let microsecondsPerDay: Int64 = 86_400_000_000
 

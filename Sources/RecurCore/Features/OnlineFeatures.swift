@@ -8,7 +8,7 @@ public enum OnlineFeatures {
     public static func state(of user: String, set: FeatureSet, store: Store, asOf: Timestamp? = nil) throws -> UserFeatureState? {
         let c = store.connection
         if let stored = try storedState(of: user, set: set, connection: c) {
-            guard let asOf, let last = stored.lastEventAt, asOf < last - set.allowedLateness else { return stored }
+            guard let asOf, !stored.answersExactly(asOf: asOf) else { return stored }
         }
         let until = asOf.map { Double($0.microseconds) / 1_000_000 } ?? Double.greatestFiniteMagnitude
         let rows = try c.query(

@@ -72,11 +72,18 @@ extension UserFeatureState {
             guard v <= limit else { throw fail("implausible count \(v)") }
             return Int64(v)
         }
+        // Times outside years 1–9999 only come from damaged bytes; refusing them keeps every later
+        // subtraction of two times from overflowing.
+        func time() throws(FeatureDefinitionError) -> Int64 {
+            let value = try signed()
+            guard Timestamp.representable.contains(value) else { throw fail("time \(value) out of range") }
+            return value
+        }
         for i in 0..<5 {
-            let time = try signed()
+            let time = try time()
             firstTime[i] = try byte() == 1 ? time : .max
         }
-        let last = try signed()
+        let last = try time()
         lastEventAt = try byte() == 1 ? Timestamp(microseconds: last) : nil
         for code in 0..<4 {
             var f = Folded()
@@ -84,7 +91,7 @@ extension UserFeatureState {
             if f.count > 0 {
                 f.cents = try signed(); f.maxCents = try signed(); f.days = try count(1 << 40); f.gapCount = try count(1 << 40)
                 f.gapDaysSum = Double(bitPattern: try varint()); f.gapDaysSquares = Double(bitPattern: try varint())
-                f.lastTime = try signed()
+                f.lastTime = try time()
             }
             folded[code] = f
         }
@@ -94,7 +101,8 @@ extension UserFeatureState {
         var time: Int64 = 0
         for _ in 0..<n {
             let (sum, overflow) = time.addingReportingOverflow(try signed())
-            guard !overflow else { throw fail("time out of range") }
+            guard !overflow, Timestamp.representable.contains(sum) else { throw fail("time out of range") }
+            guard records.isEmpty || sum >= time else { throw fail("records out of time order") }
             time = sum
             let type = try byte()
             guard type < 4 else { throw fail("unknown event type code \(type)") }

@@ -75,16 +75,16 @@ extension UserFeatureState {
             let net = f.kind == .sum && f.filter == .purchase
             if allTime {
                 for code in codes(f.filter) {
-                    cents += folded[code].cents; n += folded[code].count; largest = max(largest, folded[code].maxCents)
+                    cents = cents.saturatingAdd(folded[code].cents); n += folded[code].count; largest = max(largest, folded[code].maxCents)
                 }
-                if net { cents -= folded[3].cents }
+                if net { cents = cents.saturatingAdd(-max(folded[3].cents, -Int64.max)) }
             }
             for r in visible.reversed() {
                 if r.time < from { break }
                 if f.filter.matches(r.type) {
-                    cents += r.cents; n += 1; largest = max(largest, r.cents)
+                    cents = cents.saturatingAdd(r.cents); n += 1; largest = max(largest, r.cents)
                 } else if net && r.type == 3 {
-                    cents -= r.cents
+                    cents = cents.saturatingAdd(-max(r.cents, -Int64.max))
                 }
             }
             switch f.kind {

@@ -71,7 +71,7 @@ public struct UserFeatureState: Sendable {
     /// Folds one event in. Events may come out of order; one older than the kept history (more
     /// than the allowed lateness late) is still counted in all-time totals, without its exact time.
     public mutating func apply(_ event: Event) {
-        let cents = Int64(((event.amount ?? 0) * 100).rounded())
+        let cents = Int64.cents(event.amount ?? 0)
         apply(time: event.timestamp.microseconds, type: Self.code(event.type), cents: cents)
     }
 
@@ -119,10 +119,32 @@ public struct UserFeatureState: Sendable {
             f.gapDaysSquares += gap * gap
         }
         f.count += 1
-        f.cents += record.cents
+        f.cents = f.cents.saturatingAdd(record.cents)
         f.maxCents = max(f.maxCents, record.cents)
         f.lastTime = max(f.lastTime, record.time)
         folded[Int(record.type)] = f
+    }
+
+    /// The first as-of time `values(asOf:)` answers exactly; nil when it answers every time.
+    ///
+    /// Events folded into totals have lost their times, so an as-of time whose windows, sessions or
+    /// all-time totals could reach one of them cannot be answered from this state: the stored events
+    /// must be folded again (`OnlineFeatures`) or the question refused (the server).
+    public var earliestExactAsOf: Timestamp? {
+        let slack = set.allowedLateness.microseconds + Timestamp.microsecondsPerDay
+        let readsSessions = set.features.contains { $0.kind.readsSessions }
+        // A folded event within a session gap of a kept one would change where that session starts.
+        let margin = readsSessions ? set.sessionGap.microseconds : 0
+        var earliest = Int64.min
+        for code in 0..<4 where folded[code].count > 0 {
+            earliest = max(earliest, folded[code].lastTime + (keep[code] - slack) + margin + 1)
+        }
+        return earliest == .min ? nil : Timestamp(microseconds: earliest)
+    }
+
+    /// Whether `values(asOf:)` is exact at `asOf` (see `earliestExactAsOf`).
+    public func answersExactly(asOf: Timestamp) -> Bool {
+        earliestExactAsOf.map { asOf >= $0 } ?? true
     }
 
     /// Approximate bytes this state takes when encoded.

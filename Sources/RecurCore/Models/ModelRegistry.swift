@@ -83,6 +83,11 @@ public struct ModelRegistry: Sendable {
         }
     }
 
+    /// The largest log-odds weight, leaf value or calibrator parameter an artifact may hold: training
+    /// never comes near it, and every score of a model within it is a finite probability.
+    static let largestWeight = 1e6
+    static func plausible(_ value: Double) -> Bool { value.isFinite && abs(value) <= largestWeight }
+
     private func validate(_ a: ModelArtifact, path: String) throws {
         if let b = a.btydFeatures {
             guard b.inputIndices.count == BuyTillYouDieModel.inputs.count, b.inputIndices.allSatisfy({ $0 >= 0 && $0 < a.featureNames.count }),
@@ -96,8 +101,8 @@ public struct ModelRegistry: Sendable {
         if let c = a.calibration {
             switch c.method {
             case .platt:
-                guard let slope = c.slope, let intercept = c.intercept, slope.isFinite, intercept.isFinite else {
-                    throw ModelError.corrupt(path: path, reason: "the Platt calibrator needs a finite slope and intercept")
+                guard let slope = c.slope, let intercept = c.intercept, Self.plausible(slope), Self.plausible(intercept) else {
+                    throw ModelError.corrupt(path: path, reason: "the Platt calibrator needs a slope and intercept within ±\(Self.largestWeight)")
                 }
             case .isotonic:
                 guard let x = c.x, let y = c.y, !x.isEmpty, x.count == y.count, zip(x, x.dropFirst()).allSatisfy({ $0 <= $1 }),
@@ -112,6 +117,18 @@ public struct ModelRegistry: Sendable {
             guard let m = a.logistic, m.coefficients.count == p, m.means.count == p, m.scales.count == p else {
                 throw ModelError.corrupt(path: path, reason: "logistic coefficients do not match the \(p) features")
             }
+            // On standardised inputs a fitted weight is a few units; past the bound, sums overflow to inf - inf.
+            if let j = m.coefficients.indices.first(where: {
+                !Self.plausible(m.coefficients[$0]) || !m.means[$0].isFinite || !(m.scales[$0] > 0 && m.scales[$0].isFinite)
+            }) {
+                throw ModelError.corrupt(
+                    path: path,
+                    reason: "logistic input \(j) (\(a.inputNames[j])) has coefficient \(m.coefficients[j]), mean \(m.means[j]), scale \(m.scales[j]): "
+                        + "a coefficient must be within ±\(Self.largestWeight), a mean finite, a scale positive")
+            }
+            guard Self.plausible(m.intercept) else {
+                throw ModelError.corrupt(path: path, reason: "logistic intercept \(m.intercept) is not within ±\(Self.largestWeight)")
+            }
         case .bgnbd:
             guard let m = a.bgnbd, m.inputIndices.count == BuyTillYouDieModel.inputs.count,
                 m.inputIndices.allSatisfy({ $0 >= 0 && $0 < p }),
@@ -124,7 +141,14 @@ public struct ModelRegistry: Sendable {
             }
         case .gbdt:
             guard let e = a.gbdt else { throw ModelError.corrupt(path: path, reason: "no trees") }
+            guard Self.plausible(e.baseScore) else {
+                throw ModelError.corrupt(path: path, reason: "base score \(e.baseScore) is not within ±\(Self.largestWeight)")
+            }
             for tree in e.trees {
+                if let bad = tree.value.first(where: { !Self.plausible($0) }) {
+                    throw ModelError.corrupt(path: path, reason: "a leaf value \(bad) is not within ±\(Self.largestWeight)")
+                }
+                if tree.threshold.contains(where: \.isNaN) { throw ModelError.corrupt(path: path, reason: "a split threshold is NaN") }
                 let n = tree.feature.count
                 guard n > 0, [tree.threshold.count, tree.missingLeft.count, tree.left.count, tree.right.count, tree.value.count].allSatisfy({ $0 == n }) else {
                     throw ModelError.corrupt(path: path, reason: "a tree's arrays differ in length")
