@@ -64,4 +64,29 @@ import Testing
         #expect(throws: ModelError.self) { try r.promote("v2", alias: "production") }
         #expect(throws: ModelError.self) { try r.load("nope") }
     }
+
+    /// A checksum proves the files are as written, not that they score: weights that overflow are refused.
+    @Test func artifactsThatCannotScoreFinitelyAreRefused() throws {
+        let r = registry()
+        var (artifact, metadata) = sample("huge")
+        artifact.logistic?.coefficients = [1e308, -1e308]
+        try r.save(artifact, metadata: metadata)
+        #expect(failure { _ = try r.load("huge") }.contains("coefficient 1e+308"))
+        // Before the check it loaded and scored NaN: inf - inf.
+        #expect(artifact.probability([10, 10]).isNaN)
+
+        (artifact, metadata) = sample("scale")
+        artifact.logistic?.scales = [0, 1]
+        try r.save(artifact, metadata: metadata)
+        #expect(failure { _ = try r.load("scale") }.contains("a scale positive"))
+
+        (artifact, metadata) = sample("trees")
+        artifact.kind = .gbdt
+        metadata.kind = .gbdt
+        artifact.gbdt = TreeEnsemble(featureNames: ["a", "b"], baseScore: 0, trees: [
+            TreeEnsemble.Tree(feature: [0, -1, -1], threshold: [1, 0, 0], missingLeft: [true, false, false], left: [1, -1, -1], right: [2, -1, -1], value: [0, 1e300, -1e300])
+        ], gainImportance: [1, 0])
+        try r.save(artifact, metadata: metadata)
+        #expect(failure { _ = try r.load("trees") }.contains("leaf value 1e+300"))
+    }
 }

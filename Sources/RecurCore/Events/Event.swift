@@ -16,6 +16,9 @@ public struct Event: Sendable, Hashable, Codable {
     public var type: EventType
     /// Money, never negative; required for purchases and refunds (a refund's amount is what was paid back).
     public var amount: Double?
+    /// The largest amount one event may carry: a trillion, past any real order, and small enough that
+    /// `events.amount` (numeric(18, 4)) and a user's sums in cents hold ninety thousand of them.
+    public static let largestAmount = 1e12
     public var quantity: Int
     public var productID: String?
     public var sessionID: String?

@@ -9,6 +9,7 @@ public enum Rejection: Error, Sendable, Hashable, CustomStringConvertible {
     case skippedEventType(String)
     case badNumber(CanonicalField, String)
     case negativeAmount(EventType)
+    case amountTooLarge(String)
     case badQuantity(String)
     case fieldTooLong(CanonicalField)
     case invalidUTF8
@@ -31,6 +32,7 @@ public enum Rejection: Error, Sendable, Hashable, CustomStringConvertible {
         case .skippedEventType: "skipped event type"
         case .badNumber: "bad number"
         case .negativeAmount: "negative amount"
+        case .amountTooLarge: "amount too large"
         case .badQuantity: "bad quantity"
         case .fieldTooLong: "field too long"
         case .invalidUTF8: "invalid UTF-8"
@@ -54,6 +56,7 @@ public enum Rejection: Error, Sendable, Hashable, CustomStringConvertible {
         case .skippedEventType(let text): "skipped event type: `\(Self.clip(text))`"
         case .badNumber(let field, let text): "bad number: \(field.rawValue) `\(Self.clip(text))` is not a finite number"
         case .negativeAmount(let type): "negative amount for a \(type.rawValue)"
+        case .amountTooLarge(let text): "amount too large: `\(Self.clip(text))` is over \(Int64(Event.largestAmount)), the most Recur takes for one event"
         case .badQuantity(let text): "bad quantity: `\(Self.clip(text))` (expected a whole number from 0 to 1000000)"
         case .fieldTooLong(let field): "field too long: \(field.rawValue) is over 256 characters"
         case .invalidUTF8: "invalid UTF-8 in the record"

@@ -79,7 +79,7 @@ struct RowInterpreter {
                 guard type == .refund else { return .failure(.negativeAmount(type)) }
                 a = -a
             }
-            guard a <= 1e12 else { return .failure(.badNumber(.amount, value(.amount) ?? value(.price) ?? "")) }
+            guard a <= Event.largestAmount else { return .failure(.amountTooLarge(value(.amount) ?? value(.price) ?? "")) }
             amount = (a * 10_000).rounded() / 10_000
         }
         // A purchase without an amount is still a purchase (RetailRocket's transactions, most clickstreams):
