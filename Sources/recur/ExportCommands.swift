@@ -29,7 +29,7 @@ struct ExportDataset: ParsableCommand {
         buffer.append(10)
         let p = rows.featureNames.count
         for i in 0..<rows.rows {
-            buffer.append(contentsOf: Array(rows.users[i].utf8)); buffer.append(44)
+            buffer.append(contentsOf: Array(CSVText.field(rows.users[i]).utf8)); buffer.append(44)
             buffer.append(contentsOf: Array(Timestamp(microseconds: rows.cutoffs[i]).iso8601.utf8))
             for j in 0..<p {
                 buffer.append(44)

@@ -153,18 +153,14 @@ public struct ComparisonExport: Sendable {
 
     /// scores.csv: user, cutoff, label, one column per model, scores printed to round-trip exactly.
     public var scoresCSV: String {
-        var out = "user,cutoff,label," + set.modelNames.map(Self.csvField).joined(separator: ",") + "\n"
+        var out = "user,cutoff,label," + set.modelNames.map(CSVText.field).joined(separator: ",") + "\n"
         let cutoff = set.cutoff.iso8601
         for r in set.users.indices {
-            out += Self.csvField(set.users[r]) + "," + cutoff + "," + String(set.labels[r])
+            out += CSVText.field(set.users[r]) + "," + cutoff + "," + String(set.labels[r])
             for column in set.scores { out += "," + "\(column[r])" }
             out += "\n"
         }
         return out
-    }
-
-    static func csvField(_ text: String) -> String {
-        text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
     }
 
     public var html: String { ComparisonHTML(report: report, set: set).html }

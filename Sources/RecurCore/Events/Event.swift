@@ -19,6 +19,10 @@ public struct Event: Sendable, Hashable, Codable {
     /// The largest amount one event may carry: a trillion, past any real order, and small enough that
     /// `events.amount` (numeric(18, 4)) and a user's sums in cents hold ninety thousand of them.
     public static let largestAmount = 1e12
+
+    /// The most UTF-8 bytes a text field may hold: a user id up to 1 KiB (the server's limit too),
+    /// the other ids and labels 256.
+    public static func longestField(_ field: CanonicalField) -> Int { field == .userID ? 1_024 : 256 }
     public var quantity: Int
     public var productID: String?
     public var sessionID: String?

@@ -61,14 +61,16 @@ final class BackfillWorker: @unchecked Sendable {
             """
         let set = plan.set
         let cutoffs = plan.asOfTimes.map(\.microseconds)
+        // The user's id as COPY wrote it (escaped), to see where the next user starts, and as it is.
         var currentUser: [UInt8] = []
+        var currentID = ""
         var state = UserFeatureState(set: set)
         var nextCutoff = 0
         var userEvents = 0
 
         func finishUser() throws {
             guard !currentUser.isEmpty else { return }
-            let user = String(decoding: currentUser, as: UTF8.self)
+            let user = currentID
             while nextCutoff < cutoffs.count {
                 snapshot(user: user, state: state, cutoff: cutoffs[nextCutoff])
                 nextCutoff += 1
@@ -88,13 +90,14 @@ final class BackfillWorker: @unchecked Sendable {
             if !row.elementsEqual(currentUser, range: fields.0) {
                 try finishUser()
                 currentUser = Array(row[fields.0])
+                currentID = CopyText.string(UnsafeRawBufferPointer(rebasing: row[fields.0]))
                 state = UserFeatureState(set: set)
                 nextCutoff = 0
                 userEvents = 0
             }
             let time = Self.integer(row, fields.1)
             while nextCutoff < cutoffs.count && cutoffs[nextCutoff] <= time {
-                if state.lastEventAt != nil { snapshot(user: String(decoding: currentUser, as: UTF8.self), state: state, cutoff: cutoffs[nextCutoff]) }
+                if state.lastEventAt != nil { snapshot(user: currentID, state: state, cutoff: cutoffs[nextCutoff]) }
                 nextCutoff += 1
             }
             let type: UInt8 =

@@ -58,7 +58,7 @@ public enum Rejection: Error, Sendable, Hashable, CustomStringConvertible {
         case .negativeAmount(let type): "negative amount for a \(type.rawValue)"
         case .amountTooLarge(let text): "amount too large: `\(Self.clip(text))` is over \(Int64(Event.largestAmount)), the most Recur takes for one event"
         case .badQuantity(let text): "bad quantity: `\(Self.clip(text))` (expected a whole number from 0 to 1000000)"
-        case .fieldTooLong(let field): "field too long: \(field.rawValue) is over 256 characters"
+        case .fieldTooLong(let field): "field too long: \(field.rawValue) is over \(Event.longestField(field)) bytes"
         case .invalidUTF8: "invalid UTF-8 in the record"
         case .binaryData: "binary data: the record holds NUL or control bytes"
         case .oversized(let bytes): "record too long: over \(bytes) bytes (first 64 KiB kept)"

@@ -31,7 +31,7 @@ struct RowInterpreter {
     /// `value(field)` gives the trimmed text of a mapped field, or nil when the field is absent or empty.
     func event(_ value: (CanonicalField) -> String?) -> Result<Event, Rejection> {
         for field in [CanonicalField.userID, .productID, .sessionID, .category, .device, .eventID, .order] {
-            if let text = value(field), text.utf8.count > 256 { return .failure(.fieldTooLong(field)) }
+            if let text = value(field), text.utf8.count > Event.longestField(field) { return .failure(.fieldTooLong(field)) }
         }
         guard let user = value(.userID) else { return .failure(.missingField(.userID)) }
         guard let timeText = value(.timestamp) else { return .failure(.missingField(.timestamp)) }

@@ -92,7 +92,7 @@ public struct TrainingSet: Sendable {
                 index += 1
             }
             if population == .purchasers, let j = purchaseCount, !(values[j] > 0) { return }
-            result.users.append(String(decoding: UnsafeRawBufferPointer(rebasing: fields[0]), as: UTF8.self))
+            result.users.append(CopyText.string(UnsafeRawBufferPointer(rebasing: fields[0])))
             result.cutoffs.append(Int64(String(decoding: UnsafeRawBufferPointer(rebasing: fields[1]), as: UTF8.self)) ?? 0)
             result.features += values
             result.labels.append(fields[3].first == UInt8(ascii: "t") ? 1 : 0)
