@@ -28,9 +28,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "gbdt: threads.") var threads = 2
     @Option(
         help:
-            "isotonic (default), platt or none: fit a calibrator on --calibration-cutoff, which the model is not trained on, and apply it wherever the model scores; needs three cutoffs or more."
+            "auto (default), isotonic, platt or none. A calibrator is fitted on --calibration-cutoff, which the model is not trained on, and applied wherever the model scores; auto keeps platt, isotonic or none, whichever lowers log loss on that cutoff (cross-fitted), and with none trains on that cutoff too."
     )
-    var calibrate = "isotonic"
+    var calibrate = "auto"
     @Option(name: .customLong("calibration-cutoff"), help: "The cutoff the calibrator is fitted on (default: the one before the holdout).")
     var calibrationCutoff: String?
     @Flag(
@@ -55,12 +55,11 @@ struct TrainCommand: ParsableCommand {
         request.gbdt.minSamplesPerLeaf = minLeaf; request.gbdt.bins = bins; request.gbdt.threads = threads
         request.gbdt.earlyStoppingRounds = earlyStopping
         request.btydFeatures = btydFeatures
-        if calibrate != "none" {
-            guard let method = Calibrator.Method(rawValue: calibrate) else { throw CLIError.usage("--calibrate must be platt, isotonic or none") }
-            request.calibration = method
-            if let calibrationCutoff { request.calibrationCutoff = try parseTime(calibrationCutoff, option: "--calibration-cutoff") }
-        } else if calibrationCutoff != nil {
-            throw CLIError.usage("--calibration-cutoff needs --calibrate platt or isotonic")
+        guard let mode = Calibrator.Mode(calibrate) else { throw CLIError.usage("--calibrate must be auto, platt, isotonic or none") }
+        request.calibration = mode
+        if let calibrationCutoff {
+            guard mode != .none else { throw CLIError.usage("--calibration-cutoff needs --calibrate auto, platt or isotonic") }
+            request.calibrationCutoff = try parseTime(calibrationCutoff, option: "--calibration-cutoff")
         }
         printError("training \(kind.rawValue) \(version) on \(rows.rows) rows × \(set.featureNames.count) features (\(set.reference), \(times.count) cutoffs)")
         let (artifact, metadata) = try ModelTrainer(request: request).train(rows, codeVersion: RecurVersion.current)

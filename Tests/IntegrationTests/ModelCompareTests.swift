@@ -276,7 +276,7 @@ extension ModelCompareTests {
         let calibrated = try recur(
             [
                 "train", "--models-dir", models, "--version", "lr-iso", "--model", "logistic", "--cutoffs", cutoffs, "--horizon", "30d",
-                "--calibration-cutoff", "2025-02-01"
+                "--calibrate", "isotonic", "--calibration-cutoff", "2025-02-01"
             ], fixture)
         #expect(calibrated.status == 0, "\(calibrated.stderr)")
         let (artifact, metadata) = try ModelRegistry(directory: models).load("lr-iso")
@@ -285,8 +285,22 @@ extension ModelCompareTests {
         let (bgArtifact, _) = try ModelRegistry(directory: models).load("bg")
         let explained = bgArtifact.explain(Array(repeating: 3, count: bgArtifact.featureNames.count), top: 5)
         #expect(explained.first?.feature == "p_alive" && explained[1].feature == "expected_purchases_in_horizon")
-        let tooFew = try recur(["train", "--models-dir", models, "--version", "x", "--cutoffs", "2025-03-01,2025-04-01", "--horizon", "30d"], fixture)
+        let tooFew = try recur(
+            ["train", "--models-dir", models, "--version", "x", "--cutoffs", "2025-03-01,2025-04-01", "--horizon", "30d", "--calibrate", "platt"], fixture)
         #expect(tooFew.status != 0 && tooFew.stderr.contains("--calibrate none"), "\(tooFew.stderr)")
+        // Left to choose (the default), two cutoffs train uncalibrated, and three say what was chosen and why.
+        let twoCutoffs = try recur(["train", "--models-dir", models, "--version", "auto2", "--cutoffs", "2025-03-01,2025-04-01", "--horizon", "30d"], fixture)
+        #expect(twoCutoffs.status == 0 && twoCutoffs.stderr.contains("calibration: none"), "\(twoCutoffs.stderr)")
+        let auto = try recur(["train", "--models-dir", models, "--version", "auto3", "--cutoffs", cutoffs, "--horizon", "30d"], fixture)
+        #expect(auto.status == 0, "\(auto.stderr)")
+        let (autoArtifact, autoMetadata) = try ModelRegistry(directory: models).load("auto3")
+        let chosen = try #require(autoMetadata.parameters["calibration_chosen"])
+        #expect(auto.stderr.contains("calibration chosen on rows the model was not trained on") && auto.stderr.contains(": \(chosen)"), "\(auto.stderr)")
+        #expect(chosen == (autoArtifact.calibration?.method.rawValue ?? "none"))
+        if chosen != "none" {
+            let losses = try #require(autoMetadata.calibration?.choice?.validationLogLoss)
+            #expect(losses[chosen]! < losses["none"]!)
+        }
 
         let withBTYD = try recur(
             [

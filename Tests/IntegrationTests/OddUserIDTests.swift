@@ -11,7 +11,7 @@ import Testing
 @Suite(.serialized) struct OddUserIDTests {
     static let oddIDs = [
         #"a\b"#, "tab\there", "new\nline", "carriage\rreturn", #"quo"te"#, "com,ma", #"\N"#, #"\\x41"#, #"\101"#, "ünïcødé-用户",
-        String(repeating: "k", count: 1_024),
+        String(repeating: "k", count: 1_024)
     ]
 
     @Test func oddIdsScoreExactlyAsTheirPlainTwins() throws {
@@ -65,7 +65,8 @@ import Testing
         // The server: loaded by binary COPY, asked over RESP and HTTP.
         let request = ModelTrainer.Request(version: "v1", kind: .logistic, set: set, cutoffs: cutoffs, horizon: .days(30))
         let (artifact, metadata) = try ModelTrainer(request: request).train(data, codeVersion: "test")
-        let registry = ModelRegistry(directory: FileManager.default.temporaryDirectory.appendingPathComponent("odd-models-\(UInt32.random(in: 0...UInt32.max))").path)
+        let registry = ModelRegistry(
+            directory: FileManager.default.temporaryDirectory.appendingPathComponent("odd-models-\(UInt32.random(in: 0...UInt32.max))").path)
         try registry.save(artifact, metadata: metadata)
         try registry.promote("v1", alias: "production")
         let service = try ScoringService(registry: registry, modelReference: "production", catalog: .builtin)
@@ -94,7 +95,9 @@ import Testing
             let page = try #require(http.get("/v1/score/\(escaped)?at=\(at)"))
             struct Answer: Decodable { var user: String; var score: Double; var cold: Bool }
             let answer = try JSONDecoder().decode(Answer.self, from: Data(page.body.utf8))
-            #expect(answer.user == odd && !answer.cold && String(format: "%.6f", answer.score) == expected.split(separator: " ")[0], "HTTP \(odd.debugDescription): \(page.body)")
+            #expect(
+                answer.user == odd && !answer.cold && String(format: "%.6f", answer.score) == expected.split(separator: " ")[0],
+                "HTTP \(odd.debugDescription): \(page.body)")
         }
     }
 

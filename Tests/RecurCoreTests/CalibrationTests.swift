@@ -46,7 +46,10 @@ import Testing
         #expect(grid.allSatisfy { $0 >= 0 && $0 <= 1 })
         // PAV on a tiny example: labels 1, 0, 1, 1 at 0.1 … 0.4 pool the first two.
         let small = Calibrator.fit(.isotonic, predictions: [0.1, 0.2, 0.3, 0.4], labels: [1, 0, 1, 1])
-        #expect(small.apply(0.1) == 0.5 && small.apply(0.2) == 0.5 && small.apply(0.35) == 1)
+        #expect(small.apply(0.1) == 0.5 && small.apply(0.2) == 0.5)
+        // The all-positive block says "likely", never "certain": half a row (of 4 + 1) inside 1.
+        #expect(small.apply(0.35) == 0.9)
+        #expect(Calibrator.fit(.isotonic, predictions: [0.1, 0.2], labels: [0, 0]).apply(0.15) > 0)
         #expect(Calibrator.fit(.isotonic, predictions: [0.5], labels: [1]).apply(.nan).isNaN)
     }
 
@@ -67,6 +70,41 @@ import Testing
             }
             let data = try JSONEncoder().encode(artifact)
             #expect(try JSONDecoder().decode(ModelArtifact.self, from: data) == artifact)
+        }
+    }
+
+    /// A model whose scores are already calibrated keeps them; a miscalibrated one gets the method that
+    /// does better on rows it was not fitted on, never one that does worse.
+    @Test func choosingNeverPicksACalibrationThatWorsensValidation() {
+        var random = SeededRandom(seed: 9)
+        var p = [Double](), y = [UInt8](), users = [String]()
+        for i in 0..<20_000 {
+            let q = 0.02 + 0.96 * random.unit()
+            p.append(q)
+            y.append(random.unit() < q ? 1 : 0)
+            users.append("u\(i)")
+        }
+        let calibrated = Calibrator.choose(predictions: p, labels: y, users: users)
+        #expect(calibrated.method == nil, "\(calibrated.reason)")
+        let chosenLoss = calibrated.validationLogLoss[calibrated.method?.rawValue ?? "none"]!
+        #expect(calibrated.validationLogLoss.values.allSatisfy { chosenLoss <= $0 })
+
+        let (bad, labels) = Self.miscalibrated(seed: 10, rows: 20_000)
+        let choice = Calibrator.choose(predictions: bad, labels: labels, users: bad.indices.map { "user-\($0)" })
+        let method = try! #require(choice.method, "\(choice.reason)")
+        #expect(choice.validationLogLoss[method.rawValue]! < choice.validationLogLoss["none"]!)
+        #expect(choice.reason.contains(method.rawValue))
+    }
+
+    @Test func everyScoreIsStrictlyInsideZeroAndOne() {
+        let artifact = ModelArtifact(
+            kind: .logistic, featureSetName: "t", featureSetVersion: 1, featureNames: ["a"],
+            logistic: LogisticModel(featureNames: ["a"], means: [0], scales: [1], intercept: 0, coefficients: [50]))
+        let scorer = ModelScorer(artifact)
+        for x in [-1e6, -100.0, 0, 100, 1e6] {
+            let p = artifact.probability([x])
+            #expect(p > 0 && p < 1, "\(x): \(p)")
+            #expect([x].withUnsafeBufferPointer { scorer.probability($0) } == p)
         }
     }
 }

@@ -10,7 +10,9 @@ import Testing
         var state = UserFeatureState(set: set)
         let start = Timestamp(year: 2025, month: 1, day: 1)!.microseconds
         for i in 0..<95_000 {
-            state.apply(Event(eventID: "e\(i)", userID: "u", timestamp: Timestamp(microseconds: start + Int64(i) * 60_000_000), type: .purchase, amount: 999_999_999_999))
+            state.apply(
+                Event(
+                    eventID: "e\(i)", userID: "u", timestamp: Timestamp(microseconds: start + Int64(i) * 60_000_000), type: .purchase, amount: 999_999_999_999))
         }
         let asOf = Timestamp(year: 2025, month: 4, day: 1)!
         let values = Dictionary(uniqueKeysWithValues: zip(set.featureNames, state.values(asOf: asOf)))

@@ -83,9 +83,13 @@ import Testing
         (artifact, metadata) = sample("trees")
         artifact.kind = .gbdt
         metadata.kind = .gbdt
-        artifact.gbdt = TreeEnsemble(featureNames: ["a", "b"], baseScore: 0, trees: [
-            TreeEnsemble.Tree(feature: [0, -1, -1], threshold: [1, 0, 0], missingLeft: [true, false, false], left: [1, -1, -1], right: [2, -1, -1], value: [0, 1e300, -1e300])
-        ], gainImportance: [1, 0])
+        artifact.gbdt = TreeEnsemble(
+            featureNames: ["a", "b"], baseScore: 0,
+            trees: [
+                TreeEnsemble.Tree(
+                    feature: [0, -1, -1], threshold: [1, 0, 0], missingLeft: [true, false, false], left: [1, -1, -1], right: [2, -1, -1],
+                    value: [0, 1e300, -1e300])
+            ], gainImportance: [1, 0])
         try r.save(artifact, metadata: metadata)
         #expect(failure { _ = try r.load("trees") }.contains("leaf value 1e+300"))
     }

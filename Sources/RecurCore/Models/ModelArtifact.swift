@@ -47,7 +47,7 @@ public struct ModelArtifact: Sendable, Codable, Equatable {
     /// Probability of a purchase within the horizon, for features in `featureNames` order (NaN = missing).
     public func probability(_ features: UnsafeBufferPointer<Double>) -> Double {
         let raw = uncalibratedProbability(features)
-        return calibration?.apply(raw) ?? raw
+        return Calibrator.strictlyInside(calibration?.apply(raw) ?? raw)
     }
 
     /// The inputs the model was fitted on: the set's features, then any derived BG/NBD features.
@@ -116,8 +116,10 @@ public struct CalibrationReport: Sendable, Codable, Equatable {
     public var cutoff: String
     public var rows: Int
     public var holdoutUncalibrated: Metrics
+    /// When the method was chosen (`--calibrate auto`): every candidate's validation log loss.
+    public var choice: CalibrationChoice? = nil
 
-    enum CodingKeys: String, CodingKey { case method, cutoff, rows, holdoutUncalibrated = "holdout_uncalibrated" }
+    enum CodingKeys: String, CodingKey { case method, cutoff, rows, holdoutUncalibrated = "holdout_uncalibrated", choice }
 }
 
 /// A model that could not be saved or loaded, with the file at fault.

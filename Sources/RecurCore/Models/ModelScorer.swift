@@ -112,8 +112,7 @@ public final class ModelScorer: @unchecked Sendable {
         } else {
             raw = uncalibrated(x)
         }
-        guard let calibration else { return raw }
-        return calibration.apply(raw)
+        return Calibrator.strictlyInside(calibration?.apply(raw) ?? raw)
     }
 
     private func uncalibrated(_ x: UnsafeBufferPointer<Double>) -> Double {

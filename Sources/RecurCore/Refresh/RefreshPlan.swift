@@ -66,7 +66,7 @@ extension RefreshPlan {
         if let threads = integer("threads") { request.gbdt.threads = threads }
         if let rounds = integer("early_stopping_rounds") { request.gbdt.earlyStoppingRounds = rounds }
         request.btydFeatures = p["btyd_features"] == "true"
-        if let method = p["calibration"].flatMap(Calibrator.Method.init(rawValue:)) { request.calibration = method }
+        if let mode = p["calibration"].flatMap(Calibrator.Mode.init) { request.calibration = mode }
         return request
     }
 }

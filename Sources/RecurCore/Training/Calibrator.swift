@@ -7,6 +7,35 @@ public struct Calibrator: Sendable, Codable, Equatable {
     /// How the calibrator was fitted.
     public enum Method: String, Sendable, Codable, CaseIterable { case platt, isotonic }
 
+    /// What training is asked to do about calibration.
+    public enum Mode: Sendable, Equatable {
+        /// No calibrator: the model trains on every cutoff before the holdout.
+        case none
+        /// Platt, isotonic or none, whichever lowers log loss on a cutoff the model was not trained on.
+        case auto
+        /// This method, whatever validation says.
+        case fixed(Method)
+
+        /// `auto`, `none`, `platt` or `isotonic`.
+        public init?(_ text: String) {
+            switch text {
+            case "auto": self = .auto
+            case "none": self = .none
+            default:
+                guard let method = Method(rawValue: text) else { return nil }
+                self = .fixed(method)
+            }
+        }
+
+        public var name: String {
+            switch self {
+            case .none: "none"
+            case .auto: "auto"
+            case .fixed(let method): method.rawValue
+            }
+        }
+    }
+
     public var method: Method
     /// Platt: p' = σ(slope · logit(p) + intercept).
     public var slope: Double?
@@ -34,6 +63,14 @@ public struct Calibrator: Sendable, Codable, Equatable {
             return span > 0 ? y[low] + (p - x[low]) / span * (y[high] - y[low]) : y[high]
         }
     }
+
+    /// No served probability is exactly 0 or 1: a model is never certain, and a 0 turns log loss
+    /// infinite and hides every difference between users below it. NaN stays NaN.
+    public static func strictlyInside(_ p: Double) -> Double {
+        guard !p.isNaN else { return p }
+        return Swift.min(Swift.max(p, smallest), 1 - smallest)
+    }
+    static let smallest = 1e-9
 
     static func logit(_ p: Double) -> Double {
         let q = min(max(p, 1e-12), 1 - 1e-12)
@@ -70,6 +107,42 @@ public struct Calibrator: Sendable, Codable, Equatable {
         return Calibrator(method: .platt, slope: a, intercept: b)
     }
 
+    /// Which calibration, if any, lowers log loss on rows the model was not trained on: each method is
+    /// fitted on one half of `p` and scored on the other (and the other way round), so a method that
+    /// only memorises its rows, as isotonic can, does not win; none is chosen unless one does better.
+    public static func choose(predictions p: [Double], labels y: [UInt8], users: [String]) -> CalibrationChoice {
+        var half = [Bool]()
+        half.reserveCapacity(p.count)
+        for user in users {
+            var hash = StableHash()
+            hash.add(Array(user.utf8))
+            half.append((hash.low &* 0x9E37_79B9_7F4A_7C15) >> 63 == 0)
+        }
+        let first = p.indices.filter { half[$0] }, second = p.indices.filter { !half[$0] }
+        func logLoss(_ q: [Double], _ rows: [Int]) -> Double {
+            var total = 0.0
+            for (k, i) in rows.enumerated() {
+                let v = Swift.min(Swift.max(q[k], 1e-15), 1 - 1e-15)
+                total -= y[i] == 1 ? Foundation.log(v) : Foundation.log(1 - v)
+            }
+            return total
+        }
+        let n = Double(p.count)
+        var losses: [String: Double] = ["none": logLoss(p.map(strictlyInside), Array(p.indices)) / n]
+        if !first.isEmpty && !second.isEmpty {
+            for method in Method.allCases {
+                var total = 0.0
+                for (fit, score) in [(first, second), (second, first)] {
+                    let calibrator = Calibrator.fit(method, predictions: fit.map { p[$0] }, labels: fit.map { y[$0] })
+                    total += logLoss(score.map { strictlyInside(calibrator.apply(p[$0])) }, score)
+                }
+                losses[method.rawValue] = total / n
+            }
+        }
+        let best = losses.min { ($0.value, $0.key) < ($1.value, $1.key) }!
+        return CalibrationChoice(method: Method(rawValue: best.key), validationLogLoss: losses)
+    }
+
     /// Pool-adjacent-violators on the rows sorted by raw probability, tied probabilities pooled first.
     static func fitIsotonic(_ p: [Double], _ y: [UInt8]) -> Calibrator {
         let order = p.indices.filter { !p[$0].isNaN }.sorted { p[$0] < p[$1] }
@@ -89,11 +162,29 @@ public struct Calibrator: Sendable, Codable, Equatable {
             i = j
         }
         var x = [Double](), values = [Double]()
+        // A block with no positives (or no negatives) says "rare", not "never": its value is kept half
+        // a row inside (0, 1), which keeps the map monotone and every score a probability.
+        let margin = 0.5 / (Double(order.count) + 1)
         for block in blocks {
-            let value = block.sum / block.count
+            let value = Swift.min(Swift.max(block.sum / block.count, margin), 1 - margin)
             x.append(block.low); values.append(value)
             if block.high > block.low { x.append(block.high); values.append(value) }
         }
         return Calibrator(method: .isotonic, x: x, y: values)
+    }
+}
+
+/// What `Calibrator.choose` found: the method (nil: none) and each candidate's cross-fitted log loss.
+public struct CalibrationChoice: Sendable, Codable, Equatable {
+    public var method: Calibrator.Method?
+    /// Keyed by `none`, `platt` and `isotonic`: mean log loss on the half each was not fitted on.
+    public var validationLogLoss: [String: Double]
+
+    enum CodingKeys: String, CodingKey { case method, validationLogLoss = "validation_log_loss" }
+
+    /// One line for the model's notes: the choice and why.
+    public var reason: String {
+        let losses = validationLogLoss.sorted { $0.value < $1.value }.map { String(format: "%@ %.5f", $0.key, $0.value) }.joined(separator: ", ")
+        return "calibration chosen on rows the model was not trained on (log loss, cross-fitted: \(losses)): \(method?.rawValue ?? "none")"
     }
 }

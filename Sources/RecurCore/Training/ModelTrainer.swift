@@ -13,8 +13,9 @@ public struct ModelTrainer: Sendable {
         public var population: TrainingSet.Population = .active
         public var logistic = LogisticRegression.Parameters()
         public var gbdt = GradientBoosting.Parameters()
-        /// Fit a calibrator on `calibrationCutoff` (default: the cutoff before the holdout), which the model is then not trained on.
-        public var calibration: Calibrator.Method?
+        /// Fit a calibrator on `calibrationCutoff` (default: the cutoff before the holdout), which the
+        /// model is then not trained on; `auto` keeps one only where it lowers log loss there.
+        public var calibration: Calibrator.Mode = .none
         public var calibrationCutoff: Timestamp?
         /// Add P(alive) and expected purchases from a BG/NBD fitted on the training rows as two inputs (logistic and gbdt).
         public var btydFeatures = false
@@ -36,9 +37,17 @@ public struct ModelTrainer: Sendable {
         let cutoffs = Array(Set(request.cutoffs)).sorted()
         let holdout = request.holdoutCutoff ?? cutoffs.last!
         var (training, test) = data.split(holdout: holdout.microseconds)
+        let beforeHoldout = training
         var calibrationRows: TrainingSet?
         var calibrationCutoff: Timestamp?
-        if request.calibration != nil {
+        var mode = request.calibration
+        var calibrationNotes = [String]()
+        // Left to choose, too few cutoffs to spare one means no calibration, not a refusal.
+        if mode == .auto, request.calibrationCutoff == nil, Set(training.cutoffs).count < 2 {
+            mode = .none
+            calibrationNotes.append("calibration: none (it needs a cutoff besides the holdout and one to train on)")
+        }
+        if mode != .none {
             let before = cutoffs.filter { $0 < holdout }
             guard let chosen = request.calibrationCutoff ?? before.last else {
                 throw TrainingError.emptyTraining(
@@ -65,9 +74,62 @@ public struct ModelTrainer: Sendable {
         }
         let names = data.featureNames
         let started = Date()
+        var (artifact, notes, parameters) = try fit(training, names: names)
+        var calibration: CalibrationReport?
+        parameters["calibration"] = request.calibration.name
+        if let calibrationRows, let calibrationCutoff {
+            let raw = Self.predict(artifact, calibrationRows)
+            var method: Calibrator.Method?
+            var choice: CalibrationChoice?
+            if case .fixed(let fixed) = mode {
+                method = fixed
+            } else {
+                let chosen = Calibrator.choose(predictions: raw, labels: calibrationRows.labels, users: calibrationRows.users)
+                method = chosen.method
+                choice = chosen
+                calibrationNotes.append(chosen.reason)
+            }
+            if let method {
+                let uncalibrated = Self.predict(artifact, test)
+                artifact.calibration = Calibrator.fit(method, predictions: raw, labels: calibrationRows.labels)
+                calibration = CalibrationReport(
+                    method: method, cutoff: calibrationCutoff.iso8601, rows: calibrationRows.rows,
+                    holdoutUncalibrated: Metrics(predictions: uncalibrated, labels: test.labels), choice: choice)
+                parameters["calibration_chosen"] = method.rawValue
+            } else {
+                // No calibrator earns its place: the calibration cutoff goes back into training.
+                training = beforeHoldout
+                (artifact, notes, parameters) = try fit(training, names: names)
+                parameters["calibration"] = request.calibration.name
+                parameters["calibration_chosen"] = "none"
+            }
+        }
+        notes += calibrationNotes
+        let positiveRate = Double(training.labels.reduce(0) { $0 + Int($1) }) / Double(training.rows)
+        let seconds = Date().timeIntervalSince(started)
+        let predictions = Self.predict(artifact, test)
+        if let c = calibration {
+            let after = Metrics(predictions: predictions, labels: test.labels)
+            notes.append(
+                String(
+                    format: "calibration (%@ on %@, %d rows): holdout ECE %.4f → %.4f, log loss %.4f → %.4f, AUC %.4f → %.4f",
+                    c.method.rawValue, c.cutoff, c.rows, c.holdoutUncalibrated.calibrationError, after.calibrationError,
+                    c.holdoutUncalibrated.logLoss, after.logLoss, c.holdoutUncalibrated.rocAUC, after.rocAUC))
+        }
+        let metadata = ModelMetadata(
+            version: request.version, kind: request.kind, featureSet: request.set.reference,
+            cutoffs: cutoffs.map(\.iso8601), holdoutCutoff: holdout.iso8601, horizon: request.horizon.description,
+            population: request.population.rawValue, trainingRows: training.rows, holdoutRows: test.rows,
+            trainingPositiveRate: positiveRate, parameters: parameters,
+            holdout: Metrics(predictions: predictions, labels: test.labels), trainingSeconds: seconds, notes: notes,
+            codeVersion: codeVersion, createdAt: Timestamp.now.iso8601, calibration: calibration)
+        return (artifact, metadata)
+    }
+
+    /// Fits the requested kind on `training`; the artifact, its notes and its parameters.
+    private func fit(_ training: TrainingSet, names: [String]) throws -> (ModelArtifact, [String], [String: String]) {
+        var notes = [String](), parameters = [String: String]()
         var artifact: ModelArtifact
-        var notes = [String]()
-        var parameters = [String: String]()
         // The model's inputs: the set's features, then the BG/NBD's two when asked for.
         var btyd: BuyTillYouDieModel?
         var inputs = training.features, inputNames = names
@@ -118,34 +180,7 @@ public struct ModelTrainer: Sendable {
             ]) { $1 }
         }
         artifact.btydFeatures = btyd
-        var calibration: CalibrationReport?
-        var uncalibrated = [Double]()
-        if let method = request.calibration, let calibrationRows, let calibrationCutoff {
-            uncalibrated = Self.predict(artifact, test)
-            artifact.calibration = Calibrator.fit(method, predictions: Self.predict(artifact, calibrationRows), labels: calibrationRows.labels)
-            calibration = CalibrationReport(
-                method: method, cutoff: calibrationCutoff.iso8601, rows: calibrationRows.rows,
-                holdoutUncalibrated: Metrics(predictions: uncalibrated, labels: test.labels))
-            parameters["calibration"] = method.rawValue
-        }
-        let seconds = Date().timeIntervalSince(started)
-        let predictions = Self.predict(artifact, test)
-        if let c = calibration {
-            let after = Metrics(predictions: predictions, labels: test.labels)
-            notes.append(
-                String(
-                    format: "calibration (%@ on %@, %d rows): holdout ECE %.4f → %.4f, log loss %.4f → %.4f, AUC %.4f → %.4f",
-                    c.method.rawValue, c.cutoff, c.rows, c.holdoutUncalibrated.calibrationError, after.calibrationError,
-                    c.holdoutUncalibrated.logLoss, after.logLoss, c.holdoutUncalibrated.rocAUC, after.rocAUC))
-        }
-        let metadata = ModelMetadata(
-            version: request.version, kind: request.kind, featureSet: request.set.reference,
-            cutoffs: cutoffs.map(\.iso8601), holdoutCutoff: holdout.iso8601, horizon: request.horizon.description,
-            population: request.population.rawValue, trainingRows: training.rows, holdoutRows: test.rows,
-            trainingPositiveRate: Double(positives) / Double(training.rows), parameters: parameters,
-            holdout: Metrics(predictions: predictions, labels: test.labels), trainingSeconds: seconds, notes: notes,
-            codeVersion: codeVersion, createdAt: Timestamp.now.iso8601, calibration: calibration)
-        return (artifact, metadata)
+        return (artifact, notes, parameters)
     }
 
     public static func predict(_ artifact: ModelArtifact, _ data: TrainingSet) -> [Double] {
