@@ -111,6 +111,14 @@ public final class Consumer {
         return result == RD_KAFKA_RESP_ERR_NO_ERROR && high >= 0 ? high : nil
     }
 
+    /// The partition's low and high watermarks asked of the broker (blocking up to `timeout` seconds);
+    /// nil when the broker does not answer in time.
+    public func queryWatermarks(_ partition: TopicPartition, timeout: Double = 5) -> (low: Int64, high: Int64)? {
+        var low: Int64 = -1, high: Int64 = -1
+        let result = rd_kafka_query_watermark_offsets(handle, partition.topic, partition.partition, &low, &high, Int32(timeout * 1000))
+        return result == RD_KAFKA_RESP_ERR_NO_ERROR && high >= 0 ? (low, high) : nil
+    }
+
     /// A fatal client error (the consumer cannot go on), if one was raised.
     public var fatalError: KafkaError? {
         var errorText = [CChar](repeating: 0, count: 512)

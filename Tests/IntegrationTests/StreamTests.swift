@@ -125,6 +125,23 @@ import Testing
         #expect(try StreamCheck.count(store, "SELECT count(*) FROM events WHERE event_type = 'purchase' AND amount IS NULL") == 10)
         #expect(try StreamCheck.count(store, "SELECT count(*) FROM rejected_events WHERE source = 'kafka:kc' AND position LIKE 'partition % offset %'") == 1)
         #expect(try StreamCheck.count(store, "SELECT count(*) FROM user_features") == 7)
+
+        // Offsets belong to a group: another group reads the topic from its start (nothing is stored
+        // twice), and a stored offset past a partition's end (the topic created again) starts over.
+        let stale = "stale-group"
+        try store.connection.execute(
+            "INSERT INTO stream_offsets (group_id, topic, partition, next_offset) VALUES ($1, 'kc', 0, 1000), ($1, 'kc', 1, 1000)", [stale])
+        for group in ["other-group", stale] {
+            let again = try RecurProcess(
+                ["stream", "--brokers", brokers, "--topic", "kc", "--group", group, "--exit-when-idle", "8s", "--quiet"],
+                environment: StreamCheck.environment(store), label: "kcat-\(group)")
+            #expect(again.wait(timeout: 60) == 0, "\(again.log)")
+            #expect(try StreamCheck.count(store, "SELECT count(*) FROM events") == 50)
+            let read = try StreamCheck.count(store, "SELECT coalesce(sum(greatest(next_offset, 0)), 0)::int FROM stream_offsets WHERE group_id = '\(group)'")
+            #expect(read == 51, "group \(group) stored offsets summing to \(read): \(again.log)")
+            if group == stale { #expect(again.log.contains("past the partition's end"), "\(again.log)") }
+        }
+        #expect(try StreamCheck.count(store, "SELECT count(DISTINCT group_id)::int FROM stream_offsets") == 3)
     }
 
     @Test func watchedFolderLoadsEveryGoodRowOnceAndAccountsForTheRest() throws {

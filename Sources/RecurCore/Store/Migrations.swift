@@ -1,6 +1,6 @@
 /// Recur's schema, as numbered migrations. Never edit an applied one: append a new version.
 public enum Migrations {
-    public static let all: [Migration] = [events, features, streaming, changeLog]
+    public static let all: [Migration] = [events, features, streaming, changeLog, offsetsPerGroup]
 
     static let events = Migration(
         version: 1, name: "events and rejected events",
@@ -173,5 +173,16 @@ public enum Migrations {
             DROP INDEX user_features_updated;
             -- Room on each page for the next version of its rows, so updates stay on the page (HOT).
             ALTER TABLE user_features SET (fillfactor = 80);
+            """)
+
+    /// Offsets belong to a consumer group: a new group reads the topic from its start, not from where another left off.
+    static let offsetsPerGroup = Migration(
+        version: 5, name: "stream offsets per consumer group",
+        sql: """
+            -- Rows written before this version carry the group that last committed them (or none).
+            UPDATE stream_offsets SET group_id = '' WHERE group_id IS NULL;
+            ALTER TABLE stream_offsets ALTER COLUMN group_id SET NOT NULL;
+            ALTER TABLE stream_offsets DROP CONSTRAINT stream_offsets_pkey;
+            ALTER TABLE stream_offsets ADD PRIMARY KEY (group_id, topic, partition);
             """)
 }

@@ -293,21 +293,34 @@ public final class KafkaStreamBuilder {
         log("\(lost ? "lost" : "revoked") \(partitions.map(\.description).sorted().joined(separator: " "))")
     }
 
-    /// Creates missing offset rows (-2: from the beginning) and reads every one.
+    /// Creates missing offset rows of this group (-2: from the beginning) and reads every one.
+    ///
+    /// A stored offset past the partition's end means the topic was deleted and created again: its
+    /// offsets start over, so the partition is read again from its beginning (events already stored
+    /// are deduplicated by id) instead of waiting, silently, for an offset that may never come.
     private func storedOffsets(_ partitions: [TopicPartition], connection c: Connection) throws -> [TopicPartition: Int64] {
         guard !partitions.isEmpty else { return [:] }
         let numbers = ArrayLiteral.integers(partitions.map { Int64($0.partition) })
         try c.execute(
             """
-            INSERT INTO stream_offsets (topic, partition, next_offset, group_id) SELECT $1, unnest($2::int[]), -2, $3
+            INSERT INTO stream_offsets (group_id, topic, partition, next_offset) SELECT $3, $1, unnest($2::int[]), -2
             ON CONFLICT DO NOTHING
             """, [options.topic, numbers, options.group])
         var offsets = [TopicPartition: Int64]()
         for row in try c.query(
-            "SELECT partition, next_offset FROM stream_offsets WHERE topic = $1 AND partition = ANY($2::int[])",
-            [options.topic, numbers]
+            "SELECT partition, next_offset FROM stream_offsets WHERE group_id = $3 AND topic = $1 AND partition = ANY($2::int[])",
+            [options.topic, numbers, options.group]
         ).rows {
             offsets[TopicPartition(topic: options.topic, partition: Int32(try row.require(Int.self, 0)))] = try row.require(Int64.self, 1)
+        }
+        for (partition, stored) in offsets where stored > 0 {
+            guard let end = consumer?.queryWatermarks(partition)?.high, stored > end else { continue }
+            let reset = try c.execute(
+                "UPDATE stream_offsets SET next_offset = -2, updated_at = now() WHERE group_id = $1 AND topic = $2 AND partition = $3 AND next_offset = $4",
+                [options.group, partition.topic, Int(partition.partition), stored])
+            guard reset == 1 else { continue }
+            offsets[partition] = -2
+            log("\(partition): the offset stored for group \(options.group), \(stored), is past the partition's end (\(end)): the topic was created again; reading it from its beginning")
         }
         return offsets
     }

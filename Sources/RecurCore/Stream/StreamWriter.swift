@@ -172,7 +172,7 @@ final class StreamWriter {
                 """
                 UPDATE stream_offsets o SET next_offset = v.next, writer = $2, group_id = $3, updated_at = now()
                 FROM unnest($4::int[], $5::bigint[], $6::bigint[]) AS v(p, start, next)
-                WHERE o.topic = $1 AND o.partition = v.p AND o.next_offset = v.start
+                WHERE o.group_id = $3 AND o.topic = $1 AND o.partition = v.p AND o.next_offset = v.start
                 """,
                 [
                     topic, writerName, group, ArrayLiteral.integers(ranges.map { Int64($0.partition) }), ArrayLiteral.integers(ranges.map(\.start)),
