@@ -27,6 +27,8 @@ final class CommandHandler: ChannelInboundHandler {
     private var pending: ByteBuffer?
     private var closeAfterFlush = false
     var tally = RequestTally()
+    private var authFailures = 0
+    static let maximumAuthFailures = 5
     /// Inside EXEC: every queued command scores with the model read when EXEC began.
     var modelPinned = false
     /// The served model as this connection last saw it, and the swap count it was read at.
@@ -83,6 +85,16 @@ final class CommandHandler: ChannelInboundHandler {
                 }
                 let (name, reply) = execute(request)
                 reply.write(session.encoding(for: request), into: &out)
+                if case .error(let code, _) = reply, code == "WRONGPASS" {
+                    metrics.authFailed()
+                    authFailures += 1
+                    // A guesser gets a few tries per connection, then reconnects: each costs a handshake.
+                    if authFailures >= Self.maximumAuthFailures {
+                        Reply.error(code: "WRONGPASS", message: "too many wrong tokens on this connection; closing").write(
+                            session.encoding(for: request), into: &out)
+                        stop()
+                    }
+                }
                 let now = DispatchTime.now().uptimeNanoseconds
                 tally.record(name, nanoseconds: now - clock)
                 clock = now

@@ -8,6 +8,13 @@ struct HTTPAnswer: Sendable {
     var headers: [(String, String)] = []
 
     /// `{"error":{"code":"SYNTAX","message":"…"}}`, with the line protocol's codes.
+    /// An error answer with `Connection: close`, as bytes: what a connection hears before it is closed.
+    static func farewell(_ status: HTTPResponseStatus, _ code: String, _ message: String, _ allocator: ByteBufferAllocator) -> ByteBuffer {
+        var out = allocator.buffer(capacity: 256)
+        error(status, code, message).write(version: .http1_1, keepAlive: false, headOnly: false, into: &out)
+        return out
+    }
+
     static func error(_ status: HTTPResponseStatus, _ code: String, _ message: String) -> HTTPAnswer {
         var json = JSONWriter()
         json.beginObject()

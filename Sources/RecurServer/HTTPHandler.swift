@@ -27,6 +27,7 @@ final class HTTPHandler: ChannelInboundHandler {
     /// Answers written since the last flush.
     private var pending: ByteBuffer?
     private var closeAfterFlush = false
+    private var authFailures = 0
 
     init(routes: HTTPRoutes, limits: HTTPLimits) {
         self.routes = routes
@@ -60,7 +61,9 @@ final class HTTPHandler: ChannelInboundHandler {
                 HTTPRequest(
                     method: request.method, uri: request.uri,
                     authorization: request.headers.first(name: "authorization"), body: body))
-            respond(context, request, answer, keepAlive: request.isKeepAlive)
+            // A wrong token (401 with a token sent) counts; a few per connection, then it is closed.
+            if answer.status == .unauthorized && request.headers.contains(name: "authorization") { authFailures += 1 }
+            respond(context, request, answer, keepAlive: request.isKeepAlive && authFailures < CommandHandler.maximumAuthFailures)
         }
     }
 
@@ -130,7 +133,7 @@ final class HTTPHandler: ChannelInboundHandler {
 enum HTTPEndpoint {
     static func bind(
         group: EventLoopGroup, host: String, port: Int, routes: HTTPRoutes, limits: HTTPLimits,
-        status: ServerStatus, idleTimeout: TimeAmount
+        status: ServerStatus, idleTimeout: TimeAmount, requestTimeout: TimeAmount = .seconds(10)
     ) throws -> Channel {
         try ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.backlog, value: 256)
@@ -139,7 +142,15 @@ enum HTTPEndpoint {
             .childChannelOption(ChannelOptions.writeBufferWaterMark, value: .init(low: 32 * 1024, high: 256 * 1024))
             .childChannelInitializer { channel in
                 // HTTP connections count against the same --max-connections as the line protocol.
-                guard status.admit() != nil else { return channel.close() }
+                guard status.admit() != nil else {
+                    let limit = status.maximumConnections
+                    return channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(
+                            ConnectionRefusal {
+                                HTTPAnswer.farewell(.serviceUnavailable, "MAX_CONNECTIONS", "too many connections (--max-connections \(limit))", $0)
+                            })
+                    }
+                }
                 channel.closeFuture.whenComplete { _ in status.release() }
                 return channel.eventLoop.makeCompletedFuture {
                     var decoderLimits = NIOHTTPDecoderLimitConfiguration()
@@ -148,6 +159,11 @@ enum HTTPEndpoint {
                     decoderLimits.maxHeaderFieldCount = limits.maximumHeaderFields
                     let sync = channel.pipeline.syncOperations
                     try sync.addHandler(IdleStateHandler(allTimeout: idleTimeout))
+                    try sync.addHandler(
+                        RequestDeadline(limit: requestTimeout) {
+                            HTTPAnswer.farewell(
+                                .requestTimeout, "TIMEOUT", "the request took longer than \(requestTimeout.nanoseconds / 1_000_000_000)s to arrive", $0)
+                        })
                     // Every request is answered before the next is read (routes answer synchronously), so
                     // pipelined answers are in order without NIO's pipelining handler; answers are
                     // written by `HTTPAnswer` itself, so there is no response encoder either.

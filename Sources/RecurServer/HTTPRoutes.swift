@@ -16,6 +16,8 @@ struct HTTPRequest: Sendable {
 struct HTTPRoutes: Sendable {
     let service: ScoringService
     let authToken: String?
+    /// Counts wrong tokens beside the line protocol's.
+    var metrics: ServerMetrics? = nil
     /// Most users one `POST /v1/score` may ask for, as with MSCORE.
     static let maximumBatch = 1_000
 
@@ -25,9 +27,11 @@ struct HTTPRoutes: Sendable {
         // Probes answer without a token: load balancers and orchestrators send none.
         // HEAD is answered as GET; the handler leaves out the body.
         let method = request.method == .HEAD ? .GET : request.method
+        if let problem = target.problem { return .error(.badRequest, "SYNTAX", problem) }
         switch (method, segments.first ?? "") {
         case (.GET, "healthz") where segments.count == 1: return ok { $0.field("status", "ok") }
         case (.GET, "readyz") where segments.count == 1: return readiness()
+        case (_, "healthz") where segments.count == 1, (_, "readyz") where segments.count == 1: return methodNotAllowed("GET, HEAD")
         default: break
         }
         if let refusal = checkToken(request.authorization) { return refusal }
@@ -66,6 +70,7 @@ struct HTTPRoutes: Sendable {
         guard parts.count == 2, parts[0].lowercased() == "bearer",
             AuthToken.matches(parts[1].trimmingCharacters(in: .whitespaces), expected)
         else {
+            metrics?.authFailed()
             return .error(.unauthorized, "WRONGPASS", "wrong token")
         }
         return nil

@@ -1,3 +1,4 @@
+import CRecurSystem
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
@@ -12,6 +13,10 @@ public final class ScoringServer: @unchecked Sendable {
         public var threads = Configuration.defaultThreads
         public var maximumConnections = 1_024
         public var idleTimeout: TimeAmount = .seconds(300)
+        /// How long one request may take to arrive, from its first byte to its last, on every port.
+        public var requestTimeout: TimeAmount = .seconds(10)
+        /// Scrapes are one request each: a handful of connections is plenty.
+        public var maximumMetricsConnections = 16
         public var limits = FrameLimits()
         public var authToken: String?
         public var metricsPort: Int?
@@ -37,6 +42,7 @@ public final class ScoringServer: @unchecked Sendable {
     private var channel: Channel?
     private var metricsChannel: Channel?
     private var httpChannel: Channel?
+    private var trimmer: RepeatedTask?
 
     public init(configuration: Configuration, service: ScoringService) {
         self.configuration = configuration
@@ -57,14 +63,25 @@ public final class ScoringServer: @unchecked Sendable {
             .childChannelOption(ChannelOptions.writeBufferWaterMark, value: .init(low: 32 * 1024, high: 256 * 1024))
             .childChannelInitializer { channel in
                 guard let clientID = status.admit() else {
-                    var out = channel.allocator.buffer(capacity: 64)
-                    Reply.error(code: "MAX_CONNECTIONS", message: "too many connections").write(.plain, into: &out)
-                    return channel.writeAndFlush(out).flatMap { channel.close() }
+                    // As Redis words it, so client libraries raise their connection error.
+                    let limit = configuration.maximumConnections
+                    return channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(
+                            ConnectionRefusal { $0.buffer(string: "-ERR max number of clients reached (--max-connections \(limit))\r\n") })
+                    }
                 }
                 channel.closeFuture.whenComplete { _ in status.release() }
                 let address = channel.remoteAddress.map { "\($0.ipAddress ?? "?"):\($0.port ?? 0)" } ?? "?"
+                let timeout = configuration.requestTimeout
                 return channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(IdleStateHandler(allTimeout: configuration.idleTimeout))
+                    try channel.pipeline.syncOperations.addHandler(
+                        RequestDeadline(limit: timeout) { allocator in
+                            var out = allocator.buffer(capacity: 96)
+                            Reply.error(code: "TIMEOUT", message: "a request took longer than \(timeout.nanoseconds / 1_000_000_000)s to arrive; closing")
+                                .write(.plain, into: &out)
+                            return out
+                        })
                     try channel.pipeline.syncOperations.addHandler(
                         CommandHandler(
                             service: service, metrics: metrics, status: status, authToken: configuration.authToken,
@@ -77,11 +94,26 @@ public final class ScoringServer: @unchecked Sendable {
         if let port = configuration.httpPort {
             httpChannel = try HTTPEndpoint.bind(
                 group: group, host: configuration.host, port: port,
-                routes: HTTPRoutes(service: service, authToken: configuration.authToken),
-                limits: configuration.httpLimits, status: status, idleTimeout: configuration.idleTimeout)
+                routes: HTTPRoutes(service: service, authToken: configuration.authToken, metrics: metrics),
+                limits: configuration.httpLimits, status: status, idleTimeout: configuration.idleTimeout, requestTimeout: configuration.requestTimeout)
         }
         if let port = configuration.metricsPort {
-            metricsChannel = try MetricsEndpoint.bind(group: group, host: "127.0.0.1", port: port) { metrics.render(service: service) }
+            metricsChannel = try MetricsEndpoint.bind(
+                group: group, host: "127.0.0.1", port: port, maximumConnections: configuration.maximumMetricsConnections,
+                idleTimeout: configuration.idleTimeout, requestTimeout: configuration.requestTimeout
+            ) { metrics.render(service: service) }
+        }
+        // Half-sent requests of closed connections stay in malloc's arenas otherwise (measured: 151 MB
+        // grew to 173 MB over three rounds of slow clients); trimmed once closes have happened.
+        let lastClosed = NIOLockedValueBox(0)
+        trimmer = group.next().scheduleRepeatedTask(initialDelay: .seconds(10), delay: .seconds(10)) { _ in
+            let closed = status.connectionsClosed
+            let moved = lastClosed.withLockedValue { last in
+                defer { last = closed }
+                return last != closed
+            }
+            guard moved else { return }
+            recur_release_free_memory()
         }
         return bound.localAddress?.port ?? configuration.port
     }
@@ -91,6 +123,7 @@ public final class ScoringServer: @unchecked Sendable {
 
     /// Stops accepting, lets open connections finish what they were sent, then stops the threads.
     public func shutdown() {
+        trimmer?.cancel()
         try? channel?.close().wait()
         try? metricsChannel?.close().wait()
         try? httpChannel?.close().wait()
@@ -103,11 +136,28 @@ public final class ScoringServer: @unchecked Sendable {
 
 /// A tiny HTTP responder for Prometheus scrapes: any request gets the current metrics.
 public enum MetricsEndpoint {
-    public static func bind(group: EventLoopGroup, host: String, port: Int, render: @escaping @Sendable () -> String) throws -> Channel {
-        try ServerBootstrap(group: group)
+    public static func bind(
+        group: EventLoopGroup, host: String, port: Int, maximumConnections: Int = 16, idleTimeout: TimeAmount = .seconds(300),
+        requestTimeout: TimeAmount = .seconds(10), render: @escaping @Sendable () -> String
+    ) throws -> Channel {
+        let status = ServerStatus(maximumConnections: maximumConnections, threads: 1)
+        return try ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(MetricsResponder(render: render)) }
+                guard status.admit() != nil else {
+                    return channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(
+                            ConnectionRefusal { HTTPAnswer.farewell(.serviceUnavailable, "MAX_CONNECTIONS", "too many connections to the metrics port", $0) })
+                    }
+                }
+                channel.closeFuture.whenComplete { _ in status.release() }
+                return channel.eventLoop.makeCompletedFuture {
+                    let sync = channel.pipeline.syncOperations
+                    try sync.addHandler(IdleStateHandler(allTimeout: idleTimeout))
+                    try sync.addHandler(
+                        RequestDeadline(limit: requestTimeout) { HTTPAnswer.farewell(.requestTimeout, "TIMEOUT", "the request took too long to arrive", $0) })
+                    try sync.addHandler(MetricsResponder(render: render))
+                }
             }
             .bind(host: host, port: port).wait()
     }
@@ -118,6 +168,10 @@ public enum MetricsEndpoint {
         let render: @Sendable () -> String
         private var seen = [UInt8]()
         init(render: @escaping @Sendable () -> String) { self.render = render }
+
+        func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+            if event is IdleStateHandler.IdleStateEvent { context.close(promise: nil) } else { context.fireUserInboundEventTriggered(event) }
+        }
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
             var buffer = unwrapInboundIn(data)

@@ -1,3 +1,4 @@
+import Atomics
 import NIOConcurrencyHelpers
 import Prometheus
 
@@ -9,6 +10,11 @@ public final class ServerMetrics: @unchecked Sendable {
     private let requests = NIOLockedValueBox(RequestTally())
 
     public init() {}
+
+    /// Wrong tokens and passwords, over both protocols.
+    private let authFailureCount = ManagedAtomic(0)
+    func authFailed() { authFailureCount.wrappingIncrement(ordering: .relaxed) }
+    var authFailures: Int { authFailureCount.load(ordering: .relaxed) }
 
     /// Adds a connection's tally into the totals and clears it.
     func add(_ tally: inout RequestTally) {
@@ -35,6 +41,9 @@ public final class ServerMetrics: @unchecked Sendable {
         registry.makeGauge(descriptor: Self.name("recur_users_loaded", "Users whose feature state is in memory.")).set(to: Double(service.userCount))
         registry.makeGauge(descriptor: Self.name("recur_model_info", "The model version being served."), labels: [("version", service.model.version)]).set(
             to: 1)
+        registry.makeCounter(descriptor: Self.name("recur_auth_failures_total", "Wrong tokens or passwords (AUTH, HELLO AUTH, HTTP Bearer).")).reset()
+        registry.makeCounter(descriptor: Self.name("recur_auth_failures_total", "Wrong tokens or passwords (AUTH, HELLO AUTH, HTTP Bearer).")).increment(
+            by: Int64(authFailures))
         return registry.emitToString() + requests.withLockedValue { $0.prometheusText() }
     }
 }

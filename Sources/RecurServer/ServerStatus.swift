@@ -9,6 +9,7 @@ public final class ServerStatus: Sendable {
     private let connected = ManagedAtomic(0)
     private let received = ManagedAtomic(0)
     private let rejected = ManagedAtomic(0)
+    private let closed = ManagedAtomic(0)
     private let lastID = ManagedAtomic(0)
     private let boundPort = ManagedAtomic(0)
     private let startedNanoseconds = DispatchTime.now().uptimeNanoseconds
@@ -33,7 +34,13 @@ public final class ServerStatus: Sendable {
         return nil
     }
 
-    func release() { connected.wrappingDecrement(ordering: .acquiringAndReleasing) }
+    func release() {
+        connected.wrappingDecrement(ordering: .acquiringAndReleasing)
+        closed.wrappingIncrement(ordering: .relaxed)
+    }
+
+    /// Connections closed since start: the trimmer gives their buffers back to the system when it moves.
+    var connectionsClosed: Int { closed.load(ordering: .relaxed) }
 
     var port: Int {
         get { boundPort.load(ordering: .relaxed) }

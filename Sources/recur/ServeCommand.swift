@@ -28,6 +28,10 @@ struct ServeCommand: ParsableCommand {
     @Option(name: .customLong("auth-token-file"), help: "File whose first line is the token clients must AUTH with.") var authTokenFile: String?
     @Option(name: .customLong("max-connections"), help: "Connections served at once.") var maxConnections = 1_024
     @Option(name: .customLong("idle-timeout"), help: "Close connections idle this long, e.g. 300s.") var idleTimeout = "300s"
+    @Option(
+        name: .customLong("request-timeout"),
+        help: "Close a connection whose request has been arriving this long, from its first byte to its last (every port), e.g. 10s.")
+    var requestTimeout = "10s"
     @Option(name: .customLong("max-line-length"), help: "Longest request line or bulk string, in bytes.") var maxLineLength = 65_536
     @Option(help: "Event loop threads (default: one per core but one, leaving a core to PostgreSQL and callers).")
     var threads = ScoringServer.Configuration.defaultThreads
@@ -46,6 +50,10 @@ struct ServeCommand: ParsableCommand {
         config.limits.maximumBulkLength = maxLineLength
         guard let idle = TimeSpan(parsing: idleTimeout) else { throw CLIError.usage("--idle-timeout '\(idleTimeout)' is not a duration such as 300s") }
         config.idleTimeout = .microseconds(idle.microseconds)
+        guard let request = TimeSpan(parsing: requestTimeout), request.microseconds > 0 else {
+            throw CLIError.usage("--request-timeout '\(requestTimeout)' is not a duration such as 10s")
+        }
+        config.requestTimeout = .microseconds(request.microseconds)
         if let authTokenFile {
             guard let text = try? String(contentsOfFile: authTokenFile, encoding: .utf8),
                 let token = text.split(whereSeparator: \.isNewline).first.map({ $0.trimmingCharacters(in: .whitespaces) }), !token.isEmpty

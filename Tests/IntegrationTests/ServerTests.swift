@@ -88,7 +88,9 @@ final class TestClient {
         var events: [Event]
     }
 
-    static func fixture(authToken: String? = nil, limits: FrameLimits = FrameLimits()) throws -> Fixture {
+    static func fixture(
+        authToken: String? = nil, limits: FrameLimits = FrameLimits(), configure: (inout ScoringServer.Configuration) -> Void = { _ in }
+    ) throws -> Fixture {
         let store = try TestStore.fresh("server")
         let set = try FeatureCatalog.builtin.resolve("default@1")
         let events = try TestStore.loadGeneratedEvents(into: store, users: 300, seed: 21, days: 200)
@@ -115,6 +117,7 @@ final class TestClient {
         configuration.limits = limits
         configuration.metricsPort = 0
         configuration.httpPort = 0
+        configure(&configuration)
         let server = ScoringServer(configuration: configuration, service: service)
         let port = try server.start()
         let users = Array(Set(events.map(\.userID))).sorted()

@@ -44,18 +44,21 @@ import Testing
         #expect(String(decoding: json.bytes, as: UTF8.self) == "{\"a\":1,\"b\":[{},{\"c\":true}],\"d\":{},\"e\":\"x\"}")
     }
 
-    @Test func percentEscapesDecodeAndMalformedOnesAreKeptAsSent() {
+    @Test func percentEscapesDecodeAndMalformedOnesAreRefused() {
         #expect(HTTPTarget.decoded("000000000042") == "000000000042")
         #expect(HTTPTarget.decoded("nobody%20at%20all") == "nobody at all")
         #expect(HTTPTarget.decoded("caf%C3%A9") == "café")
         #expect(HTTPTarget.decoded("a+b") == "a+b", "a plus is a plus in a path")
         #expect(HTTPTarget.decoded("a+b%2B", plusIsSpace: true) == "a b+", "in a query a plus is a space and %2B a plus")
-        #expect(HTTPTarget.decoded("100%") == "100%")
-        #expect(HTTPTarget.decoded("%zz1") == "%zz1")
-        #expect(HTTPTarget.decoded("%FF%FE") == "%FF%FE", "bytes that are not UTF-8 are kept as sent")
+        for malformed in ["100%", "%zz1", "%C3", "%FF%FE", "a%00b", "%0"] {
+            #expect(HTTPTarget.decoded(Substring(malformed)) == nil, "\(malformed)")
+            #expect(HTTPTarget("/v1/score/\(malformed)").problem != nil, "\(malformed)")
+            #expect(HTTPTarget("/v1/score/u?at=\(malformed)").problem != nil, "\(malformed)")
+        }
         let target = HTTPTarget("/v1/score/u%2F1?at=2025-01-01+10%3A00&model=v3&flag&=x")
-        #expect(target.path == "/v1/score/u%2F1" && target.segments == ["v1", "score", "u/1"])
+        #expect(target.path == "/v1/score/u%2F1" && target.segments == ["v1", "score", "u/1"] && target.problem == nil)
         #expect(target.query == ["at": "2025-01-01 10:00", "model": "v3", "flag": "", "": "x"], "\(target.query)")
+        #expect(HTTPTarget("/v1/score/u?at=2025-01-01&at=2025-02-01").problem?.contains("twice") == true)
         #expect(HTTPTarget("/").segments == [""] && HTTPTarget("").segments == [] && HTTPTarget("?a=1").query == ["a": "1"])
     }
 }

@@ -320,7 +320,9 @@ public final class KafkaStreamBuilder {
                 [options.group, partition.topic, Int(partition.partition), stored])
             guard reset == 1 else { continue }
             offsets[partition] = -2
-            log("\(partition): the offset stored for group \(options.group), \(stored), is past the partition's end (\(end)): the topic was created again; reading it from its beginning")
+            log(
+                "\(partition): the offset stored for group \(options.group), \(stored), is past the partition's end (\(end)): the topic was created again; reading it from its beginning"
+            )
         }
         return offsets
     }
