@@ -109,7 +109,9 @@ public struct Calibrator: Sendable, Codable, Equatable {
 
     /// Which calibration, if any, lowers log loss on rows the model was not trained on: each method is
     /// fitted on one half of `p` and scored on the other (and the other way round), so a method that
-    /// only memorises its rows, as isotonic can, does not win; none is chosen unless one does better.
+    /// only memorises its rows, as isotonic can, does not win. A method is kept only when its gain
+    /// over the raw scores is more than twice its standard error (paired over the rows): a gain
+    /// within the noise of one cutoff is no reason to change every score.
     public static func choose(predictions p: [Double], labels y: [UInt8], users: [String]) -> CalibrationChoice {
         var half = [Bool]()
         half.reserveCapacity(p.count)
@@ -119,28 +121,33 @@ public struct Calibrator: Sendable, Codable, Equatable {
             half.append((hash.low &* 0x9E37_79B9_7F4A_7C15) >> 63 == 0)
         }
         let first = p.indices.filter { half[$0] }, second = p.indices.filter { !half[$0] }
-        func logLoss(_ q: [Double], _ rows: [Int]) -> Double {
-            var total = 0.0
-            for (k, i) in rows.enumerated() {
-                let v = Swift.min(Swift.max(q[k], 1e-15), 1 - 1e-15)
-                total -= y[i] == 1 ? Foundation.log(v) : Foundation.log(1 - v)
-            }
-            return total
+        func loss(_ q: Double, _ label: UInt8) -> Double {
+            let v = Swift.min(Swift.max(q, 1e-15), 1 - 1e-15)
+            return label == 1 ? -Foundation.log(v) : -Foundation.log(1 - v)
         }
+        let raw = p.indices.map { loss(strictlyInside(p[$0]), y[$0]) }
         let n = Double(p.count)
-        var losses: [String: Double] = ["none": logLoss(p.map(strictlyInside), Array(p.indices)) / n]
-        if !first.isEmpty && !second.isEmpty {
+        var losses: [String: Double] = ["none": raw.reduce(0, +) / n]
+        var chosen: Method?
+        var bestGain = 0.0
+        if first.count >= 10 && second.count >= 10 {
             for method in Method.allCases {
-                var total = 0.0
+                var rowLoss = [Double](repeating: 0, count: p.count)
                 for (fit, score) in [(first, second), (second, first)] {
                     let calibrator = Calibrator.fit(method, predictions: fit.map { p[$0] }, labels: fit.map { y[$0] })
-                    total += logLoss(score.map { strictlyInside(calibrator.apply(p[$0])) }, score)
+                    for i in score { rowLoss[i] = loss(strictlyInside(calibrator.apply(p[i])), y[i]) }
                 }
-                losses[method.rawValue] = total / n
+                losses[method.rawValue] = rowLoss.reduce(0, +) / n
+                let gains = zip(raw, rowLoss).map { $0 - $1 }
+                let mean = gains.reduce(0, +) / n
+                let variance = gains.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Swift.max(n - 1, 1)
+                if mean > 2 * (variance / n).squareRoot() && mean > bestGain {
+                    bestGain = mean
+                    chosen = method
+                }
             }
         }
-        let best = losses.min { ($0.value, $0.key) < ($1.value, $1.key) }!
-        return CalibrationChoice(method: Method(rawValue: best.key), validationLogLoss: losses)
+        return CalibrationChoice(method: chosen, validationLogLoss: losses)
     }
 
     /// Pool-adjacent-violators on the rows sorted by raw probability, tied probabilities pooled first.
@@ -185,6 +192,7 @@ public struct CalibrationChoice: Sendable, Codable, Equatable {
     /// One line for the model's notes: the choice and why.
     public var reason: String {
         let losses = validationLogLoss.sorted { $0.value < $1.value }.map { String(format: "%@ %.5f", $0.key, $0.value) }.joined(separator: ", ")
-        return "calibration chosen on rows the model was not trained on (log loss, cross-fitted: \(losses)): \(method?.rawValue ?? "none")"
+        return "calibration chosen on rows the model was not trained on (log loss, cross-fitted: \(losses); a method must beat none by "
+            + "two standard errors): \(method?.rawValue ?? "none")"
     }
 }
