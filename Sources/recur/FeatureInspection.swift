@@ -93,7 +93,5 @@ enum FeatureFormat {
     static func text(_ value: Double) -> String {
         value == value.rounded() && abs(value) < 1e12 ? String(Int64(value)) : String(format: "%.4g", value)
     }
-    static func json(_ value: Double) -> String {
-        value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)
-    }
+    static func json(_ value: Double) -> String { JoinOutput.number(value) }
 }

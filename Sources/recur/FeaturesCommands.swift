@@ -7,7 +7,7 @@ struct FeaturesCommands: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "features",
         abstract: "Compute and inspect per-user features.",
-        subcommands: [BackfillFeatures.self, RepairFeatures.self, ShowFeatures.self, ListFeatures.self, DescribeFeatures.self]
+        subcommands: [BackfillFeatures.self, RepairFeatures.self, ShowFeatures.self, JoinFeatures.self, ListFeatures.self, DescribeFeatures.self]
     )
 }
 

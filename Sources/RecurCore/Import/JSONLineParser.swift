@@ -27,6 +27,20 @@ public enum JSONLineParser {
         return pairs
     }
 
+    /// Every member in order with its value as written (`raw`: a string keeps its quotes and escapes)
+    /// and decoded as `parse` gives it, for output that passes the members through unchanged.
+    public static func members(_ bytes: [UInt8]) throws(Failure) -> [(key: String, raw: String, value: String?)] {
+        var members = [(key: String, raw: String, value: String?)]()
+        try walk(bytes) { (p: inout Parser) throws(Failure) in
+            let key = try p.string()
+            try p.colon()
+            let start = p.index
+            let value = try p.value()
+            members.append((key, p.text(start..<p.index), value))
+        }
+        return members
+    }
+
     /// Reads a record without building a String for any key or for a value nobody asked for: `slot`
     /// says, from a key's bytes and its position in the object, which of `values` it fills (or -1).
     /// Every value is still checked, so a record `parse` refuses is refused here with the same reason.

@@ -1,6 +1,6 @@
 /// Recur's schema, as numbered migrations. Never edit an applied one: append a new version.
 public enum Migrations {
-    public static let all: [Migration] = [events, features, streaming, changeLog, offsetsPerGroup]
+    public static let all: [Migration] = [events, features, streaming, changeLog, offsetsPerGroup, storedAt]
 
     static let events = Migration(
         version: 1, name: "events and rejected events",
@@ -184,5 +184,14 @@ public enum Migrations {
             ALTER TABLE stream_offsets ALTER COLUMN group_id SET NOT NULL;
             ALTER TABLE stream_offsets DROP CONSTRAINT stream_offsets_pkey;
             ALTER TABLE stream_offsets ADD PRIMARY KEY (group_id, topic, partition);
+            """)
+
+    /// When each event was stored, so a training row can see only what was known at its time.
+    static let storedAt = Migration(
+        version: 6, name: "events record when they were stored",
+        sql: """
+            -- NULL for events stored before this version: they count as known from their own time.
+            ALTER TABLE events ADD COLUMN stored_at timestamptz;
+            ALTER TABLE events ALTER COLUMN stored_at SET DEFAULT now();
             """)
 }

@@ -1,0 +1,105 @@
+import Foundation
+import Testing
+
+@testable import RecurCore
+
+/// `features join`: every row answered exactly as a refold of its user's events before its time.
+@Suite(.serialized) struct FeatureJoinTests {
+    func file(_ text: String, _ name: String = "rows.csv") throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("join-\(UInt32.random(in: 0...UInt32.max))-\(name)").path
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    func join(_ path: String, store: Store, set: FeatureSet, format: JoinOutput.Format = .csv, asKnown: Bool = false, time: String? = nil)
+        throws -> (String, FeatureJoin.Summary)
+    {
+        let rows = try JoinRows(path: path, timeColumn: time)
+        var join = FeatureJoin(set: set)
+        join.asKnown = asKnown
+        var text = ""
+        let summary = try join.run(
+            rows: rows, output: JoinOutput(format: format, columns: rows.columns, features: set.featureNames), store: store, write: { text += $0 })
+        return (text, summary)
+    }
+
+    static func refold(_ events: [Event], user: String, asOf t: Timestamp, set: FeatureSet) -> [Double] {
+        var state = UserFeatureState(set: set)
+        for event in events where event.userID == user && event.timestamp < t { state.apply(event) }
+        return state.values(asOf: t)
+    }
+
+    @Test func randomRowsEqualARefoldAndFeaturesShowValueForValue() throws {
+        let store = try TestStore.fresh("join")
+        defer { TestStore.drop(store) }
+        let set = try FeatureCatalog.builtin.resolve("default@1")
+        let events = try TestStore.loadGeneratedEvents(into: store, users: 150, seed: 31, days: 240)
+        _ = try Backfill(plan: BackfillPlan(set: set, asOfTimes: [Timestamp(year: 2025, month: 6, day: 1)!])).run(store: store)
+        let users = Array(Set(events.map(\.userID))).sorted()
+        let first = events.map(\.timestamp.microseconds).min()!, last = events.map(\.timestamp.microseconds).max()!
+        var random = SeededRandom(seed: 3)
+        var questions: [(user: String, time: Timestamp)] = []
+        for _ in 0..<600 {
+            let user = random.unit() < 0.05 ? "nobody-\(random.next() % 10)" : users[Int(random.next() % UInt64(users.count))]
+            questions.append((user, Timestamp(microseconds: first - 86_400_000_000 + Int64(random.next() % UInt64(last - first + 20 * 86_400_000_000)))))
+        }
+        var csv = "user_id,event_time,label,comment\n"
+        for (n, q) in questions.enumerated() { csv += "\(q.user),\(q.time.iso8601),\(n % 2),\"n=\(n), \"\"quoted\"\"\"\n" }
+        let (text, summary) = try join(try file(csv), store: store, set: set)
+        #expect(summary.rows == 600 && summary.answered == 600 && summary.rejected == 0)
+        var parsed = [[String]]()
+        for line in text.split(separator: "\n").dropFirst() { parsed.append(try #require(FieldSplitter(.comma).split(String(line)))) }
+        #expect(parsed.count == 600)
+        var shown = 0
+        for (n, (q, row)) in zip(questions, parsed).enumerated() {
+            // Input order, and the passthrough columns unchanged.
+            #expect(row[0] == q.user && row[1] == q.time.iso8601 && row[2] == "\(n % 2)" && row[3] == "n=\(n), \"quoted\"")
+            let values = row[4...].map { Double($0) ?? .nan }
+            guard users.contains(q.user) else {
+                let blank = row[4...].allSatisfy { $0.isEmpty }
+                #expect(blank, "a user with no events keeps empty features")
+                continue
+            }
+            let expected = Self.refold(events, user: q.user, asOf: q.time, set: set)
+            let same = zip(values, expected).allSatisfy { $0 == $1 || ($0.isNaN && $1.isNaN) }
+            #expect(same, "row \(n): \(q.user) at \(q.time)")
+            if n % 20 == 0, let state = try OnlineFeatures.state(of: q.user, set: set, store: store, asOf: q.time) {
+                let show = state.values(asOf: q.time)
+                #expect(zip(values, show).allSatisfy { $0 == $1 || ($0.isNaN && $1.isNaN) }, "features show differs at row \(n)")
+                shown += 1
+            }
+        }
+        #expect(shown > 10)
+    }
+
+    @Test func lateEventsCountOnlyWhenNotAsKnownAndBadRowsAreReported() throws {
+        let store = try TestStore.fresh("joinlate")
+        defer { TestStore.drop(store) }
+        let set = try FeatureCatalog.builtin.resolve("default@1")
+        let t0 = Timestamp(year: 2025, month: 3, day: 1)!
+        let events = [
+            Event(eventID: "p1", userID: "u", timestamp: t0, type: .purchase, amount: 10),
+            Event(eventID: "p2", userID: "u", timestamp: t0 + .days(1), type: .purchase, amount: 20)
+        ]
+        _ = try EventLoader(connection: store.connection, source: "test").load(events, rejected: [])
+        // p2 happened on March 2nd but was stored on March 10th: a late arrival.
+        try store.connection.execute("UPDATE events SET stored_at = ts WHERE event_id = 'p1'")
+        try store.connection.execute("UPDATE events SET stored_at = $1::timestamptz WHERE event_id = 'p2'", ["2025-03-10T00:00:00Z"])
+        let path = try file(
+            "{\"user_id\":\"u\",\"ts\":\"2025-03-05T00:00:00Z\",\"n\":1}\n{\"user_id\":\"u\",\"ts\":\"2025-03-11T00:00:00Z\",\"n\":2}\n{\"user_id\":\"u\",\"ts\":\"soon\",\"n\":3}\n{\"user_id\":\"u\",\"ts\":\"2025-03-05\",\"extra\":1}\nnot json\n",
+            "rows.jsonl")
+        struct Row: Decodable { var n: Int; var purchase_count_all: Double? }
+        func counts(_ text: String) throws -> [Double?] {
+            try text.split(separator: "\n").map { try JSONDecoder().decode(Row.self, from: Data($0.utf8)).purchase_count_all }
+        }
+        let (now, summary) = try join(path, store: store, set: set, format: .jsonl)
+        #expect(try counts(now) == [2, 2], "as known now, the late purchase counts on March 5th")
+        #expect(summary.rejected == 3 && summary.firstRejections.count == 3)
+        #expect(summary.firstRejections[0].hasPrefix("line 3:") && summary.firstRejections[0].contains("not a time"))
+        #expect(summary.firstRejections[1].contains("extra") && summary.firstRejections[2].hasPrefix("line 5:"))
+        let (then, _) = try join(path, store: store, set: set, format: .jsonl, asKnown: true)
+        #expect(try counts(then) == [1, 2], "as known then, March 5th saw only the purchase stored by then")
+        // JSON passes the members through as written.
+        #expect(now.hasPrefix("{\"user_id\":\"u\",\"ts\":\"2025-03-05T00:00:00Z\",\"n\":1,"))
+    }
+}
