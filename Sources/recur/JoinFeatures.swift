@@ -43,9 +43,10 @@ struct JoinFeatures: ParsableCommand {
         let file = try OutputFile(path: output ?? "-")
         var join = FeatureJoin(set: set)
         join.asKnown = asKnown
-        let summary = try join.run(rows: reader, output: layout, store: opened, write: { try file.write(Array($0.utf8)) }) { line in
-            if !quiet { printError("join: \(line)") }
-        }
+        let quiet = self.quiet
+        let summary = try join.run(
+            rows: reader, output: layout, store: opened, write: { try file.write(Array($0.utf8)) },
+            progress: { line in if !quiet { printError("join: \(line)") } })
         for rejection in summary.firstRejections { printError("join: \(rows) \(rejection)") }
         if !quiet {
             printError(
