@@ -70,6 +70,22 @@ import Testing
             }
         }
         #expect(shown > 10)
+
+        // The snapshots by name in SQL: the view of this set version, one column per feature.
+        let cutoff = Timestamp(year: 2025, month: 6, day: 1)!
+        let rows = try store.connection.query(
+            "SELECT user_id, purchase_count_90d, days_since_last_purchase FROM features_default_v1 WHERE as_of = $1::timestamptz ORDER BY user_id LIMIT 20",
+            [cutoff.iso8601]
+        ).rows
+        #expect(rows.count == 20)
+        let count = set.featureNames.firstIndex(of: "purchase_count_90d")!, recency = set.featureNames.firstIndex(of: "days_since_last_purchase")!
+        for row in rows {
+            let user = try row.require(String.self, 0)
+            let expected = Self.refold(events, user: user, asOf: cutoff, set: set)
+            #expect(try row.decode(Double.self, 1) == Double(Float(expected[count])))
+            let stored = try row.decode(Double.self, 2)
+            #expect(stored == (expected[recency].isNaN ? nil : Double(Float(expected[recency]))), "\(user)")
+        }
     }
 
     @Test func lateEventsCountOnlyWhenNotAsKnownAndBadRowsAreReported() throws {

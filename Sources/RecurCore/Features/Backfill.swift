@@ -83,11 +83,13 @@ public struct Backfill {
         if let stored = try c.query("SELECT checksum FROM feature_sets WHERE set_name = $1 AND set_version = $2", [set.name, set.version]).rows.first {
             let checksum = try stored.require(String.self, 0)
             guard checksum == set.checksum else { throw BackfillError.definitionChanged(set.reference) }
-            return
+        } else {
+            try c.execute(
+                "INSERT INTO feature_sets (set_name, set_version, feature_names, definition, checksum) VALUES ($1, $2, $3::text[], $4, $5)",
+                [set.name, set.version, ArrayLiteral.text(set.featureNames), set.source, set.checksum])
         }
-        try c.execute(
-            "INSERT INTO feature_sets (set_name, set_version, feature_names, definition, checksum) VALUES ($1, $2, $3::text[], $4, $5)",
-            [set.name, set.version, ArrayLiteral.text(set.featureNames), set.source, set.checksum])
+        // Features by name in SQL (features_<set>_v<version>); the view's SQL lives in migration 7.
+        try c.query("SELECT recur_feature_view($1, $2)", [set.name, set.version])
     }
 
 }

@@ -1,6 +1,6 @@
 /// Recur's schema, as numbered migrations. Never edit an applied one: append a new version.
 public enum Migrations {
-    public static let all: [Migration] = [events, features, streaming, changeLog, offsetsPerGroup, storedAt]
+    public static let all: [Migration] = [events, features, streaming, changeLog, offsetsPerGroup, storedAt, featureViews]
 
     static let events = Migration(
         version: 1, name: "events and rejected events",
@@ -193,5 +193,32 @@ public enum Migrations {
             -- NULL for events stored before this version: they count as known from their own time.
             ALTER TABLE events ADD COLUMN stored_at timestamptz;
             ALTER TABLE events ALTER COLUMN stored_at SET DEFAULT now();
+            """)
+
+    /// Features by name in SQL: a view per feature set version over its snapshots.
+    static let featureViews = Migration(
+        version: 7, name: "a view of snapshots by feature name per set version",
+        sql: """
+            -- features_<set>_v<version>: user_id, as_of and one column per feature, named as in the set.
+            -- Called for every set a backfill registers (Backfill.registerSet), and here for those already there.
+            CREATE FUNCTION recur_feature_view(p_name text, p_version integer) RETURNS text
+            LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+            DECLARE
+                names text[];
+                columns text := '';
+                view_name text := 'features_' || lower(regexp_replace(p_name, '[^A-Za-z0-9_]', '_', 'g')) || '_v' || p_version;
+            BEGIN
+                SELECT feature_names INTO names FROM feature_sets WHERE set_name = p_name AND set_version = p_version;
+                IF names IS NULL THEN RETURN NULL; END IF;
+                FOR i IN 1 .. coalesce(array_length(names, 1), 0) LOOP
+                    columns := columns || format(', s.vals[%s]::float8 AS %I', i, names[i]);
+                END LOOP;
+                EXECUTE format(
+                    'CREATE OR REPLACE VIEW %I AS SELECT s.user_id, s.as_of%s FROM feature_snapshots s WHERE s.set_name = %L AND s.set_version = %s',
+                    view_name, columns, p_name, p_version);
+                RETURN view_name;
+            END
+            $$;
+            SELECT recur_feature_view(set_name, set_version) FROM feature_sets;
             """)
 }
