@@ -24,53 +24,102 @@ public struct FeatureJoin {
         /// The first refusals, with their lines (all are counted in `rejected`).
         public var firstRejections: [String] = []
         public var seconds = 0.0
+        let started = Date()
     }
 
     /// Reads `rows`, answers every row, and hands the output's text to `write` in input order.
     public func run(
         rows: JoinRows, output: JoinOutput, store: Store, write: (String) throws -> Void, progress: ((String) -> Void)? = nil
     ) throws -> Summary {
-        let started = Date()
-        var summary = Summary()
-        let merge = store.connection
-        let results = try store.connect()
-        try merge.execute("DROP TABLE IF EXISTS recur_join_rows")
-        try merge.execute("CREATE TEMP TABLE recur_join_rows (row_no bigint, user_id text, t bigint)")
-        try results.execute("DROP TABLE IF EXISTS recur_join_out")
-        try results.execute("CREATE TEMP TABLE recur_join_out (row_no bigint, passthrough text)")
-
-        // 1. The rows, into both connections at once: the question on one, the passthrough on the other.
-        try merge.copyIn("COPY recur_join_rows FROM STDIN") { questions in
-            try results.copyIn("COPY recur_join_out (row_no, passthrough) FROM STDIN") { passthrough in
-                var q = [UInt8](), p = [UInt8]()
-                q.reserveCapacity(1 << 20)
-                p.reserveCapacity(1 << 20)
-                while let next = try rows.next() {
-                    summary.rows += 1
-                    switch next {
-                    case .success(let row):
-                        q += Array(String(row.number).utf8); q.append(9)
-                        EventLoader.append(row.user, to: &q); q.append(9)
-                        q += Array(String(row.time.microseconds).utf8); q.append(10)
-                        p += Array(String(row.number).utf8); p.append(9)
-                        EventLoader.append(output.passthrough(row), to: &p); p.append(10)
-                    case .failure(let rejected):
-                        summary.rejected += 1
-                        if summary.firstRejections.count < 20 { summary.firstRejections.append(rejected.description) }
-                    }
-                    if q.count > 1 << 20 {
-                        try questions.write(q); q.removeAll(keepingCapacity: true)
-                        try passthrough.write(p); p.removeAll(keepingCapacity: true)
-                    }
-                    if summary.rows % 1_000_000 == 0 { progress?("read \(summary.rows) rows") }
-                }
-                try questions.write(q)
-                try passthrough.write(p)
+        let c = store.connection
+        // Answers come out in (user, time) order; they wait in a file, not in memory, for the reorder.
+        let spill = FileManager.default.temporaryDirectory.appendingPathComponent("recur-join-\(getpid())-\(UInt32.random(in: 0...UInt32.max))").path
+        guard FileManager.default.createFile(atPath: spill, contents: nil), let file = FileHandle(forUpdatingAtPath: spill) else {
+            throw FileError.cannotOpen(path: spill, reason: "cannot create a spill file")
+        }
+        defer {
+            try? file.close()
+            try? FileManager.default.removeItem(atPath: spill)
+        }
+        var out = [UInt8]()
+        out.reserveCapacity(1 << 20)
+        var summary = try merge(rows: rows, store: store, keep: { output.passthrough($0) }, progress: progress) { row, values in
+            out += Array(String(row).utf8); out.append(9)
+            EventLoader.append(output.features(values), to: &out); out.append(10)
+            if out.count > 4 << 20 {
+                file.write(Data(out))
+                out.removeAll(keepingCapacity: true)
             }
         }
-        try merge.execute("ANALYZE recur_join_rows")
+        file.write(Data(out))
+        try file.seek(toOffset: 0)
+        try c.execute("DROP TABLE IF EXISTS recur_join_answers")
+        try c.execute("CREATE TEMP TABLE recur_join_answers (row_no bigint, vals text)")
+        try c.copyIn("COPY recur_join_answers FROM STDIN") { writer in
+            while let chunk = try file.read(upToCount: 4 << 20), !chunk.isEmpty { try writer.write([UInt8](chunk)) }
+        }
+        try c.execute("ANALYZE recur_join_answers")
 
-        // 2. Rows and their users' events in one stream ordered by (user, time): a row sorts before
+        // Back in input order, with each row's input columns in front.
+        if let header = output.header { try write(header) }
+        var text = [UInt8]()
+        try c.copyOut(
+            "COPY (SELECT r.passthrough, a.vals FROM recur_join_rows r JOIN recur_join_answers a USING (row_no) ORDER BY r.row_no) TO STDOUT"
+        ) { whole in
+            // Each COPY row arrives with its own newline; the text's newlines are escaped inside it.
+            let line = whole.last == 10 ? UnsafeRawBufferPointer(rebasing: whole.dropLast()) : whole
+            let fields = line.split(separator: 9, maxSplits: 1, omittingEmptySubsequences: false)
+            text += Array(CopyText.string(UnsafeRawBufferPointer(rebasing: fields[0])).utf8)
+            if fields.count > 1 { text += Array(CopyText.string(UnsafeRawBufferPointer(rebasing: fields[1])).utf8) }
+            if text.count > 1 << 20 {
+                try write(String(decoding: text, as: UTF8.self))
+                text.removeAll(keepingCapacity: true)
+            }
+        }
+        try write(String(decoding: text, as: UTF8.self))
+        _ = try? c.execute("DROP TABLE IF EXISTS recur_join_rows, recur_join_answers")
+        summary.seconds = Date().timeIntervalSince(summary.started)
+        return summary
+    }
+
+    /// The heart of the join: `keep` sees every readable row as it is read (its text is stored for
+    /// the row, nil: nothing), then `answer` gets each row's features in (user, time) order — nil for
+    /// a user with no events at all. The rows stay in `recur_join_rows` on the store's connection.
+    public func merge(
+        rows: JoinRows, store: Store, keep: (JoinRows.Row) throws -> String?, progress: ((String) -> Void)? = nil,
+        answer: (Int64, [Double]?) throws -> Void
+    ) throws -> Summary {
+        var summary = Summary()
+        let c = store.connection
+        try c.execute("DROP TABLE IF EXISTS recur_join_rows")
+        try c.execute("CREATE TEMP TABLE recur_join_rows (row_no bigint, user_id text, t bigint, passthrough text)")
+        try c.copyIn("COPY recur_join_rows FROM STDIN") { writer in
+            var q = [UInt8]()
+            q.reserveCapacity(1 << 20)
+            while let next = try rows.next() {
+                summary.rows += 1
+                switch next {
+                case .success(let row):
+                    let text = try keep(row)
+                    q += Array(String(row.number).utf8); q.append(9)
+                    EventLoader.append(row.user, to: &q); q.append(9)
+                    q += Array(String(row.time.microseconds).utf8); q.append(9)
+                    EventLoader.append(text, to: &q); q.append(10)
+                case .failure(let rejected):
+                    summary.rejected += 1
+                    if summary.firstRejections.count < 20 { summary.firstRejections.append(rejected.description) }
+                }
+                if q.count > 1 << 20 {
+                    try writer.write(q)
+                    q.removeAll(keepingCapacity: true)
+                }
+                if summary.rows % 1_000_000 == 0 { progress?("read \(summary.rows) rows") }
+            }
+            try writer.write(q)
+        }
+        try c.execute("ANALYZE recur_join_rows")
+
+        // Rows and their users' events in one stream ordered by (user, time): a row sorts before
         // events at its own time, which it must not see. As known then, an event counts from when it
         // was stored, if later than its time.
         let known = asKnown ? "greatest(ts, coalesce(stored_at, ts))" : "ts"
@@ -92,33 +141,17 @@ public struct FeatureJoin {
         var userHasEvents = false
         // Rows of a user seen before any of its events: answered once we know whether it has any.
         var waiting: [(row: Int64, time: Int64)] = []
-        var out = [UInt8]()
-        out.reserveCapacity(1 << 20)
-        func flushOut() throws {
-            guard !out.isEmpty else { return }
-            try results.copyIn("COPY recur_join_staged FROM STDIN") { try $0.write(out) }
-            out.removeAll(keepingCapacity: true)
-        }
-        try results.execute("DROP TABLE IF EXISTS recur_join_staged")
-        try results.execute("CREATE TEMP TABLE recur_join_staged (row_no bigint, vals text)")
-        func answer(_ row: Int64, _ time: Int64, hasEvents: Bool) {
-            let values = hasEvents ? state.values(asOf: Timestamp(microseconds: time)) : nil
+        func respond(_ row: Int64, _ time: Int64, hasEvents: Bool) throws {
             if !hasEvents { summary.usersWithoutEvents += 1 }
-            out += Array(String(row).utf8); out.append(9)
-            EventLoader.append(output.features(values), to: &out); out.append(10)
+            try answer(row, hasEvents ? state.values(asOf: Timestamp(microseconds: time)) : nil)
             summary.answered += 1
         }
-        func finishUser() {
-            // Rows after the user's last event: the state as it ends.
-            for w in waiting { answer(w.row, w.time, hasEvents: userHasEvents) }
-            waiting.removeAll(keepingCapacity: true)
-        }
-        var pendingFlush = false
-        try merge.copyOut(sql) { line in
+        try c.copyOut(sql) { line in
             let fields = line.split(separator: 9, maxSplits: 6, omittingEmptySubsequences: false)
             guard fields.count == 7 else { return }
             if !fields[0].elementsEqual(currentUser) {
-                finishUser()
+                for w in waiting { try respond(w.row, w.time, hasEvents: userHasEvents) }
+                waiting.removeAll(keepingCapacity: true)
                 currentUser = Array(fields[0])
                 state = empty
                 userHasEvents = false
@@ -126,55 +159,25 @@ public struct FeatureJoin {
             let k = Self.integer(fields[1])
             if fields[2].first == UInt8(ascii: "0") {
                 let row = Self.integer(fields[3])
-                if userHasEvents { answer(row, k, hasEvents: true) } else { waiting.append((row, k)) }
-            } else {
-                if !userHasEvents {
-                    // The user has events after all: its earlier rows see an empty history.
-                    userHasEvents = true
-                    for w in waiting { answer(w.row, w.time, hasEvents: true) }
-                    waiting.removeAll(keepingCapacity: true)
+                if userHasEvents { try respond(row, k, hasEvents: true) } else { waiting.append((row, k)) }
+                return
+            }
+            if !userHasEvents {
+                // The user has events after all: its earlier rows see an empty history.
+                userHasEvents = true
+                for w in waiting { try respond(w.row, w.time, hasEvents: true) }
+                waiting.removeAll(keepingCapacity: true)
+            }
+            let type: UInt8 =
+                switch fields[4].first {
+                case UInt8(ascii: "v"): 0
+                case UInt8(ascii: "c"): 1
+                case UInt8(ascii: "p"): 2
+                default: 3
                 }
-                let type: UInt8 =
-                    switch fields[4].first {
-                    case UInt8(ascii: "v"): 0
-                    case UInt8(ascii: "c"): 1
-                    case UInt8(ascii: "p"): 2
-                    default: 3
-                    }
-                state.apply(
-                    time: Self.integer(fields[6]), type: type,
-                    cents: Self.integer(fields[5]))
-            }
-            if out.count > 4 << 20 { pendingFlush = true }
-            // COPY IN on the other connection while this one streams: both are ours.
-            if pendingFlush {
-                try flushOut()
-                pendingFlush = false
-            }
+            state.apply(time: Self.integer(fields[6]), type: type, cents: Self.integer(fields[5]))
         }
-        finishUser()
-        try flushOut()
-
-        // 3. Back in input order, with each row's input columns in front.
-        if let header = output.header { try write(header) }
-        var text = [UInt8]()
-        try results.execute("ANALYZE recur_join_staged")
-        try results.copyOut(
-            "COPY (SELECT o.passthrough, s.vals FROM recur_join_out o LEFT JOIN recur_join_staged s USING (row_no) ORDER BY o.row_no) TO STDOUT"
-        ) { whole in
-            // Each COPY row arrives with its own newline; the text's newlines are escaped inside it.
-            let line = whole.last == 10 ? UnsafeRawBufferPointer(rebasing: whole.dropLast()) : whole
-            let fields = line.split(separator: 9, maxSplits: 1, omittingEmptySubsequences: false)
-            text += Array(CopyText.string(UnsafeRawBufferPointer(rebasing: fields[0])).utf8)
-            if fields.count > 1 { text += Array(CopyText.string(UnsafeRawBufferPointer(rebasing: fields[1])).utf8) }
-            if text.count > 1 << 20 {
-                try write(String(decoding: text, as: UTF8.self))
-                text.removeAll(keepingCapacity: true)
-            }
-        }
-        try write(String(decoding: text, as: UTF8.self))
-        _ = try? merge.execute("DROP TABLE IF EXISTS recur_join_rows")
-        summary.seconds = Date().timeIntervalSince(started)
+        for w in waiting { try respond(w.row, w.time, hasEvents: userHasEvents) }
         return summary
     }
 
