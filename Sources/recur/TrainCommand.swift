@@ -38,6 +38,31 @@ struct TrainCommand: ParsableCommand {
         help: "Add P(alive) and expected purchases from a BG/NBD fitted on the training cutoffs as two inputs (logistic, gbdt).")
     var btydFeatures = false
     @Option(name: .customLong("early-stopping"), help: "gbdt: stop after this many rounds without validation improvement (0: off).") var earlyStopping = 20
+    @Option(
+        help: ArgumentHelp(
+            "Train on your own labelled rows instead of backfilled cutoffs: a CSV, TSV or JSON Lines file of user, time and --label (features as of each row's time, as `recur features join` gives them).",
+            valueName: "file"))
+    var rows: String?
+    @Option(help: "With --rows: the 0/1 label column.") var label: String?
+    @Option(name: .customLong("user-column"), help: "With --rows: the user id column (default: a name events import knows).") var userColumn: String?
+    @Option(name: .customLong("time-column"), help: "With --rows: the time column (default: a name events import knows).") var timeColumn: String?
+    @Option(name: .customLong("holdout-share"), help: "With --rows: the share of rows, the latest by time, held out for evaluation.")
+    var holdoutShare = 0.2
+    @Option(name: .customLong("holdout-from"), help: "With --rows: hold out the rows at or after this time instead of a share.") var holdoutFrom: String?
+    @Flag(name: .customLong("as-known"), help: "With --rows: count only events stored before each row's time (see `recur features join --help`).")
+    var asKnown = false
+
+    func validate() throws {
+        if rows != nil {
+            guard label != nil else { throw ValidationError("--rows needs --label, the 0/1 column to learn") }
+            guard data.cutoffs == nil, data.from == nil, data.to == nil, data.holdoutCutoff == nil else {
+                throw ValidationError("--rows takes its times from the rows: leave out --cutoffs, --from, --to and --holdout-cutoff")
+            }
+            guard holdoutShare > 0, holdoutShare < 1 else { throw ValidationError("--holdout-share must be between 0 and 1, e.g. 0.2") }
+        } else if label != nil || userColumn != nil || timeColumn != nil || holdoutFrom != nil || asKnown {
+            throw ValidationError("--label, --user-column, --time-column, --holdout-from and --as-known go with --rows")
+        }
+    }
 
     func run() throws {
         guard let kind = ModelArtifact.Kind(rawValue: model) else { throw CLIError.usage("--model must be logistic, gbdt or bgnbd") }
@@ -46,10 +71,25 @@ struct TrainCommand: ParsableCommand {
             throw CLIError.failed(ModelError.exists(registry.directory + "/" + version).description)
         }
         let opened = try store.open()
-        let (set, times, rows) = try data.load(store: opened)
+        var labelled: LabelledRows.Loaded?
+        let set: FeatureSet, times: [Timestamp], rows: TrainingSet
+        if let path = self.rows, let label {
+            set = try data.features.resolve()
+            var source = LabelledRows(path: path, label: label)
+            source.userColumn = userColumn
+            source.timeColumn = timeColumn
+            source.asKnown = asKnown
+            let loaded = try source.load(
+                set: set, store: opened, holdout: try holdoutFrom.map { .from(try parseTime($0, option: "--holdout-from")) } ?? .share(holdoutShare))
+            for rejection in loaded.summary.firstRejections { printError("train: \(path) \(rejection)") }
+            (times, rows, labelled) = (loaded.periods, loaded.data, loaded)
+        } else {
+            (set, times, rows) = try data.load(store: opened)
+        }
         var request = ModelTrainer.Request(version: version, kind: kind, set: set, cutoffs: times, horizon: try data.horizonSpan())
         request.population = try data.populationRule()
         if let holdout = data.holdoutCutoff { request.holdoutCutoff = try parseTime(holdout, option: "--holdout-cutoff") }
+        if let labelled { request.holdoutCutoff = labelled.holdoutStart }
         if let l2 { request.logistic.l2 = l2; request.gbdt.l2 = l2 }
         request.gbdt.trees = trees; request.gbdt.leaves = leaves; request.gbdt.learningRate = learningRate
         request.gbdt.minSamplesPerLeaf = minLeaf; request.gbdt.bins = bins; request.gbdt.threads = threads
@@ -62,7 +102,16 @@ struct TrainCommand: ParsableCommand {
             request.calibrationCutoff = try parseTime(calibrationCutoff, option: "--calibration-cutoff")
         }
         printError("training \(kind.rawValue) \(version) on \(rows.rows) rows × \(set.featureNames.count) features (\(set.reference), \(times.count) cutoffs)")
-        let (artifact, metadata) = try ModelTrainer(request: request).train(rows, codeVersion: RecurVersion.current)
+        var (artifact, metadata) = try ModelTrainer(request: request).train(rows, codeVersion: RecurVersion.current)
+        if let labelled, let path = self.rows, let label {
+            // Your rows, not cutoffs: the label and the file it came from, so the model can be traced back.
+            metadata.population = "rows"
+            metadata.parameters["label"] = label
+            metadata.parameters["rows_file"] = (path as NSString).lastPathComponent
+            metadata.parameters["rows_sha256"] = labelled.sha256
+            metadata.parameters["rows_as_known"] = asKnown ? "true" : "false"
+            metadata.notes.append("trained on \(labelled.data.rows) rows of \(path) (label \(label)); holdout from \(labelled.holdoutStart.iso8601)")
+        }
         try registry.save(artifact, metadata: metadata)
         print(ModelReport.summary(metadata, path: registry.directory + "/" + version))
         for note in metadata.notes { printError("note: \(note)") }

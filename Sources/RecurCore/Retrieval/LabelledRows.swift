@@ -1,0 +1,91 @@
+import Crypto
+import Foundation
+
+/// Your own labelled rows as a training set: the features as of each row's time (`FeatureJoin`),
+/// and a 0/1 label from one of its columns. The holdout is the latest rows by time, and no training
+/// row shares a time with a holdout row, so evaluation stays forward in time.
+public struct LabelledRows {
+    public var path: String
+    public var label: String
+    public var userColumn: String?
+    public var timeColumn: String?
+    public var asKnown = false
+
+    public init(path: String, label: String) {
+        self.path = path
+        self.label = label
+    }
+
+    /// Where the holdout starts.
+    public enum Holdout: Sendable {
+        /// The latest share of rows (by time; rows at the boundary time go with the holdout).
+        case share(Double)
+        /// Rows at or after this time.
+        case from(Timestamp)
+    }
+
+    /// The loaded rows and how they split.
+    public struct Loaded {
+        /// Rows with their time as `cutoffs[i]`'s period: the training periods, then the holdout's.
+        public var data: TrainingSet
+        /// The first time of each period: earlier training rows, the newest training rows (for
+        /// calibration), the holdout. ModelTrainer reads these as cutoffs.
+        public var periods: [Timestamp]
+        public var holdoutStart: Timestamp
+        public var sha256: String
+        public var summary: FeatureJoin.Summary
+    }
+
+    /// Reads the rows, answers their features, and splits them.
+    public func load(set: FeatureSet, store: Store, holdout: Holdout) throws -> Loaded {
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        let sha256 = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+        let rows = try JoinRows(path: path, userColumn: userColumn, timeColumn: timeColumn)
+        guard let labelIndex = rows.columns.firstIndex(of: label) else { throw JoinError.missingColumn(path, label, rows.columns) }
+        var questions: [Int: (user: String, time: Int64, label: UInt8)] = [:]
+        var join = FeatureJoin(set: set)
+        join.asKnown = asKnown
+        var features: [Int: [Double]] = [:]
+        let width = set.featureNames.count
+        let summary = try join.merge(
+            rows: rows, store: store,
+            keep: { row in
+                let text = row.values[labelIndex]?.trimmingCharacters(in: .whitespaces) ?? ""
+                let label: UInt8
+                switch text.lowercased() {
+                case "1", "1.0", "true": label = 1
+                case "0", "0.0", "false": label = 0
+                default:
+                    throw JoinError.badLabel(path, "line \(row.line): the label column \(self.label) holds `\(Rejection.clip(text))`; a label is 0 or 1")
+                }
+                questions[row.number] = (row.user, row.time.microseconds, label)
+                return nil
+            },
+            answer: { row, values in features[Int(row)] = values ?? [Double](repeating: .nan, count: width) })
+        guard !questions.isEmpty else { throw JoinError.emptyRows(path) }
+        let times = questions.values.map(\.time).sorted()
+        let start: Int64
+        switch holdout {
+        case .from(let time): start = time.microseconds
+        case .share(let share):
+            start = times[min(times.count - 1, max(0, Int((Double(times.count) * (1 - share)).rounded(.down))))]
+        }
+        let training = times.filter { $0 < start }
+        guard !training.isEmpty, times.last! >= start else {
+            throw JoinError.badLabel(path, "no rows on one side of the holdout start \(Timestamp(microseconds: start)); choose another --holdout-from or --holdout-share")
+        }
+        // The newest fifth of the training rows by time (rows of one time stay together): a period
+        // of its own, which calibration may use.
+        let calibrationStart = training[Int(Double(training.count) * 0.8)]
+        let periods = Array(Set([training[0], calibrationStart, start])).sorted().map(Timestamp.init(microseconds:))
+        var data = TrainingSet(featureNames: set.featureNames)
+        for number in questions.keys.sorted() {
+            let q = questions[number]!
+            data.users.append(q.user)
+            data.cutoffs.append(q.time >= start ? start : (q.time >= calibrationStart ? calibrationStart : training[0]))
+            data.features += features[number]!
+            data.labels.append(q.label)
+        }
+        return Loaded(data: data, periods: periods, holdoutStart: Timestamp(microseconds: start), sha256: sha256, summary: summary)
+    }
+}
