@@ -36,8 +36,20 @@ struct CompareModels: ParsableCommand {
     @Option(name: .customLong("features-dir"), help: ArgumentHelp("A folder of feature set .toml files (adds to the built-in sets).", valueName: "dir"))
     var featuresDirectory: String?
 
+    @Option(help: ArgumentHelp("Evaluate on your own labelled rows (user, time, --label) instead of a cutoff.", valueName: "file")) var rows: String?
+    @Option(help: "With --rows: the 0/1 label column.") var label: String?
+    @Option(name: .customLong("user-column"), help: "With --rows: the user id column (default: a name events import knows).") var userColumn: String?
+    @Option(name: .customLong("time-column"), help: "With --rows: the time column (default: a name events import knows).") var timeColumn: String?
+    @Flag(name: .customLong("as-known"), help: "With --rows: count only events stored before each row's time.") var asKnown = false
+
     func validate() throws {
         guard ["table", "json", "markdown"].contains(format) else { throw ValidationError("--format must be table, json or markdown") }
+        if rows != nil {
+            guard label != nil else { throw ValidationError("--rows needs --label, the 0/1 column to evaluate against") }
+            guard cutoff == nil, onHoldoutOf == nil, scores == nil else { throw ValidationError("--rows replaces --cutoff, --on-holdout-of and --scores") }
+        } else if label != nil || userColumn != nil || timeColumn != nil || asKnown {
+            throw ValidationError("--label, --user-column, --time-column and --as-known go with --rows")
+        }
         guard bootstrap >= 0 else { throw ValidationError("--bootstrap must be 0 or more") }
         if cutoff != nil && onHoldoutOf != nil { throw ValidationError("give --cutoff or --on-holdout-of, not both") }
     }
@@ -55,8 +67,20 @@ struct CompareModels: ParsableCommand {
         if let clash = external?.modelNames.first(where: { name in compared.contains { $0.name == name } }) {
             throw CLIError.usage("--scores column \(clash) has the name of a stored model; rename the column")
         }
-        var (time, span, rule, origin) = try evaluationPoint(compared, registry: registry)
         let opened = try store.open()
+        let catalog = try FeatureCatalog.load(directory: featuresDirectory ?? ProcessInfo.processInfo.environment["RECUR_FEATURES_DIR"])
+        if let path = rows, let label {
+            var source = LabelledRows(path: path, label: label)
+            source.userColumn = userColumn
+            source.timeColumn = timeColumn
+            source.asKnown = asKnown
+            let set = try EvaluationSet.build(models: compared, rows: source, catalog: catalog, store: opened)
+            printError("evaluating on \(set.rows) rows of \(path) (label \(label))")
+            for note in set.exclusions { printError("note: \(note)") }
+            try report(set, compared: compared, groups: [], matching: nil, overlaps: [])
+            return
+        }
+        var (time, span, rule, origin) = try evaluationPoint(compared, registry: registry)
         var overlaps = ComparisonReport.overlaps(compared, cutoff: time)
         if !overlaps.isEmpty && !allowOverlap {
             let earliest = compared.compactMap(\.learntLabelsUntil).max()!
@@ -74,7 +98,6 @@ struct CompareModels: ParsableCommand {
         }
         printError("evaluating at \(time.iso8601), horizon \(span), population \(rule.rawValue) (\(origin))")
 
-        let catalog = try FeatureCatalog.load(directory: featuresDirectory ?? ProcessInfo.processInfo.environment["RECUR_FEATURES_DIR"])
         var set = try EvaluationSet.build(models: compared, cutoff: time, horizon: span, population: rule, catalog: catalog, store: opened)
         var matching: ExternalScores.Matching?
         if let external {
@@ -89,13 +112,20 @@ struct CompareModels: ParsableCommand {
         }
         var groups = [(name: String, rows: [Int])]()
         if segments { groups = EvaluationSegments.segments(try EvaluationSegments.histories(users: set.users, cutoff: time, store: opened)) }
+        try report(set, compared: compared, groups: groups, matching: matching, overlaps: overlaps.map(\.description))
+    }
+
+    /// Scores the set, prints the comparison and writes the export.
+    private func report(
+        _ set: EvaluationSet, compared: [ComparedModel], groups: [(name: String, rows: [Int])], matching: ExternalScores.Matching?, overlaps: [String]
+    ) throws {
         if bootstrap > 0 { printError("bootstrap: \(bootstrap) paired replicates of \(set.rows) rows (seed \(seed))") }
         let comparison = ScoreComparison(
             names: set.modelNames, scores: set.scores, labels: set.labels, segments: groups,
             bootstrapReplicates: bootstrap, seed: seed)
         let report = ComparisonReport(
             set: set, models: compared, comparison: comparison, matching: matching,
-            overlaps: overlaps.map(\.description), codeVersion: RecurVersion.current)
+            overlaps: overlaps, codeVersion: RecurVersion.current)
         switch format {
         case "json": print(String(decoding: try report.json(), as: UTF8.self))
         case "markdown": print(ComparisonTable(report).markdown, terminator: "")

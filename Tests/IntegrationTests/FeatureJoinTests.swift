@@ -118,4 +118,46 @@ import Testing
         // JSON passes the members through as written.
         #expect(now.hasPrefix("{\"user_id\":\"u\",\"ts\":\"2025-03-05T00:00:00Z\",\"n\":1,"))
     }
+
+    @Test func labelledRowsTrainForwardInTimeAndRefuseLabelsThatAreNotZeroOrOne() throws {
+        let store = try TestStore.fresh("joinlabels")
+        defer { TestStore.drop(store) }
+        let set = try FeatureCatalog.builtin.resolve("default@1")
+        let events = try TestStore.loadGeneratedEvents(into: store, users: 200, seed: 41, days: 200)
+        let users = Array(Set(events.map(\.userID))).sorted()
+        var random = SeededRandom(seed: 8)
+        var csv = "customer,when,bought\n"
+        for user in users {
+            for _ in 0..<3 {
+                let t = Timestamp(year: 2025, month: 3, day: 1)!.microseconds + Int64(random.next() % (120 * 86_400_000_000))
+                let bought = events.contains { $0.userID == user && $0.type == .purchase && $0.timestamp.microseconds >= t && $0.timestamp.microseconds < t + 30 * 86_400_000_000 }
+                csv += "\(user),\(Timestamp(microseconds: t).iso8601),\(bought ? 1 : 0)\n"
+            }
+        }
+        var source = LabelledRows(path: try file(csv), label: "bought")
+        source.userColumn = "customer"
+        source.timeColumn = "when"
+        let loaded = try source.load(set: set, store: store, holdout: .share(0.25))
+        #expect(loaded.data.rows == users.count * 3 && loaded.periods.count == 3)
+        // The holdout is the latest rows, and no training row shares its period's time with it.
+        let holdout = loaded.holdoutStart.microseconds
+        #expect(loaded.data.cutoffs.filter { $0 == holdout }.count >= users.count * 3 / 4)
+        #expect(loaded.data.cutoffs.allSatisfy { $0 == holdout || $0 < holdout })
+        var request = ModelTrainer.Request(version: "own", kind: .logistic, set: set, cutoffs: loaded.periods, horizon: .days(30))
+        request.holdoutCutoff = loaded.holdoutStart
+        request.calibration = .auto
+        let (_, metadata) = try ModelTrainer(request: request).train(loaded.data, codeVersion: "test")
+        #expect(metadata.holdout.rocAUC > 0.6, "\(metadata.holdout.rocAUC)")
+        #expect(loaded.sha256.count == 64)
+
+        var bad = LabelledRows(path: try file("user_id,ts,label\nu1,2025-03-01,1\nu2,2025-03-02,yes\n"), label: "label")
+        bad.asKnown = true
+        do {
+            _ = try bad.load(set: set, store: store, holdout: .share(0.5))
+            Issue.record("a label of yes was accepted")
+        } catch {
+            #expect("\(error)".contains("line 3") && "\(error)".contains("`yes`") && "\(error)".contains("0 or 1"), "\(error)")
+        }
+        #expect(throws: JoinError.self) { try LabelledRows(path: try file("user_id,ts\nu1,2025-03-01\n"), label: "label").load(set: set, store: store, holdout: .share(0.5)) }
+    }
 }

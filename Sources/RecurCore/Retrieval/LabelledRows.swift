@@ -36,8 +36,9 @@ public struct LabelledRows {
         public var summary: FeatureJoin.Summary
     }
 
-    /// Reads the rows, answers their features, and splits them.
-    public func load(set: FeatureSet, store: Store, holdout: Holdout) throws -> Loaded {
+    /// Every readable row with its features and label, in input order (`cutoffs` holds each row's
+    /// own time), the file's SHA-256, and what the join read and refused.
+    public func answered(set: FeatureSet, store: Store) throws -> (data: TrainingSet, sha256: String, summary: FeatureJoin.Summary) {
         let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
         let sha256 = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
         let rows = try JoinRows(path: path, userColumn: userColumn, timeColumn: timeColumn)
@@ -63,7 +64,21 @@ public struct LabelledRows {
             },
             answer: { row, values in features[Int(row)] = values ?? [Double](repeating: .nan, count: width) })
         guard !questions.isEmpty else { throw JoinError.emptyRows(path) }
-        let times = questions.values.map(\.time).sorted()
+        var data = TrainingSet(featureNames: set.featureNames)
+        for number in questions.keys.sorted() {
+            let q = questions[number]!
+            data.users.append(q.user)
+            data.cutoffs.append(q.time)
+            data.features += features[number]!
+            data.labels.append(q.label)
+        }
+        return (data, sha256, summary)
+    }
+
+    /// Reads the rows, answers their features, and splits them.
+    public func load(set: FeatureSet, store: Store, holdout: Holdout) throws -> Loaded {
+        var (data, sha256, summary) = try answered(set: set, store: store)
+        let times = data.cutoffs.sorted()
         let start: Int64
         switch holdout {
         case .from(let time): start = time.microseconds
@@ -78,14 +93,7 @@ public struct LabelledRows {
         // of its own, which calibration may use.
         let calibrationStart = training[Int(Double(training.count) * 0.8)]
         let periods = Array(Set([training[0], calibrationStart, start])).sorted().map(Timestamp.init(microseconds:))
-        var data = TrainingSet(featureNames: set.featureNames)
-        for number in questions.keys.sorted() {
-            let q = questions[number]!
-            data.users.append(q.user)
-            data.cutoffs.append(q.time >= start ? start : (q.time >= calibrationStart ? calibrationStart : training[0]))
-            data.features += features[number]!
-            data.labels.append(q.label)
-        }
+        data.cutoffs = data.cutoffs.map { $0 >= start ? start : ($0 >= calibrationStart ? calibrationStart : training[0]) }
         return Loaded(data: data, periods: periods, holdoutStart: Timestamp(microseconds: start), sha256: sha256, summary: summary)
     }
 }
