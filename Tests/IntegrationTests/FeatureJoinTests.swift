@@ -130,7 +130,9 @@ import Testing
         for user in users {
             for _ in 0..<3 {
                 let t = Timestamp(year: 2025, month: 3, day: 1)!.microseconds + Int64(random.next() % (120 * 86_400_000_000))
-                let bought = events.contains { $0.userID == user && $0.type == .purchase && $0.timestamp.microseconds >= t && $0.timestamp.microseconds < t + 30 * 86_400_000_000 }
+                let bought = events.contains {
+                    $0.userID == user && $0.type == .purchase && $0.timestamp.microseconds >= t && $0.timestamp.microseconds < t + 30 * 86_400_000_000
+                }
                 csv += "\(user),\(Timestamp(microseconds: t).iso8601),\(bought ? 1 : 0)\n"
             }
         }
@@ -158,6 +160,8 @@ import Testing
         } catch {
             #expect("\(error)".contains("line 3") && "\(error)".contains("`yes`") && "\(error)".contains("0 or 1"), "\(error)")
         }
-        #expect(throws: JoinError.self) { try LabelledRows(path: try file("user_id,ts\nu1,2025-03-01\n"), label: "label").load(set: set, store: store, holdout: .share(0.5)) }
+        #expect(throws: JoinError.self) {
+            try LabelledRows(path: try file("user_id,ts\nu1,2025-03-01\n"), label: "label").load(set: set, store: store, holdout: .share(0.5))
+        }
     }
 }

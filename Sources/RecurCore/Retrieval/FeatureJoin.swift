@@ -43,14 +43,16 @@ public struct FeatureJoin {
         }
         var out = [UInt8]()
         out.reserveCapacity(1 << 20)
-        var summary = try merge(rows: rows, store: store, keep: { output.passthrough($0) }, progress: progress) { row, values in
-            out += Array(String(row).utf8); out.append(9)
-            EventLoader.append(output.features(values), to: &out); out.append(10)
-            if out.count > 4 << 20 {
-                file.write(Data(out))
-                out.removeAll(keepingCapacity: true)
-            }
-        }
+        var summary = try merge(
+            rows: rows, store: store, keep: { output.passthrough($0) }, progress: progress,
+            answer: { row, values in
+                out += Array(String(row).utf8); out.append(9)
+                EventLoader.append(output.features(values), to: &out); out.append(10)
+                if out.count > 4 << 20 {
+                    file.write(Data(out))
+                    out.removeAll(keepingCapacity: true)
+                }
+            })
         file.write(Data(out))
         try file.seek(toOffset: 0)
         try c.execute("DROP TABLE IF EXISTS recur_join_answers")

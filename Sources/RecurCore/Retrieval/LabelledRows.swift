@@ -87,7 +87,8 @@ public struct LabelledRows {
         }
         let training = times.filter { $0 < start }
         guard !training.isEmpty, times.last! >= start else {
-            throw JoinError.badLabel(path, "no rows on one side of the holdout start \(Timestamp(microseconds: start)); choose another --holdout-from or --holdout-share")
+            throw JoinError.badLabel(
+                path, "no rows on one side of the holdout start \(Timestamp(microseconds: start)); choose another --holdout-from or --holdout-share")
         }
         // The newest fifth of the training rows by time (rows of one time stay together): a period
         // of its own, which calibration may use.
