@@ -50,6 +50,12 @@ struct HTTPRoutes: Sendable {
             case ("features", 3):
                 guard method == .GET else { return methodNotAllowed("GET") }
                 return try features(user: segments[2], query: query)
+            case ("features", 2):
+                guard method == .POST else { return methodNotAllowed("POST") }
+                return try featureBatch(request.body)
+            case ("feature-sets", 2):
+                guard method == .GET else { return methodNotAllowed("GET") }
+                return HTTPAnswer(status: .ok, body: Array(service.catalog.listingJSON))
             case ("models", 2):
                 guard method == .GET else { return methodNotAllowed("GET") }
                 return models()
@@ -113,6 +119,66 @@ struct HTTPRoutes: Sendable {
             for (user, result) in zip(users, scores) {
                 json.beginObject()
                 Self.fields(of: result, user: user, into: &json)
+                json.endObject()
+            }
+            json.endArray()
+        }
+    }
+
+    /// `{"rows": [{"user": "u1", "at": "…"}, …]}`: each row answered as `GET /v1/features/{user}?at=`
+    /// answers it, a row that cannot be answered (PAST_AT, a bad time) with its own error.
+    private func featureBatch(_ body: [UInt8]) throws -> HTTPAnswer {
+        guard !body.isEmpty else {
+            throw RequestError(code: "SYNTAX", message: "POST /v1/features needs a JSON body {\"rows\": [{\"user\": \"u1\", \"at\": \"…\"}, …]}")
+        }
+        let object: Any
+        do { object = try JSONSerialization.jsonObject(with: Data(body)) } catch { throw RequestError(code: "BAD_JSON", message: "the body is not JSON") }
+        guard let fields = object as? [String: Any] else { throw RequestError(code: "BAD_JSON", message: "the body must be a JSON object") }
+        if let extra = Set(fields.keys).subtracting(["rows"]).sorted().first {
+            throw RequestError(code: "SYNTAX", message: "unknown field \(extra.prefix(40)); expected rows")
+        }
+        guard let rows = fields["rows"] as? [[String: Any]], !rows.isEmpty else {
+            throw RequestError(code: "SYNTAX", message: "rows must be a non-empty array of {\"user\": …, \"at\": …} objects")
+        }
+        guard rows.count <= Self.maximumBatch else { throw RequestError(code: "TOO_MANY", message: "at most \(Self.maximumBatch) rows per request") }
+        var questions = [(user: String, at: String?)]()
+        for (index, row) in rows.enumerated() {
+            if let extra = Set(row.keys).subtracting(["user", "at"]).sorted().first {
+                throw RequestError(code: "SYNTAX", message: "row \(index): unknown field \(extra.prefix(40)); expected user, at")
+            }
+            guard let user = row["user"] as? String else { throw RequestError(code: "SYNTAX", message: "row \(index): user must be a string") }
+            guard row["at"] == nil || row["at"] is String else { throw RequestError(code: "SYNTAX", message: "row \(index): at must be a string time") }
+            try checkUser(user)
+            questions.append((user, row["at"] as? String))
+        }
+        return ok(capacity: 1_024 * questions.count) { json in
+            json.field("feature_set", service.set.reference)
+            json.key("rows")
+            json.beginArray()
+            for question in questions {
+                json.beginObject()
+                json.field("user", question.user)
+                if let at = question.at { json.field("at", at) }
+                do {
+                    let (values, cold) = try service.features(of: question.user, at: try time(question.at))
+                    json.field("cold", cold)
+                    json.key("features")
+                    json.beginObject()
+                    for (name, value) in zip(service.set.featureNames, values) { json.field(name, value) }
+                    json.endObject()
+                } catch let error as RequestError {
+                    json.key("error")
+                    json.beginObject()
+                    json.field("code", error.code)
+                    json.field("message", error.message)
+                    json.endObject()
+                } catch {
+                    json.key("error")
+                    json.beginObject()
+                    json.field("code", "FAILED")
+                    json.field("message", "\(error)")
+                    json.endObject()
+                }
                 json.endObject()
             }
             json.endArray()

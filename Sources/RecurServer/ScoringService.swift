@@ -42,7 +42,8 @@ public final class ScoringService: @unchecked Sendable {
     public let registry: ModelRegistry
     public let modelReference: String
     public let set: FeatureSet
-    private let catalog: FeatureCatalog
+    /// Every feature set this server knows, as `GET /v1/feature-sets` lists them.
+    public let catalog: FeatureCatalog
     private let lock = NIOLock()
     /// Read on every request: an atomic load, so event loops never queue on the lock for it.
     private let served: ManagedAtomic<ServedModel>

@@ -43,9 +43,17 @@ struct ShowFeatures: ParsableCommand {
 struct ListFeatures: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "list", abstract: "List feature sets, versions and features.")
     @OptionGroup var features: FeatureSetOptions
+    @Option(help: "text or json (the sets with their versions, features, kinds, windows and descriptions).") var format: ListFormat = .text
+
+    enum ListFormat: String, ExpressibleByArgument, CaseIterable { case text, json }
 
     func run() throws {
-        for set in try features.catalog().sets.sorted(by: { ($0.name, $0.version) < ($1.name, $1.version) }) {
+        let catalog = try features.catalog()
+        if format == .json {
+            print(String(decoding: catalog.listingJSON, as: UTF8.self))
+            return
+        }
+        for set in catalog.sets.sorted(by: { ($0.name, $0.version) < ($1.name, $1.version) }) {
             print("\(set.reference)  (session gap \(set.sessionGap), allowed lateness \(set.allowedLateness), \(set.features.count) features)")
             let width = set.featureNames.map(\.count).max() ?? 0
             for f in set.features {

@@ -177,4 +177,44 @@ func json(_ text: String) -> [String: Any] { (try? JSONSerialization.jsonObject(
         #expect(c.get("/healthz")?.status == 200)
         #expect(c.get("/readyz")?.status == 200)
     }
+
+    @Test func aBatchOfFeatureRowsAnswersAsEachGetAndTheSetsAreListed() throws {
+        let f = try ServerTests.fixture()
+        defer { ServerTests.stop(f) }
+        let c = try TestClient(port: try #require(f.server.httpPort))
+        let at = "2025-12-01T00:00:00Z"
+        let users = Array(f.users.prefix(5)) + ["nobody-at-all"]
+        let body =
+            "{\"rows\": [" + users.map { "{\"user\": \"\($0)\", \"at\": \"\(at)\"}" }.joined(separator: ",")
+            + ", {\"user\": \"\(f.users[0])\", \"at\": \"2025-01-02\"}]}"
+        let page = try #require(c.post("/v1/features", body))
+        #expect(page.status == 200, "\(page.body)")
+        struct Row: Decodable {
+            struct Failure: Decodable { var code: String }
+            var user: String
+            var cold: Bool?
+            var features: [String: Double?]?
+            var error: Failure?
+        }
+        struct Batch: Decodable { var feature_set: String; var rows: [Row] }
+        let batch = try JSONDecoder().decode(Batch.self, from: Data(page.body.utf8))
+        #expect(batch.rows.count == users.count + 1 && batch.feature_set == "default@1")
+        for (user, row) in zip(users, batch.rows) {
+            struct One: Decodable { var cold: Bool; var features: [String: Double?] }
+            let single = try JSONDecoder().decode(One.self, from: Data(try #require(c.get("/v1/features/\(user)?at=\(at)")).body.utf8))
+            #expect(row.user == user && row.cold == single.cold && row.features == single.features, "\(user)")
+        }
+        // A time the user's online state cannot answer is that row's error, not the batch's.
+        let past = batch.rows.last!
+        #expect(past.error?.code == "PAST_AT" || past.features != nil)
+        #expect(try #require(c.post("/v1/features", "{\"rows\": []}")).status == 400)
+        #expect(try #require(c.post("/v1/features", "{\"rows\": [{\"user\": \"u\", \"when\": \"x\"}]}")).status == 400)
+
+        let sets = try #require(c.get("/v1/feature-sets"))
+        struct Listing: Decodable { var feature_sets: [FeatureSetListing] }
+        let listing = try JSONDecoder().decode(Listing.self, from: Data(sets.body.utf8))
+        let defaultSet = try #require(listing.feature_sets.first { $0.reference == "default@1" })
+        #expect(defaultSet.features.count == 45 && defaultSet.features.contains { $0.name == "purchase_count_30d" && $0.window == "30d" && $0.kind == "count" })
+        #expect(sets.body == String(decoding: FeatureCatalog.builtin.listingJSON, as: UTF8.self), "one encoder for the CLI and HTTP")
+    }
 }
