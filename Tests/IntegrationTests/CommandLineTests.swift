@@ -57,6 +57,32 @@ import Testing
         }
     }
 
+    /// `features join` reads a gzipped file and standard input alike, and reports rows it cannot read.
+    @Test func featuresJoinReadsGzipAndStdinAndReportsBadRows() throws {
+        let home = freshHome()
+        defer { _ = try? recur(["db", "stop"], home: home) }
+        let folder = home + "-files"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        #expect(try recur(["events", "generate", "--users", "40", "--seed", "4", "-o", folder + "/events.csv"], home: home).status == 0)
+        #expect(try recur(["events", "import", folder + "/events.csv"], home: home).status == 0)
+        let rows = "user_id,ts,extra\n000000000001,2025-06-01T00:00:00Z,a\n000000000002,2025-09-01,\"b,c\"\n000000000003,yesterday,d\n"
+        try Data(rows.utf8).write(to: URL(fileURLWithPath: folder + "/rows.csv"))
+        let gzip = Process()
+        gzip.executableURL = URL(fileURLWithPath: "/bin/gzip")
+        gzip.arguments = ["-k", "-f", folder + "/rows.csv"]
+        try gzip.run()
+        gzip.waitUntilExit()
+        let fromFile = try recur(["features", "join", folder + "/rows.csv.gz"], home: home)
+        let fromStdin = try recur(["features", "join", "-"], home: home, stdin: rows)
+        #expect(fromFile.status == 0 && fromStdin.status == 0, "\(fromFile.stderr) \(fromStdin.stderr)")
+        #expect(fromFile.stdout == fromStdin.stdout && !fromFile.stdout.isEmpty)
+        let lines = fromFile.stdout.split(separator: "\n")
+        #expect(lines.count == 3 && lines[0].hasPrefix("user_id,ts,extra,days_since_last_purchase") && lines[2].hasPrefix("000000000002,2025-09-01,\"b,c\","))
+        #expect(fromFile.stderr.contains("line 4: `yesterday` in ts is not a time") && fromFile.stderr.contains("1 rejected"), "\(fromFile.stderr)")
+        let nothing = try recur(["features", "join", "-"], home: home, stdin: "user_id,ts\nu,never\n")
+        #expect(nothing.status != 0 && nothing.stderr.contains("no row"), "\(nothing.stderr)")
+    }
+
     @Test func recoversFromAStalePidFile() throws {
         let home = freshHome()
         defer { _ = try? recur(["db", "stop"], home: home) }
