@@ -6,10 +6,19 @@ public struct JoinOutput: Sendable {
     public let columns: [String]
     public let features: [String]
 
+    /// `"name":` per feature, quoted once (COPY-escaped: a backslash in a name is doubled).
+    private let jsonKeys: [[UInt8]]
+
     public init(format: Format, columns: [String], features: [String]) {
         self.format = format
         self.columns = columns
         self.features = features
+        jsonKeys = features.map { name in
+            var bytes = [UInt8]()
+            EventJSON.quoted(name, &bytes)
+            bytes.append(UInt8(ascii: ":"))
+            return bytes.flatMap { $0 == 92 ? [92, 92] : [$0] }
+        }
     }
 
     /// The CSV header line (JSON Lines has none).
@@ -45,31 +54,52 @@ public struct JoinOutput: Sendable {
         }
     }
 
-    /// The feature part of a row (nil: a user with no events at all, every feature empty), ending the line.
-    public func features(_ values: [Double]?) -> String {
-        var out = ""
-        out.reserveCapacity(features.count * 8)
+    /// The feature part of a row (nil: a user with no events at all, every feature empty) in COPY
+    /// text form, its closing newline escaped: the join's hot path, without a String per row.
+    public func appendFeaturesForCopy(_ values: [Double]?, to out: inout [UInt8]) {
         switch format {
         case .csv:
             for index in features.indices {
-                out += ","
-                if let value = values?[index], value.isFinite { out += Self.number(value) }
+                out.append(UInt8(ascii: ","))
+                if let value = values?[index], value.isFinite { Self.appendNumber(value, to: &out) }
             }
-            out += "\n"
         case .jsonl:
             for index in features.indices {
-                out += ",\"" + jsonKey(index) + "\":"
-                if let value = values?[index], value.isFinite { out += Self.number(value) } else { out += "null" }
+                out.append(UInt8(ascii: ","))
+                out += jsonKeys[index]
+                if let value = values?[index], value.isFinite { Self.appendNumber(value, to: &out) } else { out += Array("null".utf8) }
             }
-            out += "}\n"
+            out.append(UInt8(ascii: "}"))
         }
-        return out
+        out.append(92)
+        out.append(UInt8(ascii: "n"))
     }
 
-    private func jsonKey(_ index: Int) -> String {
-        var bytes = [UInt8]()
-        EventJSON.quoted(features[index], &bytes)
-        return String(decoding: bytes.dropFirst().dropLast(), as: UTF8.self)
+    static func appendNumber(_ value: Double, to out: inout [UInt8]) {
+        if value == value.rounded() && abs(value) < 1e15 {
+            var n = Int64(value)
+            if n == 0 {
+                out.append(UInt8(ascii: "0"))
+                return
+            }
+            if n < 0 {
+                out.append(UInt8(ascii: "-"))
+                n = -n
+            }
+            var digits = [UInt8](repeating: 0, count: 20)
+            var count = 0
+            while n > 0 {
+                digits[count] = UInt8(48 + n % 10)
+                n /= 10
+                count += 1
+            }
+            while count > 0 {
+                count -= 1
+                out.append(digits[count])
+            }
+        } else {
+            out += Array(String(value).utf8)
+        }
     }
 
     /// Shortest round-trip form: what `features show` and the server print, and what reads back the same.
