@@ -6,12 +6,7 @@ extension EvaluationSet {
         let stored = models.filter { $0.artifact != nil }
         var sets = [String: TrainingSet]()
         var sha256 = ""
-        for model in stored {
-            let artifact = model.artifact!
-            let reference = "\(artifact.featureSetName)@\(artifact.featureSetVersion)"
-            if sets[reference] != nil { continue }
-            let set = try catalog.resolve(reference)
-            guard set.featureNames == artifact.featureNames else { throw ComparisonError.featureSetMismatch(model: model.name, set: reference) }
+        for (reference, set) in try featureSets(of: models, catalog: catalog) {
             let answered = try source.answered(set: set, store: store)
             sets[reference] = answered.data
             sha256 = answered.sha256

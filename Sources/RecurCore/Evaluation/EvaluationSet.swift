@@ -30,14 +30,8 @@ public struct EvaluationSet: Sendable {
         models: [ComparedModel], cutoff: Timestamp, horizon: TimeSpan, population: TrainingSet.Population,
         catalog: FeatureCatalog, store: Store
     ) throws -> EvaluationSet {
-        let stored = models.filter { $0.artifact != nil }
         var sets = [String: (FeatureSet, TrainingSet)]()
-        for model in stored {
-            let artifact = model.artifact!
-            let reference = "\(artifact.featureSetName)@\(artifact.featureSetVersion)"
-            if sets[reference] != nil { continue }
-            let set = try catalog.resolve(reference)
-            guard set.featureNames == artifact.featureNames else { throw ComparisonError.featureSetMismatch(model: model.name, set: reference) }
+        for (reference, set) in try featureSets(of: models, catalog: catalog) {
             sets[reference] = (set, try TrainingSet.load(set: set, cutoffs: [cutoff], horizon: horizon, population: population, store: store))
         }
         let references = sets.keys.sorted()
@@ -81,6 +75,20 @@ public struct EvaluationSet: Sendable {
         return EvaluationSet(
             cutoff: cutoff, horizon: horizon, population: population, users: users, labels: labels,
             modelNames: models.map(\.name), scores: scores, exclusions: exclusions)
+    }
+
+    /// Each distinct feature set version the stored models read, checked against the model's feature names.
+    static func featureSets(of models: [ComparedModel], catalog: FeatureCatalog) throws -> [(reference: String, set: FeatureSet)] {
+        var found: [(reference: String, set: FeatureSet)] = []
+        for model in models {
+            guard let artifact = model.artifact else { continue }
+            let reference = "\(artifact.featureSetName)@\(artifact.featureSetVersion)"
+            if found.contains(where: { $0.reference == reference }) { continue }
+            let set = try catalog.resolve(reference)
+            guard set.featureNames == artifact.featureNames else { throw ComparisonError.featureSetMismatch(model: model.name, set: reference) }
+            found.append((reference, set))
+        }
+        return found
     }
 
     /// Keeps the rows `keep` says to, in every model.
