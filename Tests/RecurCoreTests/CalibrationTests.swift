@@ -75,7 +75,7 @@ import Testing
 
     /// A model whose scores are already calibrated keeps them; a miscalibrated one gets the method that
     /// does better on rows it was not fitted on, never one that does worse.
-    @Test func choosingNeverPicksACalibrationThatWorsensValidation() {
+    @Test func choosingNeverPicksACalibrationThatWorsensValidation() throws {
         var random = SeededRandom(seed: 9)
         var p = [Double](), y = [UInt8](), users = [String]()
         for i in 0..<20_000 {
@@ -91,7 +91,7 @@ import Testing
 
         let (bad, labels) = Self.miscalibrated(seed: 10, rows: 20_000)
         let choice = Calibrator.choose(predictions: bad, labels: labels, users: bad.indices.map { "user-\($0)" })
-        let method = try! #require(choice.method, "\(choice.reason)")
+        let method = try #require(choice.method, "\(choice.reason)")
         #expect(choice.validationLogLoss[method.rawValue]! < choice.validationLogLoss["none"]!)
         #expect(choice.reason.contains(method.rawValue))
     }

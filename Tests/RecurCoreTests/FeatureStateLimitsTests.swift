@@ -4,7 +4,9 @@ import Testing
 
 /// Valid input that once trapped: sums past Int64 cents, and damaged stored states.
 @Suite struct FeatureStateLimitsTests {
-    let set = try! FeatureCatalog.builtin.resolve("default@1")
+    let set: FeatureSet
+
+    init() throws { set = try FeatureCatalog.builtin.resolve("default@1") }
 
     @Test func ninetyFiveThousandHugePurchasesNeverTrap() throws {
         var state = UserFeatureState(set: set)
