@@ -83,18 +83,18 @@ final class CommandHandler: ChannelInboundHandler {
                     tally.record(.empty, nanoseconds: 0)
                     continue parsing
                 }
-                let (name, reply) = execute(request)
-                reply.write(session.encoding(for: request), into: &out)
+                var (name, reply) = execute(request)
                 if case .error(let code, _) = reply, code == "WRONGPASS" {
                     metrics.authFailed()
                     authFailures += 1
                     // A guesser gets a few tries per connection, then reconnects: each costs a handshake.
+                    // The last try's own answer says so; nothing is answered that was not asked.
                     if authFailures >= Self.maximumAuthFailures {
-                        Reply.error(code: "WRONGPASS", message: "too many wrong tokens on this connection; closing").write(
-                            session.encoding(for: request), into: &out)
+                        reply = .error(code: "WRONGPASS", message: "too many wrong tokens on this connection; closing")
                         stop()
                     }
                 }
+                reply.write(session.encoding(for: request), into: &out)
                 let now = DispatchTime.now().uptimeNanoseconds
                 tally.record(name, nanoseconds: now - clock)
                 clock = now
