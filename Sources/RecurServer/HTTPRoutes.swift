@@ -166,17 +166,12 @@ struct HTTPRoutes: Sendable {
                     json.beginObject()
                     for (name, value) in zip(service.set.featureNames, values) { json.field(name, value) }
                     json.endObject()
-                } catch let error as RequestError {
-                    json.key("error")
-                    json.beginObject()
-                    json.field("code", error.code)
-                    json.field("message", error.message)
-                    json.endObject()
                 } catch {
+                    let failure = error as? RequestError ?? RequestError(code: "FAILED", message: "\(error)")
                     json.key("error")
                     json.beginObject()
-                    json.field("code", "FAILED")
-                    json.field("message", "\(error)")
+                    json.field("code", failure.code)
+                    json.field("message", failure.message)
                     json.endObject()
                 }
                 json.endObject()

@@ -147,5 +147,16 @@ public enum ModelError: Error, CustomStringConvertible {
 }
 
 enum SHA256Hex {
-    static func of(_ data: Data) -> String { SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined() }
+    static func of(_ data: Data) -> String { hex(SHA256.hash(data: data)) }
+
+    /// A file's SHA-256, read in chunks: a rows file of any size costs no more memory than a chunk.
+    static func of(file path: String) throws -> String {
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw FileError.cannotOpen(path: path, reason: "cannot be read") }
+        defer { try? handle.close() }
+        var hasher = SHA256()
+        while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty { hasher.update(data: chunk) }
+        return hex(hasher.finalize())
+    }
+
+    private static func hex(_ digest: SHA256.Digest) -> String { digest.map { String(format: "%02x", $0) }.joined() }
 }

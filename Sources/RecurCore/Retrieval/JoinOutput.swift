@@ -104,6 +104,8 @@ public struct JoinOutput: Sendable {
 
     /// Shortest round-trip form: what `features show` and the server print, and what reads back the same.
     public static func number(_ value: Double) -> String {
-        value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)
+        var bytes = [UInt8]()
+        appendNumber(value, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
     }
 }

@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 
 /// Your own labelled rows as a training set: the features as of each row's time (`FeatureJoin`),
@@ -39,8 +38,9 @@ public struct LabelledRows {
     /// Every readable row with its features and label, in input order (`cutoffs` holds each row's
     /// own time), the file's SHA-256, and what the join read and refused.
     public func answered(set: FeatureSet, store: Store) throws -> (data: TrainingSet, sha256: String, summary: FeatureJoin.Summary) {
-        let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
-        let sha256 = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+        // The model records which file it learnt from, so the rows must be a file that can be hashed.
+        guard path != "-" else { throw JoinError.badLabel(path, "labelled rows are read from a file, not standard input (their SHA-256 is recorded)") }
+        let sha256 = try SHA256Hex.of(file: path)
         let rows = try JoinRows(path: path, userColumn: userColumn, timeColumn: timeColumn)
         guard let labelIndex = rows.columns.firstIndex(of: label) else { throw JoinError.missingColumn(path, label, rows.columns) }
         var questions: [Int: (user: String, time: Int64, label: UInt8)] = [:]
