@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Regenerates Sources/RecurCore/Features/BuiltinFeatureSets.swift from features/default.toml.
+# Regenerates the built-in definitions compiled into the binary from features/*.toml:
+# Sources/RecurCore/Features/BuiltinFeatureSets.swift and Sources/RecurCore/Analytics/BuiltinRollups.swift.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 {
@@ -15,3 +16,14 @@ cd "$(dirname "$0")/.."
   echo '"""#'
   echo "}"
 } > Sources/RecurCore/Features/BuiltinFeatureSets.swift
+{
+  echo "// Generated from features/rollups.toml by scripts/embed-features.sh; a test keeps the two identical."
+  echo
+  echo "/// The rollups compiled into the binary, so that every store keeps them."
+  echo "enum BuiltinRollups {"
+  echo '    static let text = #"""'
+  cat features/rollups.toml
+  echo
+  echo '"""#'
+  echo "}"
+} > Sources/RecurCore/Analytics/BuiltinRollups.swift

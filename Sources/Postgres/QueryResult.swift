@@ -27,6 +27,9 @@ public final class QueryResult {
         (0..<columnCount).map { String(cString: PQfname(handle, Int32($0))) }
     }
 
+    /// The type of each column, as PostgreSQL's type OID (20 bigint, 1700 numeric, 1184 timestamptz…).
+    public func columnType(_ column: Int) -> UInt32 { UInt32(PQftype(handle, Int32(column))) }
+
     /// The column index of `name`, or nil.
     public func column(named name: String) -> Int? {
         let index = Int(PQfnumber(handle, name))

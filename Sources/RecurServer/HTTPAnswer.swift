@@ -1,5 +1,6 @@
 import NIOCore
 import NIOHTTP1
+import RecurCore
 
 /// A response: status, JSON body, and headers the route needs beyond the usual ones.
 struct HTTPAnswer: Sendable {

@@ -18,7 +18,9 @@ struct FeatureSetOptions: ParsableArguments {
     @Option(name: .customLong("features-dir"), help: ArgumentHelp("A folder of feature set .toml files (adds to the built-in sets).", valueName: "dir"))
     var directory: String?
 
-    func catalog() throws -> FeatureCatalog { try FeatureCatalog.load(directory: directory ?? ProcessInfo.processInfo.environment["RECUR_FEATURES_DIR"]) }
+    /// The folder given, or $RECUR_FEATURES_DIR.
+    var folder: String? { directory ?? ProcessInfo.processInfo.environment["RECUR_FEATURES_DIR"] }
+    func catalog() throws -> FeatureCatalog { try FeatureCatalog.load(directory: folder) }
     func resolve() throws -> FeatureSet { try catalog().resolve(reference) }
 }
 

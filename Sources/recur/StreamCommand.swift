@@ -46,6 +46,7 @@ struct StreamCommand: ParsableCommand {
 
     func run() throws {
         let set = try features.resolve()
+        let rollups = try RollupCatalog.load(directory: features.folder, features: try features.catalog())
         guard let wait = TimeSpan(parsing: batchWait), wait.microseconds > 0 else {
             throw CLIError.usage("--batch-wait '\(batchWait)' is not a duration such as 500ms")
         }
@@ -76,6 +77,7 @@ struct StreamCommand: ParsableCommand {
             options.importOptions = importOptions
             options.maxUsersInMemory = maxUsersInMemory
             options.statesOnOwnConnection = !singleTransaction
+            options.rollups = rollups
             let builder = FolderStreamBuilder(location: store.location, set: set, options: options, metrics: metrics, log: log)
             printError("stream: watching \(dir) for \(set.reference)\(archive.map { ", archiving to \($0)" } ?? "")")
             totals = try reporter.running { try builder.run(shouldStop: shouldStop) }
@@ -89,6 +91,7 @@ struct StreamCommand: ParsableCommand {
             options.importOptions = importOptions
             options.repairsInBackground = !noRepair
             options.statesOnOwnConnection = !singleTransaction
+            options.rollups = rollups
             let configuration = try kafka.kafka.configuration()
             let builder = KafkaStreamBuilder(location: store.location, set: set, kafka: configuration, options: options, metrics: metrics, log: log)
             printError("stream: \(topic) (group \(kafka.group)) into \(store.location.displayName) for \(set.reference)")

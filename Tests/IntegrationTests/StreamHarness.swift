@@ -1,6 +1,7 @@
 import Foundation
 import Kafka
 import Postgres
+import Testing
 
 @testable import RecurCore
 
@@ -119,6 +120,23 @@ enum StreamCheck {
         text = text.replacingOccurrences(of: "name = \"default\"", with: "name = \"strict\"")
         text = text.replacingOccurrences(of: "allowed_lateness = \"2d\"", with: "allowed_lateness = \"10m\"")
         try text.write(toFile: folder + "/strict.toml", atomically: true, encoding: .utf8)
+        // A rollup of the user's own beside the built-in ones: the stream keeps it too.
+        try """
+        [[rollup]]
+        name = "rollup_device_5m"
+        window = "5m"
+        group = "device"
+        watermark = "10m"
+        measures = ["events", "users", "quantity", "refunded", "late"]
+        """.write(toFile: folder + "/rollups.toml", atomically: true, encoding: .utf8)
         return folder
+    }
+
+    /// Every rollup and the sessions equal a recount of the stored events, row for row.
+    static func rollupsMatchEvents(_ store: Store, expecting names: Set<String> = []) throws {
+        let differences = try RollupRegistry.differences(on: store.connection)
+        #expect(names.isSubset(of: Set(differences.map(\.name))), "registered: \(differences.map(\.name))")
+        #expect(differences.count >= 5)
+        for (name, rows) in differences { #expect(rows == 0, "\(name): \(rows) rows differ from a recount of the events") }
     }
 }

@@ -56,6 +56,12 @@ import Testing
         let check = try StreamCheck.statesMatchEvents(store, set: set)
         #expect(check.users > 50)
         #expect(check.mismatched.isEmpty, "users whose state differs from a fold of their events: \(check.mismatched.prefix(5))")
+        // Rollups and sessions, kept batch by batch through ten kills, equal a recount; late events
+        // (the producer's 5%, 30 to 60 minutes late: past the device rollup's 10-minute watermark)
+        // landed in their windows and were counted as late.
+        try StreamCheck.rollupsMatchEvents(store, expecting: ["rollup_device_5m", "sessions", "rollup_user_5m"])
+        #expect(try StreamCheck.count(store, "SELECT sum(late)::bigint FROM rollup_device_5m") > 0)
+        #expect(try StreamCheck.count(store, "SELECT count(*) FROM sessions WHERE events > 1") > 0)
     }
 
     @Test func survivesPostgresStoppingForTenSeconds() throws {
@@ -89,6 +95,7 @@ import Testing
         #expect(try StreamCheck.count(fresh, "SELECT count(*) FROM events") == produced.messages - produced.duplicated)
         let check = try StreamCheck.statesMatchEvents(fresh, set: set)
         #expect(check.users > 50 && check.mismatched.isEmpty, "\(check.mismatched.prefix(5))")
+        try StreamCheck.rollupsMatchEvents(fresh)
         withExtendedLifetime(store) {}
     }
 
@@ -205,5 +212,6 @@ import Testing
         #expect(builder.log.contains("already loaded"))
         let check = try StreamCheck.statesMatchEvents(store, set: try FeatureCatalog.builtin.resolve("default"))
         #expect(check.mismatched.isEmpty)
+        try StreamCheck.rollupsMatchEvents(store)
     }
 }

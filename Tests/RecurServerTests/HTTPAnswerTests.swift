@@ -1,5 +1,6 @@
 import NIOCore
 import NIOHTTP1
+import RecurCore
 import Testing
 
 @testable import RecurServer

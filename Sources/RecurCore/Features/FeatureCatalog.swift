@@ -12,21 +12,30 @@ public struct FeatureCatalog: Sendable {
         return FeatureCatalog(sets: sets)
     }
 
-    /// The built-in sets, plus every `*.toml` in `directory` (a set there replaces a built-in one of the same name and version).
+    /// The built-in sets, plus every `*.toml` of feature sets in `directory` (a set there replaces a built-in one of the same name and version).
     public static func load(directory: String?) throws(FeatureDefinitionError) -> FeatureCatalog {
         var catalog = builtin
         guard let directory else { return catalog }
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else {
-            throw .unreadable(path: directory, reason: "no such folder")
-        }
-        for name in names.sorted() where name.hasSuffix(".toml") {
-            let path = (directory as NSString).appendingPathComponent(name)
-            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw .unreadable(path: path, reason: "not UTF-8 text") }
+        for (path, text) in try files(in: directory) where !RollupCatalog.declaresRollups(text) {
             let set = try parse(path: path, text: text)
             catalog.sets.removeAll { $0.name == set.name && $0.version == set.version }
             catalog.sets.append(set)
         }
         return catalog
+    }
+
+    /// Every `*.toml` in a definitions folder, by name, with its text.
+    static func files(in directory: String) throws(FeatureDefinitionError) -> [(path: String, text: String)] {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else {
+            throw .unreadable(path: directory, reason: "no such folder")
+        }
+        var files = [(path: String, text: String)]()
+        for name in names.sorted() where name.hasSuffix(".toml") {
+            let path = (directory as NSString).appendingPathComponent(name)
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw .unreadable(path: path, reason: "not UTF-8 text") }
+            files.append((path, text))
+        }
+        return files
     }
 
     /// `name`, `name@version`, or nil for the default set; without a version, the highest.

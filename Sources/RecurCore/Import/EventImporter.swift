@@ -6,10 +6,14 @@ public struct EventImporter {
     public let options: ImportOptions
     public init(options: ImportOptions) { self.options = options }
 
-    /// Imports `path` (`-` for stdin) into the store's `events` and `rejected_events`.
-    public func run(path: String, store: Store, progress: ((ImportProgress) -> Void)? = nil) throws -> ImportSummary {
+    /// Imports `path` (`-` for stdin) into the store's `events` and `rejected_events`, and its rollups.
+    public func run(
+        path: String, store: Store, progress: ((ImportProgress) -> Void)? = nil, notice: (String) -> Void = { _ in }
+    ) throws -> ImportSummary {
         let source = Self.sourceName(path)
-        let loader = EventLoader(connection: store.connection, source: source)
+        // A store that keeps no rollups yet gets the built-in ones, counted from what it holds.
+        _ = try RollupRegistry.register(.builtin(), on: store.connection, progress: notice)
+        let loader = EventLoader(connection: store.connection, source: source, rollups: BatchRollups(connection: store.connection, source: "import"))
         let pipeline = LoadPipeline(loader: loader)
         var submitted = 0
         var summary: ImportSummary

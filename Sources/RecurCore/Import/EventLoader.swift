@@ -16,23 +16,30 @@ final class EventLoader {
 
     private let connection: Connection
     private let source: String
+    /// Set by the importer: the rollups its batches update. The stream's writer updates its own.
+    private let rollups: BatchRollups?
+    /// The `high_water` the next copied events carry (see `BatchRollups.highWater`).
+    var highWater: Timestamp?
     private var deduplicating = false
     private var stagingReady = false
     private var buffer = [UInt8]()
 
-    init(connection: Connection, source: String) {
+    init(connection: Connection, source: String, rollups: BatchRollups? = nil) {
         self.connection = connection
         self.source = source
+        self.rollups = rollups
         buffer.reserveCapacity(1 << 20)
     }
 
-    /// Loads one batch atomically; returns how many events were new.
+    /// Loads one batch atomically, with its rollups; returns how many events were new.
     func load(_ events: [Event], rejected: [RejectedRow]) throws -> Int {
         var inserted = 0
         if !events.isEmpty && !deduplicating {
             do {
                 inserted = try connection.transaction {
+                    highWater = try rollups?.highWater()
                     let count = try copy(events, into: "events")
+                    try rollups?.apply(events, loader: self)
                     try insertRejected(rejected)
                     return count
                 }
@@ -44,13 +51,17 @@ final class EventLoader {
         return try connection.transaction {
             var count = 0
             if !events.isEmpty {
+                highWater = try rollups?.highWater()
                 try prepareStaging()
                 _ = try copy(events, into: "recur_import_stage")
-                count = try connection.execute(
-                    """
-                    INSERT INTO events SELECT DISTINCT ON (event_id) * FROM recur_import_stage
-                    ON CONFLICT (event_id) DO NOTHING
-                    """)
+                let insert = "INSERT INTO events SELECT DISTINCT ON (event_id) * FROM recur_import_stage ON CONFLICT (event_id) DO NOTHING"
+                if let rollups {
+                    try rollups.prepareBatchTable()
+                    count = try connection.execute("WITH stored AS (\(insert) RETURNING *) INSERT INTO \(BatchRollups.batchTable) SELECT * FROM stored")
+                    try rollups.applyBatchTable()
+                } else {
+                    count = try connection.execute(insert)
+                }
                 try connection.execute("TRUNCATE recur_import_stage")
             }
             try insertRejected(rejected)
@@ -67,10 +78,12 @@ final class EventLoader {
     func copy(_ events: some Collection<Event>, into table: String) throws -> Int {
         try connection.copyIn(
             """
-            COPY \(table) (event_id, user_id, ts, event_type, amount, quantity, product_id, session_id, category, device) FROM STDIN
+            COPY \(table) (event_id, user_id, ts, event_type, amount, quantity, product_id, session_id, category, device, high_water) FROM STDIN
             """
         ) { writer in
             buffer.removeAll(keepingCapacity: true)
+            var highWaterText = [UInt8]()
+            if let highWater { Self.appendTimestamp(highWater, to: &highWaterText) } else { highWaterText = [92, 78] }
             for event in events {
                 Self.append(event.eventID, to: &buffer); buffer.append(9)
                 Self.append(event.userID, to: &buffer); buffer.append(9)
@@ -81,7 +94,8 @@ final class EventLoader {
                 Self.append(event.productID, to: &buffer); buffer.append(9)
                 Self.append(event.sessionID, to: &buffer); buffer.append(9)
                 Self.append(event.category, to: &buffer); buffer.append(9)
-                Self.append(event.device, to: &buffer); buffer.append(10)
+                Self.append(event.device, to: &buffer); buffer.append(9)
+                buffer.append(contentsOf: highWaterText); buffer.append(10)
                 if buffer.count >= 1 << 18 {
                     try writer.write(buffer)
                     buffer.removeAll(keepingCapacity: true)

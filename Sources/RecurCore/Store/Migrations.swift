@@ -1,6 +1,6 @@
 /// Recur's schema, as numbered migrations. Never edit an applied one: append a new version.
 public enum Migrations {
-    public static let all: [Migration] = [events, features, streaming, changeLog, offsetsPerGroup, storedAt, featureViews, eventsByUserCovering]
+    public static let all: [Migration] = [events, features, streaming, changeLog, offsetsPerGroup, storedAt, featureViews, eventsByUserCovering, analytics]
 
     static let events = Migration(
         version: 1, name: "events and rejected events",
@@ -229,5 +229,38 @@ public enum Migrations {
         sql: """
             CREATE INDEX events_user_ts_cover ON events (user_id, ts) INCLUDE (event_type, amount);
             DROP INDEX events_user_ts;
+            """)
+
+    /// Rollups and sessions: what each event's arrival saw (for lateness), the registered
+    /// definitions, and the builders' lag for the live page.
+    static let analytics = Migration(
+        version: 9, name: "rollups, sessions and stream status",
+        sql: """
+            -- The newest event time stored (by any writer) when this event arrived: it is late for a
+            -- rollup whose window had closed by then. NULL for events stored before this version.
+            ALTER TABLE events ADD COLUMN high_water timestamptz;
+            CREATE TABLE event_high_water (
+                source     text PRIMARY KEY,
+                high_water timestamptz NOT NULL
+            );
+            INSERT INTO event_high_water SELECT 'before rollups', max(ts) FROM events HAVING max(ts) IS NOT NULL;
+
+            CREATE TABLE rollup_definitions (
+                name          text PRIMARY KEY,
+                kind          text NOT NULL CHECK (kind IN ('rollup', 'sessions')),
+                definition    jsonb NOT NULL,
+                generation    bigint NOT NULL,
+                registered_at timestamptz NOT NULL DEFAULT now()
+            );
+
+            CREATE TABLE stream_status (
+                writer       text NOT NULL,
+                topic        text NOT NULL,
+                partition    integer NOT NULL,
+                lag          bigint,
+                committed_at timestamptz NOT NULL,
+                events       bigint NOT NULL DEFAULT 0,
+                PRIMARY KEY (writer, topic, partition)
+            );
             """)
 }

@@ -38,6 +38,8 @@ public final class Store {
         let quoted = try connection.quoteIdentifier(schema)
         try connection.execute("CREATE SCHEMA IF NOT EXISTS \(quoted)")
         try connection.execute("SET search_path TO \(quoted)")
+        // Times read as text (rollups, sessions, views) come back in UTC, as every time Recur writes.
+        try connection.execute("SET TimeZone TO 'UTC'")
         return connection
     }
 }

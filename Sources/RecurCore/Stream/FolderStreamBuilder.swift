@@ -18,6 +18,8 @@ public final class FolderStreamBuilder {
         public var maxUsersInMemory = 200_000
         /// Write states on a second connection, committed in two phases with the batch, when the server allows it.
         public var statesOnOwnConnection = true
+        /// Rollups the store keeps from now on, beside those it keeps already.
+        public var rollups = RollupCatalog.builtin()
 
         public init(directory: String) { self.directory = directory }
     }
@@ -173,7 +175,7 @@ public final class FolderStreamBuilder {
         if let writer, writer.isOpen { return writer }
         let (store, writer) = try StreamWriter.open(
             location, ownStatesConnection: options.statesOnOwnConnection, set: set, writerName: "\(ProcessInfo.processInfo.hostName):\(getpid())",
-            maxUsersInMemory: options.maxUsersInMemory)
+            maxUsersInMemory: options.maxUsersInMemory, rollups: options.rollups, log: log)
         if !modeAnnounced {
             log("writing " + writer.modeDescription)
             modeAnnounced = true

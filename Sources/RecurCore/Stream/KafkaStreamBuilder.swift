@@ -22,6 +22,8 @@ public final class KafkaStreamBuilder {
         public var repairsInBackground = true
         /// Write states on a second connection, committed in two phases with the batch, when the server allows it.
         public var statesOnOwnConnection = true
+        /// Rollups the store keeps from now on, beside those it keeps already.
+        public var rollups = RollupCatalog.builtin()
 
         public init(topic: String) { self.topic = topic }
     }
@@ -355,7 +357,8 @@ public final class KafkaStreamBuilder {
     private func connectedWriter() throws -> StreamWriter {
         if let writer, writer.isOpen { return writer }
         let (store, writer) = try StreamWriter.open(
-            location, ownStatesConnection: options.statesOnOwnConnection, set: set, writerName: writerName, maxUsersInMemory: options.maxUsersInMemory)
+            location, ownStatesConnection: options.statesOnOwnConnection, set: set, writerName: writerName, maxUsersInMemory: options.maxUsersInMemory,
+            rollups: options.rollups, log: log)
         if !modeAnnounced {
             log("writing " + writer.modeDescription)
             modeAnnounced = true

@@ -14,6 +14,7 @@ final class StreamWriter {
     let set: FeatureSet
     let writerName: String
     private let states: StateWriter
+    private let rollups: BatchRollups
     private var recent: RecentEventIDs
     private var stagingReady = false
     private var lastPrune = Date.distantPast
@@ -35,14 +36,22 @@ final class StreamWriter {
             statesOn = other
         }
         states = StateWriter(connection: statesOn, set: set, maxUsersInMemory: maxUsersInMemory)
+        // One high-water row for all builders: it is written last in a batch, so they wait on it only for a commit.
+        rollups = BatchRollups(connection: connection, source: "stream")
         recent = RecentEventIDs(capacity: 1 << 20)
     }
 
-    /// Opens the store and a writer on it; `ownStatesConnection` asks for the two-phase mode.
-    static func open(_ location: StoreLocation, ownStatesConnection: Bool, set: FeatureSet, writerName: String, maxUsersInMemory: Int) throws
-        -> (Store, StreamWriter)
-    {
+    /// Opens the store and a writer on it; `ownStatesConnection` asks for the two-phase mode. The
+    /// store keeps `rollups` from now on, built from its events first if it did not (see `RollupRegistry`).
+    static func open(
+        _ location: StoreLocation, ownStatesConnection: Bool, set: FeatureSet, writerName: String, maxUsersInMemory: Int, rollups: RollupCatalog,
+        log: (String) -> Void
+    ) throws -> (Store, StreamWriter) {
         let store = try Store.open(location)
+        let registered = try RollupRegistry.register(rollups, on: store.connection, progress: log)
+        for name in registered.differing {
+            log("rollup \(name): the store keeps an older definition; `recur rollups backfill` rebuilds it with this one")
+        }
         let writer = try StreamWriter(
             connection: store.connection, statesConnection: ownStatesConnection ? try store.connect() : nil, set: set, writerName: writerName,
             maxUsersInMemory: maxUsersInMemory)
@@ -109,6 +118,7 @@ final class StreamWriter {
 
     /// The rest of the batch, on the batch's connection: rejects, repairs, the file's counts, NOTIFY.
     private func finish(_ batch: StreamBatch, fresh: [Event], written: StateWriter.Outcome, loader: EventLoader) throws {
+        try rollups.apply(fresh, loader: loader)
         try loader.insertRejected(batch.rejected)
         if !written.repairs.isEmpty {
             try connection.execute(
@@ -194,6 +204,7 @@ final class StreamWriter {
     /// id after all) go through a staging table and `ON CONFLICT DO NOTHING`.
     private func insertEvents(_ candidates: [Event], loader: EventLoader) throws -> [Event] {
         guard !candidates.isEmpty else { return [] }
+        loader.highWater = try rollups.highWater()
         let suspects = candidates.filter { recent.contains($0.eventID) }
         try connection.execute("SAVEPOINT recur_events")
         do {
