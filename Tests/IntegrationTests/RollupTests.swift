@@ -123,5 +123,13 @@ import Testing
         #expect(try RollupRegistry.register(changed, on: store.connection).differing == ["rollup_device_1d"])
         #expect(try RollupRegistry.register(changed, on: store.connection, replaceChanged: true).rebuilt == ["rollup_device_1d"])
         for (name, differing) in try RollupRegistry.differences(on: store.connection) { #expect(differing == 0, "\(name)") }
+
+        // A dropped rollup stays dropped through writers' registrations, until restored.
+        try RollupRegistry.drop(["rollup_user_5m"], on: store.connection)
+        #expect(try RollupRegistry.register(.builtin(), on: store.connection).built.isEmpty)
+        _ = try load.load([Self.event("late-2", "u-new", 9, 5, .view)], rejected: [])
+        #expect(!(try RollupRegistry.differences(on: store.connection)).contains { $0.name == "rollup_user_5m" })
+        #expect(try RollupRegistry.register(.builtin(), on: store.connection, restore: ["rollup_user_5m"]).built == ["rollup_user_5m"])
+        for (name, differing) in try RollupRegistry.differences(on: store.connection) { #expect(differing == 0, "\(name)") }
     }
 }

@@ -17,25 +17,31 @@ public enum RollupRegistry {
     ///
     /// Holds a SHARE lock on `events` while it builds, so no batch is stored half before and half after.
     public static func register(
-        _ catalog: RollupCatalog, on connection: Connection, replaceChanged: Bool = false, progress: (String) -> Void = { _ in }
+        _ catalog: RollupCatalog, on connection: Connection, replaceChanged: Bool = false, restore: Set<String> = [],
+        progress: (String) -> Void = { _ in }
     ) throws -> Outcome {
         var outcome = Outcome()
-        let (_, stored) = try load(on: connection)
         let wanted = catalog.rollups.map { Definition.rollup($0) } + (catalog.sessions.map { [Definition.sessions($0)] } ?? [])
-        let known = Dictionary(stored.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
-        let work = wanted.filter { known[$0.name] == nil || (known[$0.name] != $0 && replaceChanged) }
+        func needed(_ stored: Registry) -> [Definition] {
+            let known = Dictionary(stored.definitions.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+            return wanted.filter { definition in
+                if stored.dropped.contains(definition.name) { return restore.contains(definition.name) }
+                guard let existing = known[definition.name] else { return true }
+                return existing != definition && replaceChanged
+            }
+        }
+        let stored = try load(on: connection)
+        let known = Dictionary(stored.definitions.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         outcome.differing = wanted.filter { known[$0.name] != nil && known[$0.name] != $0 && !replaceChanged }.map(\.name)
-        guard !work.isEmpty else { return outcome }
+        guard !needed(stored).isEmpty else { return outcome }
         try connection.transaction {
             // One registration at a time, and no batch half in: writers read the registry after their insert.
             try connection.execute("LOCK TABLE rollup_definitions IN SHARE ROW EXCLUSIVE MODE")
             try connection.execute("LOCK TABLE events IN SHARE MODE")
-            var (generation, current) = try load(on: connection)
-            for definition in work {
-                let existing = current.first { $0.name == definition.name }
-                if existing == definition { continue }
+            var current = try load(on: connection)
+            for definition in needed(current) {
                 progress("building \(definition.name) from the stored events…")
-                if existing != nil {
+                if current.definitions.contains(where: { $0.name == definition.name }) {
                     outcome.rebuilt.append(definition.name)
                 } else {
                     outcome.built.append(definition.name)
@@ -43,40 +49,68 @@ public enum RollupRegistry {
                 try connection.execute("DROP TABLE IF EXISTS \(definition.name) CASCADE")
                 for statement in definition.createSQL { try connection.execute(statement) }
                 for statement in definition.rebuildSQL(bounded: false) { try connection.execute(statement) }
-                generation += 1
+                current.generation += 1
                 try connection.execute(
                     """
                     INSERT INTO rollup_definitions (name, kind, definition, generation) VALUES ($1, $2, $3::jsonb, $4)
                     ON CONFLICT (name) DO UPDATE SET kind = excluded.kind, definition = excluded.definition,
-                        generation = excluded.generation, registered_at = now()
-                    """, [definition.name, definition.kind, definition.json, generation])
-                current.removeAll { $0.name == definition.name }
-                current.append(definition)
+                        generation = excluded.generation, dropped = false, registered_at = now()
+                    """, [definition.name, definition.kind, definition.json, current.generation])
+                current.definitions.removeAll { $0.name == definition.name }
+                current.definitions.append(definition)
+                current.dropped.remove(definition.name)
             }
-            try AnalyticsViews.create(over: current, on: connection)
+            try AnalyticsViews.create(over: current.definitions, on: connection)
         }
         return outcome
     }
 
-    /// The registry's generation (moves with every change) and its definitions.
-    static func load(on connection: Connection) throws -> (generation: Int64, definitions: [Definition]) {
-        let rows = try connection.query("SELECT name, kind, definition::text, generation FROM rollup_definitions ORDER BY name")
-        var generation: Int64 = 0
-        var definitions = [Definition]()
+    /// Stops keeping `names` and drops their tables; they stay dropped until restored by `rollups backfill --restore`.
+    public static func drop(_ names: [String], on connection: Connection) throws {
+        try connection.transaction {
+            try connection.execute("LOCK TABLE rollup_definitions IN SHARE ROW EXCLUSIVE MODE")
+            var current = try load(on: connection)
+            for name in names {
+                guard current.definitions.contains(where: { $0.name == name }) else {
+                    throw RollupError.unknown(name, known: current.definitions.map(\.name))
+                }
+                current.generation += 1
+                try connection.execute("UPDATE rollup_definitions SET dropped = true, generation = $2 WHERE name = $1", [name, current.generation])
+                try connection.execute("DROP TABLE IF EXISTS \(name) CASCADE")
+                current.definitions.removeAll { $0.name == name }
+            }
+            try AnalyticsViews.create(over: current.definitions, on: connection)
+        }
+    }
+
+    /// What `rollup_definitions` holds: its generation (moving with every change), the tables kept, and those dropped.
+    struct Registry {
+        var generation: Int64
+        var definitions: [Definition]
+        var dropped: Set<String>
+    }
+
+    static func load(on connection: Connection) throws -> Registry {
+        let rows = try connection.query("SELECT name, kind, definition::text, generation, dropped FROM rollup_definitions ORDER BY name")
+        var registry = Registry(generation: 0, definitions: [], dropped: [])
         for row in rows.rows {
             let name = try row.require(String.self, 0)
             let text = try row.require(String.self, 2)
-            generation = max(generation, try row.require(Int64.self, 3))
+            registry.generation = max(registry.generation, try row.require(Int64.self, 3))
+            if try row.require(Bool.self, 4) {
+                registry.dropped.insert(name)
+                continue
+            }
             do {
                 switch try row.require(String.self, 1) {
-                case "sessions": definitions.append(.sessions(try JSONDecoder().decode(SessionRollup.self, from: Data(text.utf8))))
-                default: definitions.append(.rollup(try JSONDecoder().decode(Rollup.self, from: Data(text.utf8))))
+                case "sessions": registry.definitions.append(.sessions(try JSONDecoder().decode(SessionRollup.self, from: Data(text.utf8))))
+                default: registry.definitions.append(.rollup(try JSONDecoder().decode(Rollup.self, from: Data(text.utf8))))
                 }
             } catch {
                 throw RollupError.unreadableDefinition(name: name, reason: "\(error)")
             }
         }
-        return (generation, definitions)
+        return registry
     }
 
     /// The generation alone: one cheap read per batch tells a writer whether to reload.

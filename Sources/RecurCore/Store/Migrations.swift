@@ -250,6 +250,8 @@ public enum Migrations {
                 kind          text NOT NULL CHECK (kind IN ('rollup', 'sessions')),
                 definition    jsonb NOT NULL,
                 generation    bigint NOT NULL,
+                -- Dropped by `recur rollups drop`: no longer kept, and not registered again unless restored.
+                dropped       boolean NOT NULL DEFAULT false,
                 registered_at timestamptz NOT NULL DEFAULT now()
             );
 

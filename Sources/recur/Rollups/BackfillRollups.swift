@@ -15,6 +15,7 @@ struct BackfillRollups: ParsableCommand {
     @OptionGroup var definitions: RollupDefinitionOptions
     @Option(help: "Recount windows from this time (widened to whole windows).") var from: TimeArgument?
     @Option(help: "Recount windows before this time.") var to: TimeArgument?
+    @Option(help: ArgumentHelp("Keep a dropped rollup again (repeatable).", valueName: "name")) var restore: [String] = []
 
     func validate() throws {
         if let from, let to, !(from.timestamp < to.timestamp) { throw ValidationError("--from must be before --to") }
@@ -22,9 +23,13 @@ struct BackfillRollups: ParsableCommand {
 
     func run() throws {
         let catalog = try definitions.catalog()
+        let defined = Set(catalog.rollups.map(\.name) + (catalog.sessions.map { [$0.name] } ?? []))
+        if let unknown = restore.first(where: { !defined.contains($0) }) {
+            throw CLIError.usage("--restore \(unknown): no such rollup in the definitions; known: \(defined.sorted().joined(separator: ", "))")
+        }
         let opened = try store.open()
         let started = Date()
-        let registered = try RollupRegistry.register(catalog, on: opened.connection, replaceChanged: true, progress: { printError($0) })
+        let registered = try RollupRegistry.register(catalog, on: opened.connection, replaceChanged: true, restore: Set(restore), progress: { printError($0) })
         let rebuilt = try RollupRegistry.rebuild(from: from?.timestamp, to: to?.timestamp, on: opened.connection, progress: { printError($0) })
         let new = registered.built.isEmpty ? "" : "; new: \(registered.built.joined(separator: ", "))"
         let changed = registered.rebuilt.isEmpty ? "" : "; redefined: \(registered.rebuilt.joined(separator: ", "))"

@@ -12,7 +12,7 @@ struct RollupsCommand: ParsableCommand {
             ones are defined in features/rollups.toml; add your own in a .toml file of [[rollup]] \
             tables in your features folder and run `recur rollups backfill --features-dir DIR`.
             """,
-        subcommands: [ListRollups.self, ShowRollup.self, BackfillRollups.self]
+        subcommands: [ListRollups.self, ShowRollup.self, BackfillRollups.self, DropRollups.self]
     )
 }
 
@@ -38,6 +38,25 @@ struct ListRollups: ParsableCommand {
         _ = try RollupRegistry.register(.builtin(), on: opened.connection, progress: { printError($0) })
         let rows = try AnalyticsTables.list(on: opened.connection)
         print(rows.rendered(format), terminator: "")
+    }
+}
+
+/// `recur rollups drop NAME…`: stop keeping tables nobody reads (the per-user windows grow with the users).
+struct DropRollups: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "drop", abstract: "Stop keeping rollups and drop their tables.",
+        discussion: "A dropped rollup is not built again by imports or streams; `recur rollups backfill --restore NAME` brings it back.")
+    @OptionGroup var store: StoreOptions
+    @Argument(help: "Rollups to drop.") var names: [String]
+
+    func validate() throws {
+        guard !names.isEmpty else { throw ValidationError("name at least one rollup; `recur rollups list` shows them") }
+    }
+
+    func run() throws {
+        let opened = try store.open()
+        try RollupRegistry.drop(names, on: opened.connection)
+        printError("dropped \(names.joined(separator: ", ")); `recur rollups backfill --restore NAME` brings one back")
     }
 }
 
