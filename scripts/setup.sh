@@ -13,6 +13,8 @@ packages=(
 # The real Redis clients of the compatibility matrix (docs/protocol.md), and curl for the docs' examples, for the tests.
 if [[ "${RECUR_SETUP_CLIENTS:-0}" == "1" ]]; then
   packages+=(redis-tools node-redis ruby-redis libhiredis-dev python3-venv gcc libc6-dev curl)
+  # Headless Chromium for the live page and the report.
+  packages+=(chromium)
   # pROC, the R package the comparison's DeLong numbers are checked against.
   packages+=(r-cran-proc)
 fi

@@ -7,6 +7,8 @@ struct HTTPAnswer: Sendable {
     var status: HTTPResponseStatus
     var body: [UInt8]
     var headers: [(String, String)] = []
+    /// JSON for the API; HTML only for the live page.
+    var isHTML = false
 
     /// `{"error":{"code":"SYNTAX","message":"…"}}`, with the line protocol's codes.
     /// An error answer with `Connection: close`, as bytes: what a connection hears before it is closed.
@@ -39,7 +41,8 @@ struct HTTPAnswer: Sendable {
         out.writeString(String(status.code))
         out.writeStaticString(" ")
         out.writeString(status.reasonPhrase)
-        out.writeStaticString("\r\ncontent-type: application/json\r\ncontent-length: ")
+        out.writeStaticString(
+            isHTML ? "\r\ncontent-type: text/html; charset=utf-8\r\ncontent-length: " : "\r\ncontent-type: application/json\r\ncontent-length: ")
         out.writeString(String(body.count))
         out.writeStaticString("\r\n")
         for (name, value) in headers {

@@ -18,6 +18,8 @@ struct HTTPRoutes: Sendable {
     let authToken: String?
     /// Counts wrong tokens beside the line protocol's.
     var metrics: ServerMetrics? = nil
+    /// The live page's data; nil when the server was started without a store to read analytics from.
+    var feed: LiveFeed? = nil
     /// Most users one `POST /v1/score` may ask for, as with MSCORE.
     static let maximumBatch = 1_000
 
@@ -32,6 +34,9 @@ struct HTTPRoutes: Sendable {
         case (.GET, "healthz") where segments.count == 1: return ok { $0.field("status", "ok") }
         case (.GET, "readyz") where segments.count == 1: return readiness()
         case (_, "healthz") where segments.count == 1, (_, "readyz") where segments.count == 1: return methodNotAllowed("GET, HEAD")
+        // The page holds no data (it asks /v1/analytics/overview, with the token when there is one).
+        case (.GET, "ui") where segments.count == 1: return HTTPAnswer(status: .ok, body: LivePage.html, headers: [("cache-control", "no-store")], isHTML: true)
+        case (_, "ui") where segments.count == 1: return methodNotAllowed("GET, HEAD")
         default: break
         }
         if let refusal = checkToken(request.authorization) { return refusal }
@@ -59,6 +64,12 @@ struct HTTPRoutes: Sendable {
             case ("models", 2):
                 guard method == .GET else { return methodNotAllowed("GET") }
                 return models()
+            case ("analytics", 3) where segments[2] == "overview":
+                guard method == .GET else { return methodNotAllowed("GET") }
+                guard let feed else {
+                    return .error(.notFound, "NO_ANALYTICS", "this server reads no store for analytics; start it with `recur serve --http-port`")
+                }
+                return HTTPAnswer(status: .ok, body: feed.overview, headers: [("cache-control", "no-store")])
             default:
                 return .error(.notFound, "NOT_FOUND", "no route \(path.prefix(80)); see docs/openapi.yaml")
             }

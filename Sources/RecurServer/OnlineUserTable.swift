@@ -54,6 +54,15 @@ final class OnlineUserTable: @unchecked Sendable {
         mask = n - 1
     }
 
+    /// Up to `limit` user ids, taken evenly from the shards (in no particular order): the live page's
+    /// score distribution is drawn over them.
+    func sampleUsers(limit: Int) -> [String] {
+        let each = max(1, limit / shards.count)
+        var users = [String]()
+        for shard in shards { users += shard.lock.withLock { Array(shard.rowOf.keys.prefix(each)) } }
+        return Array(users.prefix(limit))
+    }
+
     /// FNV-1a of the id's bytes: cheap, and independent of the dictionaries' per-process seed.
     private func shard(_ user: String) -> Shard {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325

@@ -44,9 +44,13 @@ public final class ScoringServer: @unchecked Sendable {
     private var httpChannel: Channel?
     private var trimmer: RepeatedTask?
 
-    public init(configuration: Configuration, service: ScoringService) {
+    /// The live page's data, when the HTTP API serves it.
+    public let feed: LiveFeed?
+
+    public init(configuration: Configuration, service: ScoringService, feed: LiveFeed? = nil) {
         self.configuration = configuration
         self.service = service
+        self.feed = feed
         group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, configuration.threads))
         status = ServerStatus(maximumConnections: configuration.maximumConnections, threads: max(1, configuration.threads))
     }
@@ -94,7 +98,7 @@ public final class ScoringServer: @unchecked Sendable {
         if let port = configuration.httpPort {
             httpChannel = try HTTPEndpoint.bind(
                 group: group, host: configuration.host, port: port,
-                routes: HTTPRoutes(service: service, authToken: configuration.authToken, metrics: metrics),
+                routes: HTTPRoutes(service: service, authToken: configuration.authToken, metrics: metrics, feed: feed),
                 limits: configuration.httpLimits, status: status, idleTimeout: configuration.idleTimeout, requestTimeout: configuration.requestTimeout)
         }
         if let port = configuration.metricsPort {

@@ -284,6 +284,9 @@ public final class ScoringService: @unchecked Sendable {
     }
 
     public var uptime: Double { Date().timeIntervalSince(started) }
+
+    /// Up to `limit` of the users held, for distributions drawn over a sample.
+    func sampleUsers(limit: Int) -> [String] { users.sampleUsers(limit: limit) }
 }
 
 /// Why the server cannot start or serve.

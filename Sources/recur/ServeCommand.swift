@@ -75,7 +75,9 @@ struct ServeCommand: ParsableCommand {
         let watcher = ModelWatcher(service: service, logger: logger)
         // Listening first: until the features are loaded, scoring commands answer LOADING and
         // STATS, INFO and /readyz show the progress, as Redis does while it loads.
-        let server = ScoringServer(configuration: config, service: service)
+        // The live page (/ui) reads its analytics on a thread of its own, once the users are loaded.
+        let feed = config.httpPort == nil ? nil : LiveFeed(service: service, location: store.location, logger: logger)
+        let server = ScoringServer(configuration: config, service: service, feed: feed)
         let bound = try server.start()
         logger.info(
             "loading features",
@@ -91,7 +93,7 @@ struct ServeCommand: ParsableCommand {
                 // The load only reads: stopping part-way loses nothing.
                 guard service.isReady else { logger.info("stopping while loading"); Foundation.exit(0) }
                 logger.info("stopping: finishing requests in flight")
-                sync.stop(); watcher.stop()
+                sync.stop(); watcher.stop(); feed?.stop()
                 server.shutdown()
             }
             source.resume()
@@ -104,6 +106,7 @@ struct ServeCommand: ParsableCommand {
         }
         sync.start()
         watcher.start()
+        feed?.start()
         logger.info(
             "serving",
             metadata: [

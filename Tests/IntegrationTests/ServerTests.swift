@@ -89,7 +89,8 @@ final class TestClient {
     }
 
     static func fixture(
-        authToken: String? = nil, limits: FrameLimits = FrameLimits(), configure: (inout ScoringServer.Configuration) -> Void = { _ in }
+        authToken: String? = nil, limits: FrameLimits = FrameLimits(), liveFeed: Bool = false,
+        configure: (inout ScoringServer.Configuration) -> Void = { _ in }
     ) throws -> Fixture {
         let store = try TestStore.fresh("server")
         let set = try FeatureCatalog.builtin.resolve("default@1")
@@ -118,7 +119,8 @@ final class TestClient {
         configuration.metricsPort = 0
         configuration.httpPort = 0
         configure(&configuration)
-        let server = ScoringServer(configuration: configuration, service: service)
+        let feed = liveFeed ? LiveFeed(service: service, location: store.location, logger: logger) : nil
+        let server = ScoringServer(configuration: configuration, service: service, feed: feed)
         let port = try server.start()
         let users = Array(Set(events.map(\.userID))).sorted()
         return Fixture(

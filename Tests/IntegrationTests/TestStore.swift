@@ -30,7 +30,10 @@ enum TestStore {
                 eventID: "g\(r.serial)", userID: EventGenerator.userID(r.user), timestamp: Timestamp(microseconds: r.timestamp),
                 type: r.type, amount: r.type.requiresAmount ? Double(r.amountCents) / 100 : nil)
         }
-        _ = try EventLoader(connection: store.connection, source: "test").load(events, rejected: [])
+        // As imports do: the built-in rollups and sessions are kept with the events.
+        _ = try RollupRegistry.register(.builtin(), on: store.connection)
+        _ = try EventLoader(connection: store.connection, source: "test", rollups: BatchRollups(connection: store.connection, source: "test")).load(
+            events, rejected: [])
         return events
     }
 

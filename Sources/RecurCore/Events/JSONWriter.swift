@@ -28,6 +28,8 @@ public struct JSONWriter: Sendable {
     public mutating func bool(_ value: Bool) { separate(); bytes.append(contentsOf: (value ? "true" : "false").utf8) }
     /// A number PostgreSQL wrote as text (bigint, numeric): copied as it is, so no digit is lost.
     public mutating func number(text: String) { separate(); bytes.append(contentsOf: text.utf8) }
+    /// A value written elsewhere by another writer, copied in whole.
+    public mutating func raw(_ value: [UInt8]) { separate(); bytes.append(contentsOf: value) }
     public mutating func null() { separate(); bytes.append(contentsOf: "null".utf8) }
 
     public mutating func field(_ name: String, _ value: String) { key(name); string(value) }

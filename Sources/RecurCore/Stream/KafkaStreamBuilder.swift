@@ -330,14 +330,17 @@ public final class KafkaStreamBuilder {
     }
 
     private func housekeeping(_ consumer: Consumer) {
-        var lag = [String: Int64]()
+        var lag = [Int32: Int64]()
         for (partition, position) in positions {
-            if let high = consumer.highWatermark(partition) { lag[String(partition.partition)] = max(0, high - max(0, position)) }
+            if let high = consumer.highWatermark(partition) { lag[partition.partition] = max(0, high - max(0, position)) }
         }
-        metrics.setLag(lag)
+        metrics.setLag(Dictionary(uniqueKeysWithValues: lag.map { (String($0.key), $0.value) }))
         // The writer belongs to the commit in flight until it is settled.
         guard inFlight == nil else { return }
         metrics.setUsersInMemory(writer?.usersInMemory ?? 0)
+        if let writer, writer.isOpen {
+            _ = try? StreamStatus.record(writer: writerName, topic: options.topic, lag: lag, committed: metrics.committedEvents, on: writer.connection)
+        }
         if options.repairsInBackground, writer != nil { repair() }
     }
 

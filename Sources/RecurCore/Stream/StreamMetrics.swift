@@ -52,6 +52,9 @@ public final class StreamMetrics: @unchecked Sendable {
     func setLag(_ values: [String: Int64]) { lock.withLock { lag = values } }
     func setUsersInMemory(_ users: Int) { lock.withLock { usersInMemory = users } }
 
+    /// New events committed so far (cheaper than `totals`, which sorts the latencies).
+    var committedEvents: Int { lock.withLock { committed } }
+
     /// Messages consumed plus assignments received: cheap, for noticing whether anything happened.
     public var activity: Int { lock.withLock { consumed + assignments } }
 
