@@ -89,4 +89,47 @@ import Testing
         let refused = try HeadlessChromium.load("http://127.0.0.1:\(port)/ui")
         #expect(Self.text("status", in: refused.dom)?.contains("authentication required") == true, "\(refused.dom.prefix(400))")
     }
+
+    /// docs/grafana-dashboard.json names only metrics Recur exports and runs only SQL its tables answer.
+    @Test func theGrafanaDashboardQueriesRealMetricsAndColumns() throws {
+        let f = try ServerTests.fixture()
+        defer { ServerTests.stop(f) }
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let data = try Data(contentsOf: root.appendingPathComponent("docs/grafana-dashboard.json"))
+        let dashboard = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let panels = dashboard["panels"] as? [[String: Any]] ?? []
+        #expect(panels.count >= 10)
+        let scrape = try TestClient(port: try #require(f.server.metricsPort))
+        let served = try #require(scrape.get("/metrics")).body + StreamMetrics().prometheusText()
+        var expressions = 0, queries = 0
+        for panel in panels {
+            for target in panel["targets"] as? [[String: Any]] ?? [] {
+                if let expression = target["expr"] as? String {
+                    expressions += 1
+                    var names = [String]()
+                    var rest = Substring(expression)
+                    while let range = rest.range(of: "recur_[a-z_]+", options: .regularExpression) {
+                        names.append(String(rest[range]))
+                        rest = rest[range.upperBound...]
+                    }
+                    #expect(!names.isEmpty, "\(expression)")
+                    for name in names {
+                        let family = name.replacingOccurrences(of: "_bucket", with: "")
+                        #expect(served.contains("# TYPE \(family) "), "panel \(panel["title"] ?? ""): \(name) is not exported")
+                    }
+                }
+                if var sql = target["rawSql"] as? String {
+                    queries += 1
+                    // Grafana's macro, as it expands it for a range that holds everything.
+                    while let range = sql.range(of: #"\$__timeFilter\(([a-z_]+)\)"#, options: .regularExpression) {
+                        let column = sql[range].dropFirst("$__timeFilter(".count).dropLast()
+                        sql.replaceSubrange(range, with: "\(column) BETWEEN '0001-01-01' AND '9999-01-01'")
+                    }
+                    let rows = try f.store.connection.query(sql)
+                    #expect(rows.rowCount > 0 || panel["type"] as? String == "table", "panel \(panel["title"] ?? ""): no rows")
+                }
+            }
+        }
+        #expect(expressions >= 5 && queries >= 5)
+    }
 }

@@ -132,11 +132,29 @@ enum StreamCheck {
         return folder
     }
 
-    /// Every rollup and the sessions equal a recount of the stored events, row for row.
+    /// Every rollup and the sessions equal a recount of the stored events, row for row: by Recur's
+    /// own SQL, and by scripts/check-rollups.py, which recounts them in Python from the definitions.
     static func rollupsMatchEvents(_ store: Store, expecting names: Set<String> = []) throws {
         let differences = try RollupRegistry.differences(on: store.connection)
         #expect(names.isSubset(of: Set(differences.map(\.name))), "registered: \(differences.map(\.name))")
         #expect(differences.count >= 5)
         for (name, rows) in differences { #expect(rows == 0, "\(name): \(rows) rows differ from a recount of the events") }
+        let (status, output) = try independentRecount(store)
+        #expect(status == 0, "scripts/check-rollups.py: \(output)")
+    }
+
+    /// Runs scripts/check-rollups.py against the store: its exit status and what it printed.
+    static func independentRecount(_ store: Store) throws -> (Int32, String) {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", root.appendingPathComponent("scripts/check-rollups.py").path, store.conninfo, store.location.schema]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, output)
     }
 }

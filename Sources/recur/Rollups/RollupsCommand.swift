@@ -12,7 +12,7 @@ struct RollupsCommand: ParsableCommand {
             ones are defined in features/rollups.toml; add your own in a .toml file of [[rollup]] \
             tables in your features folder and run `recur rollups backfill --features-dir DIR`.
             """,
-        subcommands: [ListRollups.self, ShowRollup.self, BackfillRollups.self, DropRollups.self]
+        subcommands: [ListRollups.self, ShowRollup.self, BackfillRollups.self, CheckRollups.self, DropRollups.self]
     )
 }
 
