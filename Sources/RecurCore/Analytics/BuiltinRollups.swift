@@ -34,7 +34,7 @@ enum BuiltinRollups {
         group = "product"
         watermark = "1h"
         time_column = "day"
-        measures = ["events", "views", "carts", "purchases", "revenue", "users", "conversion", "late"]
+        measures = ["events", "views", "carts", "purchases", "revenue", "conversion", "late"]
 
         [[rollup]]
         name = "rollup_events_1m"

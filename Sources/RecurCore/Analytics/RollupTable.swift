@@ -48,8 +48,9 @@ struct RollupTable: Sendable {
         columns += rollup.measures.map { "\($0.rawValue) \(Self.type(of: $0))" }
         columns.append("PRIMARY KEY (\(rollup.keyColumns.joined(separator: ", ")))")
         let table = "CREATE TABLE \(name) (\n    \(columns.joined(separator: ",\n    "))\n)"
-        // Grouped tables are keyed by group first: reading a time range needs its own index.
-        return groupColumn == nil ? [table] : [table, "CREATE INDEX \(name)_time ON \(name) (\(rollup.timeColumn))"]
+        // Tables keyed by product, category or device first get an index to read a time range; per-user
+        // tables are read per user, and that index cost a third of their update (measured, docs/analytics.md).
+        return groupColumn == nil || rollup.group == .user ? [table] : [table, "CREATE INDEX \(name)_time ON \(name) (\(rollup.timeColumn))"]
     }
 
     /// Aggregated rows of `source` (a relation of events named `e`), one per key.
