@@ -40,6 +40,8 @@ public final class ScoringService: @unchecked Sendable {
     }
 
     public let registry: ModelRegistry
+    /// Set before serving by `--log-sample`: answers to keep, with their features.
+    public var servedLog: ServedLog?
     public let modelReference: String
     public let set: FeatureSet
     /// Every feature set this server knows, as `GET /v1/feature-sets` lists them.
@@ -222,6 +224,7 @@ public final class ScoringService: @unchecked Sendable {
 
     /// Throws `PAST_AT` as `features` does, and `BAD_MODEL` rather than answer a score that is not a number.
     func score(_ user: String, with model: ServedModel, at: Timestamp? = nil) throws -> Score {
+        if let log = servedLog, log.shouldSample() { return try scoreAndLog(user, with: model, at: at, into: log) }
         if at == nil, let probability = scoreNow(user, with: model) {
             guard probability.isFinite else { throw Self.nonFinite(model) }
             return Score(probability: probability, version: model.version, cold: false)
@@ -229,6 +232,20 @@ public final class ScoringService: @unchecked Sendable {
         return try withFeatures(of: user, at: at) { values, cold in
             let probability = model.scorer.probability(values)
             guard probability.isFinite else { throw Self.nonFinite(model) }
+            return Score(probability: probability, version: model.version, cold: cold)
+        }
+    }
+
+    /// A sampled answer: the features as of one instant, the score of exactly those, both logged.
+    private func scoreAndLog(_ user: String, with model: ServedModel, at: Timestamp?, into log: ServedLog) throws -> Score {
+        let time = at ?? Timestamp.now
+        return try withFeatures(of: user, at: time) { values, cold in
+            let probability = model.scorer.probability(values)
+            guard probability.isFinite else { throw Self.nonFinite(model) }
+            log.offer(
+                ServedAnswer(
+                    loggedAt: .now, user: user, asOf: time, atGiven: at != nil, model: model.version, setName: model.set.name,
+                    setVersion: model.set.version, features: Array(values), score: probability, cold: cold))
             return Score(probability: probability, version: model.version, cold: cold)
         }
     }

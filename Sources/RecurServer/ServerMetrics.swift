@@ -11,6 +11,9 @@ public final class ServerMetrics: @unchecked Sendable {
 
     public init() {}
 
+    /// Set before serving: the drift figures to export.
+    public var drift: DriftGauges?
+
     /// Wrong tokens and passwords, over both protocols.
     private let authFailureCount = ManagedAtomic(0)
     func authFailed() { authFailureCount.wrappingIncrement(ordering: .relaxed) }
@@ -44,6 +47,29 @@ public final class ServerMetrics: @unchecked Sendable {
         registry.makeCounter(descriptor: Self.name("recur_auth_failures_total", "Wrong tokens or passwords (AUTH, HELLO AUTH, HTTP Bearer).")).reset()
         registry.makeCounter(descriptor: Self.name("recur_auth_failures_total", "Wrong tokens or passwords (AUTH, HELLO AUTH, HTTP Bearer).")).increment(
             by: Int64(authFailures))
+        if let drift {
+            for (model, feature, psi, drifted) in drift.values where model == service.model.version {
+                registry.makeGauge(
+                    descriptor: Self.name(
+                        "recur_feature_drift_psi",
+                        "PSI of a feature (or `score`) against the served model's training rows, as `recur monitor drift` last measured."),
+                    labels: [("feature", feature)]
+                ).set(to: psi)
+                registry.makeGauge(
+                    descriptor: Self.name("recur_feature_drifted", "1 when `recur monitor drift`'s test found the feature drifted."),
+                    labels: [("feature", feature)]
+                ).set(to: drifted ? 1 : 0)
+            }
+        }
+        if let log = service.servedLog {
+            let written = registry.makeCounter(descriptor: Self.name("recur_served_log_written_total", "Sampled answers written to served_log."))
+            written.reset()
+            written.increment(by: Int64(log.written))
+            let dropped = registry.makeCounter(
+                descriptor: Self.name("recur_served_log_dropped_total", "Sampled answers dropped because the log's queue was full."))
+            dropped.reset()
+            dropped.increment(by: Int64(log.dropped))
+        }
         return registry.emitToString() + requests.withLockedValue { $0.prometheusText() }
     }
 }

@@ -14,7 +14,7 @@ struct Recur: ParsableCommand {
         version: RecurVersion.current,
         subcommands: [
             DatabaseCommands.self, EventsCommands.self, FeaturesCommands.self, StreamCommand.self, KafkaCommands.self, TrainCommand.self, ModelsCommands.self,
-            RefreshCommand.self, RollupsCommand.self, ExportCommands.self, ServeCommand.self, ScoreCommand.self, DemoCommand.self
+            RefreshCommand.self, MonitorCommand.self, RollupsCommand.self, ExportCommands.self, ServeCommand.self, ScoreCommand.self, DemoCommand.self
         ]
     )
 }

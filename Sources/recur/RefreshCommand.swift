@@ -25,6 +25,16 @@ struct RefreshCommand: ParsableCommand {
     @Option(name: .customLong("export-dir"), help: "Where the comparison report goes.") var exportDirectory = "notebooks-export"
     @Option(name: .customLong("features-dir"), help: ArgumentHelp("A folder of feature set .toml files (adds to the built-in sets).", valueName: "dir"))
     var featuresDirectory: String?
+    @Option(
+        name: .customLong("retrain-if-drift"),
+        help: ArgumentHelp(
+            "Retrain only when a feature's or the score's PSI against the production model's training rows reaches this (e.g. 0.2), as `recur monitor drift` measures it.",
+            valueName: "psi"))
+    var retrainIfDrift: Double?
+
+    func validate() throws {
+        if let retrainIfDrift, !(retrainIfDrift > 0) || !retrainIfDrift.isFinite { throw ValidationError("--retrain-if-drift must be a PSI above 0, e.g. 0.2") }
+    }
 
     func run() throws {
         let rule = try PromotionRule(parsing: promoteIf)
@@ -63,6 +73,17 @@ struct RefreshCommand: ParsableCommand {
 
         let catalog = try FeatureCatalog.load(directory: featuresDirectory ?? ProcessInfo.processInfo.environment["RECUR_FEATURES_DIR"])
         let set = try catalog.resolve(production.featureSet)
+        if let threshold = retrainIfDrift {
+            let report = try DriftCheck(artifact: productionArtifact, metadata: production, set: set).run(current: .online(limit: 200_000), store: opened)
+            try DriftCheck.save(report, on: opened.connection)
+            let worst = ([report.score] + report.features).filter { $0.psi.isFinite }.max { $0.psi < $1.psi }
+            let described = worst.map { "\($0.name) at PSI \(String(format: "%.4f", $0.psi))" } ?? "nothing measurable"
+            guard let worst, worst.psi >= threshold else {
+                print("nothing to do: the largest drift from \(production.version)'s training rows is \(described), below --retrain-if-drift \(threshold)")
+                return
+            }
+            printError("refresh: drift \(described) reaches --retrain-if-drift \(threshold): retraining")
+        }
         let needed = plan.trainingCutoffs + [cutoff]
         let missing = try needed.filter { !(try Self.hasCompleteSnapshots(set, at: $0, store: opened)) }
         if !missing.isEmpty {

@@ -33,6 +33,12 @@ struct ServeCommand: ParsableCommand {
         help: "Close a connection whose request has been arriving this long, from its first byte to its last (every port), e.g. 10s.")
     var requestTimeout = "10s"
     @Option(name: .customLong("max-line-length"), help: "Longest request line or bulk string, in bytes.") var maxLineLength = 65_536
+    @Option(
+        name: .customLong("log-sample"),
+        help: ArgumentHelp(
+            "Log this share of answers (user, time, model, features, score) to served_log for `recur monitor consistency`, e.g. 0.01 or 1%.",
+            valueName: "rate"))
+    var logSample: SampleRate?
     @Option(help: "Event loop threads (default: one per core but one, leaving a core to PostgreSQL and callers).")
     var threads = ScoringServer.Configuration.defaultThreads
 
@@ -71,6 +77,8 @@ struct ServeCommand: ParsableCommand {
         } catch {
             throw CLIError.failed("cannot serve model \(model): \(error)")
         }
+        let servedLog = logSample.map { ServedLog(rate: $0.value, location: store.location, logger: logger) }
+        service.servedLog = servedLog
         let sync = FeatureSync(service: service, location: store.location, logger: logger)
         let watcher = ModelWatcher(service: service, logger: logger)
         // Listening first: until the features are loaded, scoring commands answer LOADING and
@@ -78,6 +86,8 @@ struct ServeCommand: ParsableCommand {
         // The live page (/ui) reads its analytics on a thread of its own, once the users are loaded.
         let feed = config.httpPort == nil ? nil : LiveFeed(service: service, location: store.location, logger: logger)
         let server = ScoringServer(configuration: config, service: service, feed: feed)
+        let drift = DriftGauges(location: store.location, logger: logger)
+        server.metrics.drift = drift
         let bound = try server.start()
         logger.info(
             "loading features",
@@ -93,7 +103,7 @@ struct ServeCommand: ParsableCommand {
                 // The load only reads: stopping part-way loses nothing.
                 guard service.isReady else { logger.info("stopping while loading"); Foundation.exit(0) }
                 logger.info("stopping: finishing requests in flight")
-                sync.stop(); watcher.stop(); feed?.stop()
+                sync.stop(); watcher.stop(); feed?.stop(); servedLog?.stop(); drift.stop()
                 server.shutdown()
             }
             source.resume()
@@ -107,6 +117,8 @@ struct ServeCommand: ParsableCommand {
         sync.start()
         watcher.start()
         feed?.start()
+        servedLog?.start()
+        drift.start()
         logger.info(
             "serving",
             metadata: [

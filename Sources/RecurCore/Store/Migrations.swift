@@ -1,6 +1,8 @@
 /// Recur's schema, as numbered migrations. Never edit an applied one: append a new version.
 public enum Migrations {
-    public static let all: [Migration] = [events, features, streaming, changeLog, offsetsPerGroup, storedAt, featureViews, eventsByUserCovering, analytics]
+    public static let all: [Migration] = [
+        events, features, streaming, changeLog, offsetsPerGroup, storedAt, featureViews, eventsByUserCovering, analytics, monitoring
+    ]
 
     static let events = Migration(
         version: 1, name: "events and rejected events",
@@ -263,6 +265,40 @@ public enum Migrations {
                 committed_at timestamptz NOT NULL,
                 events       bigint NOT NULL DEFAULT 0,
                 PRIMARY KEY (writer, topic, partition)
+            );
+            """)
+
+    /// What the server answered, for a sample of answers, and the drift last measured.
+    static let monitoring = Migration(
+        version: 10, name: "served answers and drift",
+        sql: """
+            -- Written by `recur serve --log-sample`, read by `recur monitor consistency` (ServedAnswers).
+            CREATE TABLE served_log (
+                id          bigserial PRIMARY KEY,
+                logged_at   timestamptz NOT NULL,
+                user_id     text NOT NULL,
+                as_of       timestamptz NOT NULL,
+                at_given    boolean NOT NULL,
+                model       text NOT NULL,
+                set_name    text NOT NULL,
+                set_version integer NOT NULL,
+                features    float8[] NOT NULL,
+                score       float8 NOT NULL,
+                cold        boolean NOT NULL
+            );
+            CREATE INDEX served_log_logged_at ON served_log (logged_at);
+
+            -- Written by `recur monitor drift` (DriftReport), exported by `recur serve` as gauges.
+            CREATE TABLE drift_results (
+                model       text NOT NULL,
+                feature     text NOT NULL,
+                psi         float8,
+                statistic   float8,
+                p_value     float8,
+                test        text NOT NULL,
+                drifted     boolean NOT NULL,
+                computed_at timestamptz NOT NULL DEFAULT now(),
+                PRIMARY KEY (model, feature)
             );
             """)
 }
