@@ -7,7 +7,9 @@ struct FeaturesCommands: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "features",
         abstract: "Compute and inspect per-user features.",
-        subcommands: [BackfillFeatures.self, RepairFeatures.self, ShowFeatures.self, JoinFeatures.self, ListFeatures.self, DescribeFeatures.self]
+        subcommands: [
+            BackfillFeatures.self, RepairFeatures.self, CheckFeatures.self, ShowFeatures.self, JoinFeatures.self, ListFeatures.self, DescribeFeatures.self
+        ]
     )
 }
 

@@ -79,6 +79,11 @@ struct KafkaMock: ParsableCommand {
     @Option(help: "Partitions of each topic created at start.") var partitions = 6
     @Option(help: "Topic to create at start (repeatable); clients may create others by using them.") var topic: [String] = ["events"]
     @Option(name: .customLong("broker-count"), help: "Mock brokers in the cluster.") var brokerCount = 1
+    @Flag(
+        help: """
+            Read faults to inject from stdin, one per line: `down ID` / `up ID` (a broker, -1 for all),             `fail REQUEST N` (the next N produce, fetch, metadata, commit or heartbeat requests drop their connection).
+            """)
+    var control = false
 
     func run() throws {
         guard partitions > 0, brokerCount > 0 else { throw CLIError.usage("--partitions and --broker-count must be positive") }
@@ -88,8 +93,57 @@ struct KafkaMock: ParsableCommand {
         let request = StopRequest.onSignals { stop.signal() }
         FileHandle.standardOutput.write(Data((cluster.bootstrapServers + "\n").utf8))
         printError("mock Kafka cluster at \(cluster.bootstrapServers): topic \(topic.joined(separator: ", ")) with \(partitions) partitions; Ctrl-C stops it")
+        if control {
+            let faults = Thread {
+                while let line = readLine() {
+                    do { printError("mock Kafka cluster: \(try MockFault(parsing: line).apply(to: cluster))") } catch {
+                        printError("mock Kafka cluster: \(error)")
+                    }
+                }
+            }
+            faults.start()
+        }
         stop.wait()
         withExtendedLifetime((cluster, request)) {}
         printError("mock Kafka cluster stopped")
+    }
+}
+
+/// One line of `recur kafka mock --control`.
+struct MockFault {
+    enum Action {
+        case broker(Int32, up: Bool)
+        case fail(MockCluster.Request, Int)
+    }
+
+    let action: Action
+
+    init(parsing line: String) throws {
+        let words = line.split(separator: " ").map(String.init)
+        switch (words.first, words.count) {
+        case ("down", 2), ("up", 2):
+            guard let id = Int32(words[1]) else { throw CLIError.usage("`\(line)`: a broker id is a number (1, 2, …, or -1 for all)") }
+            action = .broker(id, up: words[0] == "up")
+        case ("fail", 3):
+            guard let request = MockCluster.Request(rawValue: words[1]), let count = Int(words[2]), count > 0 else {
+                let known = MockCluster.Request.allCases.map(\.rawValue).joined(separator: ", ")
+                throw CLIError.usage("`\(line)`: expected fail REQUEST N with REQUEST one of \(known) and N > 0")
+            }
+            action = .fail(request, count)
+        default:
+            throw CLIError.usage("`\(line)`: expected `down ID`, `up ID` or `fail REQUEST N`")
+        }
+    }
+
+    /// Applies the fault and says what it did.
+    func apply(to cluster: MockCluster) throws -> String {
+        switch action {
+        case .broker(let id, let up):
+            try cluster.setBroker(id, up: up)
+            return "broker \(id) \(up ? "up" : "down")"
+        case .fail(let request, let count):
+            cluster.fail(request, count: count)
+            return "the next \(count) \(request.rawValue) requests fail"
+        }
     }
 }

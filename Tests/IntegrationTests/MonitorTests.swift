@@ -41,9 +41,10 @@ import Testing
         #expect(log.written == answered.count && log.dropped == 0 && answered.count > 60)
         let logged = try ServedAnswers.read(since: nil, on: f.store.connection)
         #expect(logged.map(\.score) == answered, "the log holds the scores answered, bit for bit")
-        let check = ConsistencyCheck(catalog: .builtin)
+        let check = ConsistencyCheck(catalog: .builtin, registry: f.registry)
         let clean = try check.run(logged, on: f.store.connection)
         #expect(clean.checked == answered.count && clean.mismatched == 0, "\(clean.examples.prefix(3))")
+        #expect(clean.scoresChecked == answered.count && clean.scoresMismatched == 0)
         // The model scores the logged vector as the server did.
         let (artifact, _) = try f.registry.load("v1")
         for answer in logged { #expect(answer.features.withUnsafeBufferPointer { artifact.probability($0) } == answer.score) }
@@ -63,7 +64,7 @@ import Testing
         #expect(skewed.features.filter { $0.skew > 0 }.map(\.name) == [planted], "\(skewed.features.filter { $0.mismatched > 0 })")
 
         // The command says the same, in JSON, and exits 1 on skew.
-        let (status, json) = try Self.run(["monitor", "consistency", "--format", "json"], f.store)
+        let (status, json) = try Self.run(["monitor", "consistency", "--format", "json"], f.store, models: f.registry.directory)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any], "\(json)")
         #expect(status == 1 && object["checked"] as? Int == answered.count && object["mismatched"] as? Int == skewed.mismatched)
 

@@ -60,39 +60,7 @@ enum StreamCheck {
     /// Every user's stored state answers like a fold of that user's stored events, at several as-of times;
     /// returns the number of users compared and any that differ.
     static func statesMatchEvents(_ store: Store, set: FeatureSet) throws -> (users: Int, mismatched: [String]) {
-        let c = store.connection
-        var states = [String: UserFeatureState]()
-        for row in try c.query(
-            "SELECT user_id, encode(state, 'hex') FROM user_features WHERE set_name = $1 AND set_version = $2",
-            [set.name, set.version]
-        ).rows {
-            states[try row.require(String.self, 0)] = try UserFeatureState(decoding: UserFeatureState.bytes(hex: try row.require(String.self, 1)), for: set)
-        }
-        var folds = [String: UserFeatureState]()
-        for row in try c.query(
-            """
-            SELECT user_id, (extract(epoch FROM ts) * 1000000)::bigint, event_type, coalesce((amount * 100)::bigint, 0)
-            FROM events ORDER BY user_id, ts
-            """
-        ).rows {
-            let user = try row.require(String.self, 0)
-            var state = folds[user] ?? UserFeatureState(set: set)
-            state.apply(
-                time: try row.require(Int64.self, 1), type: UserFeatureState.code(EventType(rawValue: try row.require(String.self, 2))!),
-                cents: try row.require(Int64.self, 3))
-            folds[user] = state
-        }
-        var mismatched = [String]()
-        for (user, fold) in folds {
-            guard let stored = states[user], let last = fold.lastEventAt else { mismatched.append(user); continue }
-            for asOf in [last + .seconds(1), last + .days(7), last + .days(40), last + .days(400)] {
-                let a = stored.values(asOf: asOf), b = fold.values(asOf: asOf)
-                let same = a.count == b.count && zip(a, b).allSatisfy { x, y in (x.isNaN && y.isNaN) || abs(x - y) <= 1e-9 * max(1, abs(x)) }
-                if !same { mismatched.append(user); break }
-            }
-        }
-        if states.count != folds.count { mismatched += states.keys.filter { folds[$0] == nil } }
-        return (folds.count, mismatched)
+        try OnlineStateCheck.run(set: set, on: store.connection)
     }
 
     static func count(_ store: Store, _ sql: String) throws -> Int { try store.connection.query(sql).require(Int.self, 0, 0) }

@@ -35,13 +35,23 @@ public struct ConsistencyCheck {
         public var late = 0
         public var skew: Int { mismatched - late }
         public var unknownSets: [String] = []
+        /// Logged scores recomputed from the logged vector with the logged model's artifact.
+        public var scoresChecked = 0
+        public var scoresMismatched = 0
+        /// Models the registry no longer holds: their answers' scores are not checked.
+        public var unknownModels: [String] = []
         public var features: [FeatureCount] = []
         public var examples: [Example] = []
     }
 
     public let catalog: FeatureCatalog
+    /// Where the logged models are, to check the scores too; nil checks features only.
+    public let registry: ModelRegistry?
 
-    public init(catalog: FeatureCatalog) { self.catalog = catalog }
+    public init(catalog: FeatureCatalog, registry: ModelRegistry? = nil) {
+        self.catalog = catalog
+        self.registry = registry
+    }
 
     public func run(_ answers: [ServedAnswer], on connection: Connection) throws -> Report {
         var report = Report()
@@ -65,7 +75,16 @@ public struct ConsistencyCheck {
                     (try row.require(Int64.self, 1), UserFeatureState.code(type), try row.require(Int64.self, 3), try row.decode(Int64.self, 4)))
             }
         }
+        var models = [String: ModelArtifact?]()
         for answer in answers {
+            if let registry {
+                if models[answer.model] == nil { models[answer.model] = .some(try? registry.load(answer.model).0) }
+                if let artifact = models[answer.model]!, artifact.featureNames.count == answer.features.count {
+                    report.scoresChecked += 1
+                    let score = answer.features.withUnsafeBufferPointer { artifact.probability($0) }
+                    if !Self.same(score, answer.score) { report.scoresMismatched += 1 }
+                }
+            }
             let reference = "\(answer.setName)@\(answer.setVersion)"
             guard let set = try? catalog.resolve(reference), set.features.count == answer.features.count else {
                 unknown.insert(reference)
@@ -107,6 +126,7 @@ public struct ConsistencyCheck {
             }
         }
         report.unknownSets = unknown.sorted()
+        report.unknownModels = models.filter { $0.value == nil }.keys.sorted()
         report.features = counts.keys.sorted().flatMap { counts[$0]! }
         return report
     }

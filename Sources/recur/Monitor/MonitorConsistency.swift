@@ -14,6 +14,7 @@ struct MonitorConsistency: ParsableCommand {
             """)
     @OptionGroup var store: StoreOptions
     @OptionGroup var features: FeatureSetOptions
+    @OptionGroup var folder: ModelsFolder
     @Option(help: "Answers logged from this time (default: all).") var since: TimeArgument?
     @Option(help: "Answers logged before this time.") var until: TimeArgument?
     @Option(help: "text or json.") var format = MonitorFormat.text
@@ -30,16 +31,18 @@ struct MonitorConsistency: ParsableCommand {
             throw CLIError.failed(
                 "no logged answers\(since.map { " since \($0.timestamp.iso8601)" } ?? ""); start the server with `recur serve --log-sample 0.01`")
         }
-        let report = try ConsistencyCheck(catalog: try features.catalog()).run(answers, on: opened.connection)
+        let report = try ConsistencyCheck(catalog: try features.catalog(), registry: folder.registry).run(answers, on: opened.connection)
         switch format {
         case .json: print(Self.json(report))
         default: print(Self.text(report), terminator: "")
         }
-        if report.skew > 0 { throw ExitCode(1) }
+        if report.skew > 0 || report.scoresMismatched > 0 { throw ExitCode(1) }
     }
 
     static func text(_ report: ConsistencyCheck.Report) -> String {
         var out = "answers \(report.answers), checked \(report.checked), mismatched \(report.mismatched) (late \(report.late), skew \(report.skew))\n"
+        out +=
+            "scores: \(report.scoresChecked) recomputed from the logged vectors, \(report.scoresMismatched) differ\(report.unknownModels.isEmpty ? "" : " (models no longer stored: \(report.unknownModels.joined(separator: ", ")))")\n"
         if !report.unknownSets.isEmpty {
             out += "not checked: feature sets \(report.unknownSets.joined(separator: ", ")) are not in this catalog (--features-dir)\n"
         }
@@ -68,6 +71,8 @@ struct MonitorConsistency: ParsableCommand {
         json.field("mismatched", report.mismatched)
         json.field("late", report.late)
         json.field("skew", report.skew)
+        json.field("scores_checked", report.scoresChecked)
+        json.field("scores_mismatched", report.scoresMismatched)
         json.key("unknown_sets")
         json.beginArray()
         for name in report.unknownSets { json.string(name) }
