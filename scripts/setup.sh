@@ -9,6 +9,7 @@ packages=(
   librdkafka-dev kcat
   libopenblas-dev liblapack-dev
   zlib1g-dev
+  bc curl      # the benchmarks' and the fault soak's arithmetic and probes
 )
 # The real Redis clients of the compatibility matrix (docs/protocol.md), and curl for the docs' examples, for the tests.
 if [[ "${RECUR_SETUP_CLIENTS:-0}" == "1" ]]; then

@@ -3,9 +3,10 @@ import Postgres
 /// `recur monitor consistency`: each logged answer's feature vector recomputed offline from the
 /// stored events, as of the answer's time, with the same fold the backfill uses.
 ///
-/// A value that differs is *late* when refolding only the events stored by the time of the answer
-/// gives the served value (the server answered right with what it had; an event came later), and
-/// *skew* otherwise: the two sides computed the feature differently.
+/// A value that differs is *late* when refolding only the events stored up to some moment before
+/// the answer gives the served value: the server answered right with what it had seen (an event
+/// came after the answer, or was stored just before it and not yet synced to the server, or the
+/// server was cut off from the database). Otherwise it is *skew*: the two sides computed it differently.
 public struct ConsistencyCheck {
     /// Counts for one feature.
     public struct FeatureCount: Sendable, Equatable {
@@ -101,7 +102,12 @@ public struct ConsistencyCheck {
                 return state.values(asOf: answer.asOf)
             }
             let offline = fold(storedBy: nil)
-            var known: [Double]?
+            // What the server may have seen: the events stored up to some moment before the answer.
+            var seen: [[Double]]?
+            func seenViews() -> [[Double]] {
+                let cuts = Set(mine.compactMap(\.storedAt).filter { $0 <= answer.loggedAt.microseconds }).sorted(by: >).prefix(64)
+                return cuts.map { fold(storedBy: $0) } + [fold(storedBy: Int64.min)]
+            }
             var featureCounts = counts[reference] ?? set.featureNames.map { FeatureCount(name: $0) }
             var anyMismatch = false, allLate = true
             for index in offline.indices {
@@ -109,8 +115,8 @@ public struct ConsistencyCheck {
                 guard !Self.same(answer.features[index], offline[index]) else { continue }
                 anyMismatch = true
                 featureCounts[index].mismatched += 1
-                if known == nil { known = fold(storedBy: answer.loggedAt.microseconds) }
-                let late = Self.same(answer.features[index], known![index])
+                if seen == nil { seen = seenViews() }
+                let late = seen!.contains { Self.same(answer.features[index], $0[index]) }
                 if late { featureCounts[index].late += 1 } else { allLate = false }
                 if report.examples.count < 20 {
                     report.examples.append(

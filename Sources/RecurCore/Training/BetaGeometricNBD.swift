@@ -11,15 +11,18 @@ public struct BetaGeometricNBD: Sendable, Codable, Equatable {
     public var b: Double
     /// The log-likelihood of the data it was fitted on.
     public var logLikelihood: Double
+    /// How the fit ended; nil in artifacts made before it was recorded.
+    public var fit: FitReport?
 
-    enum CodingKeys: String, CodingKey { case r, alpha, a, b, logLikelihood = "log_likelihood" }
+    enum CodingKeys: String, CodingKey { case r, alpha, a, b, logLikelihood = "log_likelihood", fit }
 
-    public init(r: Double, alpha: Double, a: Double, b: Double, logLikelihood: Double = .nan) {
+    public init(r: Double, alpha: Double, a: Double, b: Double, logLikelihood: Double = .nan, fit: FitReport? = nil) {
         self.r = r
         self.alpha = alpha
         self.a = a
         self.b = b
         self.logLikelihood = logLikelihood
+        self.fit = fit
     }
 
     /// One customer's summary: x repeat purchase days, the last at tₓ, observed for T since the first.
@@ -51,10 +54,14 @@ public struct BetaGeometricNBD: Sendable, Codable, Equatable {
         // Customers with the same summary share one term.
         var weights = [Customer: Double]()
         for c in customers { weights[c, default: 0] += 1 }
-        // Terms that depend only on x are summed once per distinct x.
+        // Terms that depend only on x are summed once per distinct x. Sorted, so that the sums (and so
+        // the fit) come out the same to the last digit in every run: dictionaries iterate in a
+        // per-process order, and floating-point addition does not commute.
         var byFrequency = [Double: [(recency: Double, age: Double, weight: Double)]]()
-        for (c, w) in weights { byFrequency[c.frequency, default: []].append((c.recency, c.age, w)) }
-        let frequencies = byFrequency.map { (x: $0.key, rows: $0.value, weight: $0.value.reduce(0) { $0 + $1.weight }) }
+        for (c, w) in weights.sorted(by: { ($0.key.frequency, $0.key.recency, $0.key.age) < ($1.key.frequency, $1.key.recency, $1.key.age) }) {
+            byFrequency[c.frequency, default: []].append((c.recency, c.age, w))
+        }
+        let frequencies = byFrequency.keys.sorted().map { x in (x: x, rows: byFrequency[x]!, weight: byFrequency[x]!.reduce(0) { $0 + $1.weight }) }
         func negative(_ v: [Double]) -> Double {
             let r = exp(v[0]), alpha = exp(v[1]), a = exp(v[2]), b = exp(v[3])
             var sum = 0.0
@@ -76,16 +83,13 @@ public struct BetaGeometricNBD: Sendable, Codable, Equatable {
             }
             return sum.isFinite ? -sum : .infinity
         }
-        let meanAge = customers.map(\.age).reduce(0, +) / Double(max(1, customers.count))
-        var best = NelderMead.minimize(negative, start: [0, log(max(1e-3, meanAge / 10)), 0, 0])
-        for _ in 0..<6 {
-            let next = NelderMead.minimize(negative, start: best.point, step: 0.1)
-            let improved = best.value - next.value
-            best = next.value < best.value ? next : best
-            if improved < 1e-10 { break }
-        }
+        // Summed over the sorted groups: the start point, and so the fit, cannot depend on the rows' order.
+        let meanAge = frequencies.reduce(0) { sum, group in group.rows.reduce(sum) { $0 + $1.age * $1.weight } } / Double(max(1, customers.count))
+        let best = NelderMead.minimizeWithRestarts(negative, start: [0, log(max(1e-3, meanAge / 10)), 0, 0])
         let v = best.point
-        return BetaGeometricNBD(r: exp(v[0]), alpha: exp(v[1]), a: exp(v[2]), b: exp(v[3]), logLikelihood: -best.value)
+        return BetaGeometricNBD(
+            r: exp(v[0]), alpha: exp(v[1]), a: exp(v[2]), b: exp(v[3]), logLikelihood: -best.value,
+            fit: FitReport(negative, at: best.point, iterations: best.iterations, customers: Double(customers.count)))
     }
 
     /// P(alive at T | x, tₓ, T), equation (A.1) of Fader, Hardie & Lee's note on P(alive).
@@ -122,48 +126,5 @@ public struct BetaGeometricNBD: Sendable, Codable, Equatable {
             if abs(term) < 1e-15 * abs(sum) { break }
         }
         return sum
-    }
-}
-
-/// Nelder–Mead simplex minimisation (with the standard coefficients), for smooth low-dimensional fits.
-enum NelderMead {
-    static func minimize(_ f: ([Double]) -> Double, start: [Double], step: Double = 0.5, tolerance: Double = 1e-12, iterations: Int = 20_000) -> (
-        point: [Double], value: Double
-    ) {
-        let n = start.count
-        var simplex =
-            [start]
-            + (0..<n).map { i in
-                var p = start; p[i] += step; return p
-            }
-        var values = simplex.map(f)
-        for _ in 0..<iterations {
-            let order = values.indices.sorted { values[$0] < values[$1] }
-            simplex = order.map { simplex[$0] }
-            values = order.map { values[$0] }
-            if abs(values[n] - values[0]) <= tolerance * (abs(values[0]) + 1e-30) { break }
-            var centroid = [Double](repeating: 0, count: n)
-            for p in simplex.dropLast() { for i in 0..<n { centroid[i] += p[i] / Double(n) } }
-            func along(_ t: Double) -> [Double] { (0..<n).map { centroid[$0] + t * (simplex[n][$0] - centroid[$0]) } }
-            let reflected = along(-1), fr = f(reflected)
-            if fr < values[0] {
-                let expanded = along(-2), fe = f(expanded)
-                (simplex[n], values[n]) = fe < fr ? (expanded, fe) : (reflected, fr)
-            } else if fr < values[n - 1] {
-                (simplex[n], values[n]) = (reflected, fr)
-            } else {
-                let contracted = fr < values[n] ? along(-0.5) : along(0.5), fc = f(contracted)
-                if fc < min(fr, values[n]) {
-                    (simplex[n], values[n]) = (contracted, fc)
-                } else {
-                    for j in 1...n {
-                        simplex[j] = (0..<n).map { simplex[0][$0] + 0.5 * (simplex[j][$0] - simplex[0][$0]) }
-                        values[j] = f(simplex[j])
-                    }
-                }
-            }
-        }
-        let best = values.indices.min { values[$0] < values[$1] }!
-        return (simplex[best], values[best])
     }
 }
