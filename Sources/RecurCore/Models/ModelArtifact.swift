@@ -9,7 +9,12 @@ public struct ModelArtifact: Sendable, Codable, Equatable {
     public static let readableSchemaVersions = 1...2
 
     /// Which kind of model the artifact holds.
-    public enum Kind: String, Sendable, Codable, CaseIterable { case logistic, gbdt, bgnbd }
+    public enum Kind: String, Sendable, Codable, CaseIterable {
+        case logistic, gbdt, bgnbd, gammagamma
+
+        /// Whether it scores a purchase probability (a Gamma-Gamma model answers spend, for PREDICT).
+        public var scoresPurchases: Bool { self != .gammagamma }
+    }
 
     public var schemaVersion: Int
     public var kind: Kind
@@ -19,6 +24,8 @@ public struct ModelArtifact: Sendable, Codable, Equatable {
     public var logistic: LogisticModel?
     public var gbdt: TreeEnsemble?
     public var bgnbd: BuyTillYouDieModel?
+    /// Expected spend per purchase (a `gammagamma` model).
+    public var spend: SpendModel?
     /// With `--btyd-features`: the BG/NBD whose P(alive) and expected purchases follow the set's
     /// features as two more model inputs, computed the same way in training and serving.
     public var btydFeatures: BuyTillYouDieModel?
@@ -27,7 +34,7 @@ public struct ModelArtifact: Sendable, Codable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case schemaVersion = "schema_version", kind, featureSetName = "feature_set", featureSetVersion = "feature_set_version"
-        case featureNames = "feature_names", logistic, gbdt, bgnbd, calibration, btydFeatures = "btyd_features"
+        case featureNames = "feature_names", logistic, gbdt, bgnbd, calibration, btydFeatures = "btyd_features", spend
     }
 
     public init(
@@ -67,6 +74,7 @@ public struct ModelArtifact: Sendable, Codable, Equatable {
         case .logistic: logistic?.probability(features) ?? .nan
         case .gbdt: gbdt?.probability(features) ?? .nan
         case .bgnbd: bgnbd?.probability(features) ?? .nan
+        case .gammagamma: .nan
         }
     }
 

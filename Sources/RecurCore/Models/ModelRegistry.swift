@@ -139,6 +139,15 @@ public struct ModelRegistry: Sendable {
             guard [m.model.r, m.model.alpha, m.model.a, m.model.b, m.horizonDays].allSatisfy({ $0.isFinite && $0 > 0 }) else {
                 throw ModelError.corrupt(path: path, reason: "BG/NBD parameters and horizon must be positive numbers")
             }
+        case .gammagamma:
+            guard let m = a.spend, m.inputIndices.count == SpendModel.inputs.count,
+                zip(m.inputIndices, SpendModel.inputs).allSatisfy({ $0.0 >= 0 && $0.0 < a.featureNames.count && a.featureNames[$0.0] == $0.1 })
+            else {
+                throw ModelError.corrupt(path: path, reason: "the Gamma-Gamma model must name the features \(SpendModel.inputs.joined(separator: ", "))")
+            }
+            guard [m.model.p, m.model.q, m.model.v].allSatisfy({ $0.isFinite && $0 > 0 }) else {
+                throw ModelError.corrupt(path: path, reason: "Gamma-Gamma parameters must be positive numbers")
+            }
         case .gbdt:
             guard let e = a.gbdt else { throw ModelError.corrupt(path: path, reason: "no trees") }
             guard Self.plausible(e.baseScore) else {

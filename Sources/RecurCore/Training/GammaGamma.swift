@@ -48,10 +48,25 @@ public struct GammaGamma: Sendable, Codable, Equatable {
         let rows = weights.sorted { ($0.key.frequency, $0.key.meanSpend) < ($1.key.frequency, $1.key.meanSpend) }
         let count = rows.reduce(0) { $0 + $1.value }
         guard count >= 10 else { throw TrainingError.emptyTraining("Gamma-Gamma needs repeat customers with a spend; found \(Int(count))") }
+        // Terms of x alone are summed once per distinct x; each customer adds two logarithms.
+        var byFrequency = [(x: Double, weight: Double, logX: Double, rows: [(m: Double, logM: Double, weight: Double)])]()
+        for (c, w) in rows {
+            if byFrequency.last?.x != c.frequency { byFrequency.append((c.frequency, 0, log(c.frequency), [])) }
+            byFrequency[byFrequency.count - 1].weight += w
+            byFrequency[byFrequency.count - 1].rows.append((c.meanSpend, log(c.meanSpend), w))
+        }
         func negative(_ point: [Double]) -> Double {
+            // Far out on the ridge where p·v/(q − 1) stays put the likelihood is flat: a bound keeps
+            // the search finite, and the convergence report says if the fit ended against it.
+            guard point.allSatisfy({ abs($0) < 25 }) else { return .infinity }
             let p = exp(point[0]), q = exp(point[1]), v = exp(point[2])
+            let shared = -lgamma(q) + q * log(v)
             var sum = 0.0
-            for (c, w) in rows { sum += w * logLikelihood(c, p: p, q: q, v: v) }
+            for group in byFrequency {
+                let px = p * group.x
+                sum += group.weight * (shared + lgamma(px + q) - lgamma(px) + px * group.logX)
+                for row in group.rows { sum += row.weight * ((px - 1) * row.logM - (px + q) * log(group.x * row.m + v)) }
+            }
             return sum.isFinite ? -sum : .infinity
         }
         let mean = rows.reduce(0) { $0 + $1.value * $1.key.meanSpend } / count

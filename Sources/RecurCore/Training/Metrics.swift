@@ -18,6 +18,10 @@ public struct Metrics: Sendable, Codable, Equatable {
         case calibrationError = "ece", liftTopDecile = "lift_top_decile"
     }
 
+    /// Equal scores, NaN included: a score that is not a number ties with the others, so a model that
+    /// gives none (a spend model) or a broken one cannot stall the loops below.
+    static func tied(_ a: Double, _ b: Double) -> Bool { a == b || (a.isNaN && b.isNaN) }
+
     public init(predictions p: [Double], labels y: [UInt8]) {
         precondition(p.count == y.count)
         let n = p.count
@@ -44,7 +48,7 @@ public struct Metrics: Sendable, Codable, Equatable {
             var i = 0
             while i < n {
                 var j = i
-                while j + 1 < n && p[order[j + 1]] == p[order[i]] { j += 1 }
+                while j + 1 < n && Self.tied(p[order[j + 1]], p[order[i]]) { j += 1 }
                 // Ranks counted from the lowest score: positions i...j from the top.
                 let averageRank = Double(n - i + n - j) / 2
                 for k in i...j where y[order[k]] == 1 { rankSum += averageRank }
@@ -57,7 +61,7 @@ public struct Metrics: Sendable, Codable, Equatable {
             while i < n {
                 var j = i
                 var tiedPositives = 0
-                while j < n && p[order[j]] == p[order[i]] { tiedPositives += Int(y[order[j]]); j += 1 }
+                while j < n && Self.tied(p[order[j]], p[order[i]]) { tiedPositives += Int(y[order[j]]); j += 1 }
                 truePositives += tiedPositives
                 seen = j
                 ap += Double(tiedPositives) / Double(positives) * Double(truePositives) / Double(seen)

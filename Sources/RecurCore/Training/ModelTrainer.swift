@@ -43,7 +43,10 @@ public struct ModelTrainer: Sendable {
         var mode = request.calibration
         var calibrationNotes = [String]()
         // Left to choose, too few cutoffs to spare one means no calibration, not a refusal.
-        if mode == .auto, request.calibrationCutoff == nil, Set(training.cutoffs).count < 2 {
+        if !request.kind.scoresPurchases {
+            // A spend model gives no probability to calibrate (and its holdout metrics are not a number).
+            mode = .none
+        } else if mode == .auto, request.calibrationCutoff == nil, Set(training.cutoffs).count < 2 {
             mode = .none
             calibrationNotes.append("calibration: none (it needs a cutoff besides the holdout and one to train on)")
         }
@@ -171,6 +174,25 @@ public struct ModelTrainer: Sendable {
                     model.fittedCustomers, m.r, m.alpha, m.a, m.b, m.logLikelihood)
             ]
             parameters = ["r": "\(m.r)", "alpha": "\(m.alpha)", "a": "\(m.a)", "b": "\(m.b)", "log_likelihood": "\(m.logLikelihood)"]
+        case .gammagamma:
+            // One RFM summary, as of the newest training cutoff: each customer once.
+            let newest = training.cutoffs.max() ?? 0
+            let asOf = Timestamp(microseconds: newest).iso8601
+            let p = names.count
+            var summary = [Double]()
+            for row in 0..<training.rows where training.cutoffs[row] == newest { summary += training.features[(row * p)..<((row + 1) * p)] }
+            let model = try SpendModel.fit(features: summary, rows: summary.count / max(1, p), names: names, asOf: asOf)
+            artifact = ModelArtifact(kind: .gammagamma, featureSetName: request.set.name, featureSetVersion: request.set.version, featureNames: names)
+            artifact.spend = model
+            let m = model.model
+            notes = [
+                String(
+                    format:
+                        "Gamma-Gamma on %d repeat purchasers as of %@: p = %.4f, q = %.4f, v = %.4f, log-likelihood %.2f, %d iterations, gradient norm %.2e%@",
+                    m.fittedCustomers, asOf, m.p, m.q, m.v, m.logLikelihood, m.fit?.iterations ?? 0, m.fit?.gradientNorm ?? .nan,
+                    m.fit?.converged == false ? " — DID NOT CONVERGE" : "")
+            ]
+            parameters = ["p": "\(m.p)", "q": "\(m.q)", "v": "\(m.v)", "log_likelihood": "\(m.logLikelihood)", "summary_as_of": asOf]
         case .gbdt:
             let (ensemble, treeNotes) = GradientBoosting.fit(
                 features: inputs, rows: training.rows, names: inputNames,

@@ -44,11 +44,11 @@ enum NelderMead {
 
     /// Restarts from the best point with a smaller simplex until a restart gains nothing: one run can
     /// stop on a ridge. Returns the point, the value and the iterations of all runs.
-    static func minimizeWithRestarts(_ f: ([Double]) -> Double, start: [Double]) -> (point: [Double], value: Double, iterations: Int) {
-        var best = minimize(f, start: start)
+    static func minimizeWithRestarts(_ f: ([Double]) -> Double, start: [Double], budget: Int = 20_000) -> (point: [Double], value: Double, iterations: Int) {
+        var best = minimize(f, start: start, iterations: budget)
         var total = best.iterations
-        for _ in 0..<6 {
-            let next = minimize(f, start: best.point, step: 0.1)
+        for _ in 0..<6 where total < budget {
+            let next = minimize(f, start: best.point, step: 0.1, iterations: budget - total)
             total += next.iterations
             let improved = best.value - next.value
             if next.value < best.value { best = next }
