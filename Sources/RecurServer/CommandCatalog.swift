@@ -71,6 +71,14 @@ enum CommandCatalog {
         CommandSpec(
             name: "EXPLAIN", arity: 2, flags: ["readonly", "fast"], group: "recur", summary: "The five features that move a user's score most.",
             firstKey: 1, lastKey: 1, arguments: [A(name: "user")]),
+        CommandSpec(
+            name: "PREDICT", arity: -2, flags: ["readonly", "fast"], group: "recur",
+            summary: "A user's next purchase: P(alive), expected purchases, P(a purchase), expected spend, value and median days, over HORIZON days.",
+            firstKey: 1, lastKey: 1,
+            arguments: [
+                A(name: "user"), A(name: "time", token: "AT", optional: true), A(name: "days", token: "HORIZON", optional: true),
+                A(name: "version", token: "SPEND", optional: true), A(name: "rate", token: "DISCOUNT", optional: true)
+            ]),
         CommandSpec(name: "MODELS", arity: 1, flags: ["readonly"], group: "recur", summary: "The served model, the aliases and every stored version."),
         CommandSpec(name: "STATS", arity: 1, flags: ["readonly", "fast"], group: "recur", summary: "Users in memory, model, feature freshness, requests."),
         CommandSpec(

@@ -153,7 +153,7 @@ final class CommandHandler: ChannelInboundHandler {
     }
 
     /// The commands that answer from users' features, refused with LOADING until they are loaded.
-    static let readsFeatures: [String: MeteredCommand] = ["SCORE": .score, "MSCORE": .mscore, "FEATURES": .features, "EXPLAIN": .explain]
+    static let readsFeatures: [String: MeteredCommand] = ["SCORE": .score, "MSCORE": .mscore, "FEATURES": .features, "EXPLAIN": .explain, "PREDICT": .predict]
 
     /// The command's metric name and its reply.
     func execute(_ request: Request) -> (MeteredCommand, Reply) {
@@ -182,6 +182,7 @@ final class CommandHandler: ChannelInboundHandler {
                 guard let user = args.first, args.count == 1 else { return (.explain, usage("EXPLAIN user")) }
                 let top = try service.explain(user)
                 return (.explain, .list(top.map { "\($0.feature)=\(String(format: "%+.4f", $0.contribution))" }))
+            case "PREDICT": return (.predict, try predict(args, encoding: session.encoding(for: request)))
             case "MODELS": return (.models, models())
             case "STATS": return (.stats, stats(encoding: session.encoding(for: request)))
             case "PING": return (.ping, args.isEmpty ? .simple("PONG") : .text(args.joined(separator: " ")))

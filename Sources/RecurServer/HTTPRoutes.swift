@@ -42,7 +42,7 @@ struct HTTPRoutes: Sendable {
         if let refusal = checkToken(request.authorization) { return refusal }
         guard segments.count >= 2, segments[0] == "v1" else { return .error(.notFound, "NOT_FOUND", "no route \(path.prefix(80)); see docs/openapi.yaml") }
         do {
-            if (segments[1] == "score" || segments[1] == "features") && !service.isReady {
+            if ["score", "features", "predict"].contains(segments[1]) && !service.isReady {
                 throw RequestError(code: "LOADING", message: service.loadingMessage)
             }
             switch (segments[1], segments.count) {
@@ -64,6 +64,12 @@ struct HTTPRoutes: Sendable {
             case ("models", 2):
                 guard method == .GET else { return methodNotAllowed("GET") }
                 return models()
+            case ("predict", 3):
+                guard method == .GET else { return methodNotAllowed("GET") }
+                return try predict(user: segments[2], query: query)
+            case ("predict", 2):
+                guard method == .POST else { return methodNotAllowed("POST") }
+                return try predictBatch(request.body)
             case ("analytics", 3) where segments[2] == "overview":
                 guard method == .GET else { return methodNotAllowed("GET") }
                 guard let feed else {
@@ -282,6 +288,7 @@ struct HTTPRoutes: Sendable {
         case "LOADING": .serviceUnavailable
         case "PAST_AT": .unprocessableEntity
         case "BAD_MODEL": .internalServerError
+        case "NO_MODEL": .notFound
         default: .badRequest
         }
     }

@@ -1,7 +1,7 @@
 /// What the server counts requests by: each command, and requests it could not read or run.
 enum MeteredCommand: Int, CaseIterable, Sendable {
     case ping, score, mscore, features, explain, models, stats, auth, quit, unknown, empty, noauth, invalid
-    case echo, hello, client, select, reset, info, command, config, multi, exec, discard, watch
+    case echo, hello, client, select, reset, info, command, config, multi, exec, discard, watch, predict
 
     var label: String { "\(self)" }
 

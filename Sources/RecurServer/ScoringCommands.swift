@@ -40,6 +40,65 @@ extension CommandHandler {
         return .text("{" + fields.joined(separator: ",") + "}")
     }
 
+    /// `PREDICT user [AT t] [HORIZON days] [SPEND version] [DISCOUNT annual-rate]`: a map on RESP3,
+    /// a flat name/value array on RESP2, one `name=value` line in plain mode; nil values are null.
+    func predict(_ args: ArraySlice<String>, encoding: ReplyEncoding) throws -> Reply {
+        guard let user = args.first else { return usage("PREDICT user [AT time] [HORIZON days] [SPEND version] [DISCOUNT rate]") }
+        var at: Timestamp?, horizon: Double?, spend: String?, discount = 0.0
+        var index = args.index(after: args.startIndex)
+        while index < args.endIndex {
+            let key = args[index].uppercased()
+            guard index + 1 < args.endIndex else { throw RequestError(code: "SYNTAX", message: "\(key.prefix(20)) needs a value") }
+            let value = args[index + 1]
+            switch key {
+            case "AT":
+                guard let time = DateText.parse(value) else { throw RequestError(code: "BAD_TIME", message: "AT \(value.prefix(40)) is not a time") }
+                at = time
+            case "HORIZON":
+                guard let days = Double(value.hasSuffix("d") ? String(value.dropLast()) : value), days.isFinite else {
+                    throw RequestError(code: "BAD_HORIZON", message: "HORIZON \(value.prefix(20)) is not a number of days")
+                }
+                horizon = days
+            case "SPEND": spend = value
+            case "DISCOUNT":
+                guard let rate = Double(value), rate >= 0, rate < 10 else {
+                    throw RequestError(code: "SYNTAX", message: "DISCOUNT \(value.prefix(20)) is not an annual rate such as 0.1")
+                }
+                discount = rate
+            default: throw RequestError(code: "SYNTAX", message: "unknown option \(key.prefix(20)); expected AT, HORIZON, SPEND or DISCOUNT")
+            }
+            index += 2
+        }
+        let prediction = try service.predict(user, at: at, horizonDays: horizon, spend: spend, annualDiscount: discount)
+        var pairs = prediction.next.fields.map { ($0.name, $0.value.map { Reply.double($0) } ?? .null) }
+        pairs += [
+            ("purchase_model", .text(prediction.purchaseModel)), ("spend_model", prediction.spendModel.map { .text($0) } ?? .null),
+            ("cold", .boolean(prediction.cold))
+        ]
+        switch encoding {
+        case .resp3: return .map(pairs)
+        case .resp2:
+            return .array(
+                pairs.flatMap { name, value -> [Reply] in
+                    switch value {
+                    case .double(let d): [.text(name), .text(String(d))]
+                    case .boolean(let b): [.text(name), .text(b ? "1" : "0")]
+                    default: [.text(name), value]
+                    }
+                })
+        case .plain:
+            return .text(
+                pairs.map { name, value -> String in
+                    switch value {
+                    case .double(let d): "\(name)=\(d)"
+                    case .text(let t): "\(name)=\(t)"
+                    case .boolean(let b): "\(name)=\(b)"
+                    default: "\(name)=null"
+                    }
+                }.joined(separator: " "))
+        }
+    }
+
     func models() -> Reply {
         let stored = service.storedModels
         return .list(["serving=\(service.model.version)"] + stored.aliases.map { "\($0.alias)=\($0.version)" } + stored.versions)

@@ -42,6 +42,8 @@ public final class ScoringService: @unchecked Sendable {
     public let registry: ModelRegistry
     /// Set before serving by `--log-sample`: answers to keep, with their features.
     public var servedLog: ServedLog?
+    /// The registry's listing PREDICT looks models up in, and when it was read.
+    let predictionListing = NIOLockedValueBox<(Date, [ModelMetadata])?>(nil)
     public let modelReference: String
     public let set: FeatureSet
     /// Every feature set this server knows, as `GET /v1/feature-sets` lists them.

@@ -69,8 +69,7 @@ public struct ModelRegistry: Sendable {
         guard let schema = header.schema_version, ModelArtifact.readableSchemaVersions.contains(schema) else {
             throw ModelError.unsupportedSchema(path: base + "/model.json", version: header.schema_version ?? 0)
         }
-        let decoder = JSONDecoder()
-        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+        let decoder = Self.decoder
         do {
             let artifact = try decoder.decode(ModelArtifact.self, from: model)
             let metadata = try decoder.decode(ModelMetadata.self, from: meta)
@@ -174,11 +173,18 @@ public struct ModelRegistry: Sendable {
     }
 
     /// Versions with their metadata, oldest first.
+    /// Reads what `save` writes: numbers that are not finite (a spend model's holdout metrics) are spelled out.
+    static var decoder: JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+        return decoder
+    }
+
     public func list() throws -> [ModelMetadata] {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return [] }
         return names.filter { !$0.hasPrefix(".") }.sorted().compactMap { name in
             guard let data = FileManager.default.contents(atPath: folder(name) + "/metadata.json") else { return nil }
-            return try? JSONDecoder().decode(ModelMetadata.self, from: data)
+            return try? Self.decoder.decode(ModelMetadata.self, from: data)
         }.sorted { $0.createdAt < $1.createdAt }
     }
 
