@@ -75,22 +75,10 @@ public struct FeatureCatalog: Sendable {
 
     /// Reads and validates one file; every mistake names the file, the line and what was expected.
     static func parse(path: String, text: String) throws(FeatureDefinitionError) -> FeatureSet {
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        func line(of needle: String, after start: Int = 0) -> Int {
-            for index in start..<lines.count where lines[index].contains(needle) { return index + 1 }
-            return max(1, start)
-        }
-        func fail(_ line: Int, _ message: String) -> FeatureDefinitionError { .invalid(path: path, line: line, message: message) }
-
-        let shape: FileShape
-        do {
-            _ = try TOMLTable(string: text)
-            shape = try TOMLDecoder().decode(FileShape.self, from: text)
-        } catch let error as TOMLParseError {
-            throw fail(error.source.begin.line, "not valid TOML: \(error.description)")
-        } catch {
-            throw fail(1, "unexpected structure: \(error)")
-        }
+        let file = DefinitionFile(path: path, text: text)
+        func line(of needle: String, after start: Int = 0) -> Int { file.line(of: needle, after: start) }
+        func fail(_ line: Int, _ message: String) -> FeatureDefinitionError { file.fail(line, message) }
+        let shape = try file.decode(FileShape.self)
         guard let name = shape.name, name.range(of: #"^[a-z][a-z0-9_]*$"#, options: .regularExpression) != nil else {
             throw fail(line(of: "name"), "expected `name = \"...\"` (lower-case letters, digits, _)")
         }
