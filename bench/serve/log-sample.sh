@@ -1,24 +1,27 @@
 #!/usr/bin/env bash
-# What `--log-sample 0.01` costs serving: two `recur serve` on the feature benchmark's store, one
+# What `--log-sample 0.01` costs serving: two `recur serve` on one store (USERS generated users), one
 # logging 1% of its answers (with their feature vectors) to served_log and one not, measured with
 # redis-benchmark SCORE of random known users in alternating rounds (RUNS each), -P 1 and -P 16.
 # Prints each round, the medians and ranges, and the ratio (target: logging keeps >= 95%).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 DATA=bench/data
-export RECUR_HOME="$PWD/$DATA/features-home"
-export RECUR_MODELS_DIR="$PWD/$DATA/serve-models"
+export RECUR_HOME="$PWD/$DATA/logsample-home"
+export RECUR_MODELS_DIR="$PWD/$DATA/logsample-models"
+USERS=${USERS:-20000}
 REQUESTS=${REQUESTS:-200000}
 RUNS=${RUNS:-5}
 RATE=${RATE:-0.01}
 { command -v redis-benchmark >/dev/null; } || RECUR_SETUP_BENCH=1 ./scripts/setup.sh
 if [[ -z "${RECUR:-}" ]]; then swift build -c release --product recur >/dev/null; RECUR=.build/release/recur; fi
 "$RECUR" db start >/dev/null
-if ! "$RECUR" features describe --as-of 2025-11-30 >/dev/null 2>&1; then bench/features/run.sh; fi
-USERS=$("$RECUR" events stats --format json | python3 -c 'import json,sys; print(json.load(sys.stdin)["users"])')
 if [[ ! -d "$RECUR_MODELS_DIR/logistic" ]]; then
+  "$RECUR" events generate --users "$USERS" --seed 5 --output "$DATA/logsample-events.csv" 2>/dev/null
+  "$RECUR" events import "$DATA/logsample-events.csv" --quiet
+  "$RECUR" features backfill --from 2025-10-26 --to 2025-11-30 --every 7d --quiet
   "$RECUR" train --version logistic --model logistic --cutoffs 2025-10-26,2025-11-02,2025-11-30 --horizon 30d --calibrate none >/dev/null
 fi
+USERS=$("$RECUR" events stats --format json | python3 -c 'import json,sys; print(json.load(sys.stdin)["users"])')
 "$RECUR" models promote logistic --alias production >/dev/null
 "$RECUR" serve --port 7881 --model production > "$DATA/serve-plain.log" 2>&1 &
 PLAIN=$!

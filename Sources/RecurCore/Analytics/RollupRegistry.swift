@@ -55,7 +55,7 @@ public enum RollupRegistry {
                     INSERT INTO rollup_definitions (name, kind, definition, generation) VALUES ($1, $2, $3::jsonb, $4)
                     ON CONFLICT (name) DO UPDATE SET kind = excluded.kind, definition = excluded.definition,
                         generation = excluded.generation, dropped = false, registered_at = now()
-                    """, [definition.name, definition.kind, definition.json, current.generation])
+                    """, [definition.name, definition.kind, try definition.json(), current.generation])
                 current.definitions.removeAll { $0.name == definition.name }
                 current.definitions.append(definition)
                 current.dropped.remove(definition.name)
@@ -189,14 +189,13 @@ enum Definition: Equatable, Sendable {
         }
     }
 
-    var json: String {
+    func json() throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
-        // Plain values of known shape: encoding cannot fail.
         let data =
             switch self {
-            case .rollup(let rollup): try! encoder.encode(rollup)
-            case .sessions(let sessions): try! encoder.encode(sessions)
+            case .rollup(let rollup): try encoder.encode(rollup)
+            case .sessions(let sessions): try encoder.encode(sessions)
             }
         return String(decoding: data, as: UTF8.self)
     }
