@@ -20,7 +20,9 @@ extension ScoringService {
         -> Prediction
     {
         let (purchases, spendModel) = try predictionModels(spend: spend)
-        guard let bgnbd = purchases.artifact.bgnbd else { throw RequestError(code: "NO_MODEL", message: "model \(purchases.version) is not a BG/NBD model") }
+        guard let bgnbd = purchases.artifact.bgnbd else {
+            throw RequestError(code: "NO_MODEL", message: "model \(purchases.version) is not a buy-till-you-die model")
+        }
         let horizon = horizonDays ?? bgnbd.horizonDays
         guard horizon > 0, horizon <= Self.longestHorizonDays else {
             throw RequestError(code: "BAD_HORIZON", message: "HORIZON must be more than 0 and at most \(Int(Self.longestHorizonDays)) days")
@@ -36,14 +38,14 @@ extension ScoringService {
     func predictionModels(spend named: String?) throws -> (purchases: ServedModel, spend: ServedModel?) {
         let served = model
         let purchases: ServedModel
-        if served.artifact.kind == .bgnbd {
+        if served.artifact.kind.isBuyTillYouDie {
             purchases = served
         } else {
-            guard let version = newest(.bgnbd) else {
+            guard let version = newest(where: \.isBuyTillYouDie) else {
                 throw RequestError(
                     code: "NO_MODEL",
                     message:
-                        "PREDICT needs a BG/NBD model on \(set.reference): `recur train --model bgnbd …` (the served model \(served.version) is \(served.artifact.kind.rawValue))"
+                        "PREDICT needs a BG/NBD or Pareto/NBD model on \(set.reference): `recur train --model bgnbd …` or `--model paretonbd` (the served model \(served.version) is \(served.artifact.kind.rawValue))"
                 )
             }
             purchases = try resolveModel(version)
@@ -55,7 +57,7 @@ extension ScoringService {
                 throw RequestError(code: "NO_MODEL", message: "SPEND \(named.prefix(40)) is a \(resolved.artifact.kind.rawValue) model, not gammagamma")
             }
             spendModel = resolved
-        } else if let version = newest(.gammagamma) {
+        } else if let version = newest(where: { $0 == .gammagamma }) {
             spendModel = try resolveModel(version)
         }
         for m in [purchases] + (spendModel.map { [$0] } ?? []) where m.set.reference != set.reference {
@@ -65,7 +67,7 @@ extension ScoringService {
     }
 
     /// The newest stored version of a kind on the served set, from a listing at most two seconds old.
-    private func newest(_ kind: ModelArtifact.Kind) -> String? {
+    private func newest(where matches: (ModelArtifact.Kind) -> Bool) -> String? {
         let now = Date()
         let listing = predictionListing.withLockedValue { cached -> [ModelMetadata] in
             if let (at, list) = cached, now.timeIntervalSince(at) < 2 { return list }
@@ -73,6 +75,6 @@ extension ScoringService {
             cached = (now, list)
             return list
         }
-        return listing.last { $0.kind == kind && $0.featureSet == set.reference }?.version
+        return listing.last { matches($0.kind) && $0.featureSet == set.reference }?.version
     }
 }

@@ -61,6 +61,11 @@ struct ShowModel: ParsableCommand {
             if let fit = m.fit { print(Self.describe(fit)) }
             return
         }
+        if let m = artifact.bgnbd?.pareto {
+            print(String(format: "\nPareto/NBD (days): r %.4f  alpha %.4f  s %.4f  beta %.4f  log-likelihood %.2f", m.r, m.alpha, m.s, m.beta, m.logLikelihood))
+            if let fit = m.fit { print(Self.describe(fit)) }
+            return
+        }
         if let spend = artifact.spend {
             let m = spend.model
             print(
@@ -101,6 +106,10 @@ extension ShowModel {
         json.beginObject()
         if let m = artifact.bgnbd?.model {
             json.field("r", m.r); json.field("alpha", m.alpha); json.field("a", m.a); json.field("b", m.b)
+            json.field("log_likelihood", m.logLikelihood)
+            fit = m.fit
+        } else if let m = artifact.bgnbd?.pareto {
+            json.field("r", m.r); json.field("alpha", m.alpha); json.field("s", m.s); json.field("beta", m.beta)
             json.field("log_likelihood", m.logLikelihood)
             fit = m.fit
         } else if let spend = artifact.spend {

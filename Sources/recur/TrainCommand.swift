@@ -17,7 +17,7 @@ struct TrainCommand: ParsableCommand {
     @OptionGroup var store: StoreOptions
     @OptionGroup var data: TrainingSetOptions
     @Option(help: "Version name of the new model; refused if it exists.") var version: String
-    @Option(help: "logistic, gbdt, bgnbd (the BG/NBD buy-till-you-die model) or gammagamma (spend per purchase, for PREDICT).") var model = "logistic"
+    @Option(help: "logistic, gbdt, bgnbd or paretonbd (buy-till-you-die models), or gammagamma (spend per purchase, for PREDICT).") var model = "logistic"
     @Option(name: .customLong("models-dir"), help: "Models folder (default: $RECUR_MODELS_DIR or ./models).") var modelsDir: String?
     @Option(help: "L2 penalty (logistic: on standardised coefficients, like 1/C; gbdt: on leaf values).") var l2: Double?
     @Option(help: "gbdt: number of trees.") var trees = 200
@@ -65,7 +65,7 @@ struct TrainCommand: ParsableCommand {
     }
 
     func run() throws {
-        guard let kind = ModelArtifact.Kind(rawValue: model) else { throw CLIError.usage("--model must be logistic, gbdt, bgnbd or gammagamma") }
+        guard let kind = ModelArtifact.Kind(rawValue: model) else { throw CLIError.usage("--model must be logistic, gbdt, bgnbd, paretonbd or gammagamma") }
         let registry = ModelRegistry(directory: modelsDir)
         if FileManager.default.fileExists(atPath: registry.directory + "/" + version) {
             throw CLIError.failed(ModelError.exists(registry.directory + "/" + version).description)

@@ -49,7 +49,7 @@ import Testing
             #expect(served.purchaseModel == "bg" && served.spendModel == "gg")
             #expect(offline.pPurchase <= offline.pAlive && (offline.value ?? -1) >= 0)
             if let median = offline.daysToNextPurchaseMedian {
-                let model = bg.bgnbd!.model
+                let model = bg.bgnbd!.process
                 let c = state.values(asOf: at).withUnsafeBufferPointer { BuyTillYouDieModel.customer($0, bg.bgnbd!.inputIndices) }
                 #expect(model.probabilityOfPurchase(c, within: median + 0.01) >= 0.5 && model.probabilityOfPurchase(c, within: max(0, median - 0.02)) < 0.5)
             } else {

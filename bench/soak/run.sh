@@ -14,6 +14,11 @@
 #   every logged answer's features and score = offline (`recur monitor consistency`);
 #   the rollups and sessions = a recount;
 # and prints each fault with its recovery time. Exits 1 if a check fails.
+#
+# SOAK_FAULTS names the faults to draw from (default: all of kill stop postgres broker fetch server
+# promote corrupt). librdkafka's mock broker itself can abort when its group coordinator goes down
+# while a consumer rejoins (rdkafka_mock_cgrp.c:567, seen once in a 30-minute run), so the test
+# script's one-minute run leaves out `broker` (a broker down and failed heartbeats).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 MINUTES=${1:-30}
@@ -117,30 +122,31 @@ corrupt_lost=0
 failed_recovery=0
 record() { faults+=("$(printf '%-34s recovered in %s s' "$1" "$2")"); log "$1: recovered in $2 s"; }
 
+read -r -a allowed <<< "${SOAK_FAULTS:-kill stop postgres broker fetch server promote corrupt}"
 deadline=$(( $(date +%s) + SECONDS_TOTAL ))
 round=0
 while (( $(date +%s) < deadline )); do
   sleep "$(( RANDOM % 4 + 2 ))"
   round=$((round + 1))
   b=$(printf 'a\nb\nc\n' | shuf -n1)
-  case $(( RANDOM % 8 )) in
-    0) kill -9 "${builder[$b]}" 2>/dev/null || true; wait "${builder[$b]}" 2>/dev/null || true
+  case ${allowed[$(( RANDOM % ${#allowed[@]} ))]} in
+    kill) kill -9 "${builder[$b]}" 2>/dev/null || true; wait "${builder[$b]}" 2>/dev/null || true
        sleep 1; start_builder "$b"; record "kill -9 builder $b" "$(recovered)" ;;
-    1) kill -STOP "${builder[$b]}"; sleep $(( RANDOM % 6 + 3 )); kill -CONT "${builder[$b]}"
+    stop) kill -STOP "${builder[$b]}"; sleep $(( RANDOM % 6 + 3 )); kill -CONT "${builder[$b]}"
        record "SIGSTOP builder $b" "$(recovered)" ;;
-    2) db stop; sleep $(( RANDOM % 5 + 3 )); db start
+    postgres) db stop; sleep $(( RANDOM % 5 + 3 )); db start
        record "PostgreSQL stopped and started" "$(recovered)" ;;
-    3) echo "down 1" >&7; sleep $(( RANDOM % 4 + 2 )); echo "up 1" >&7
-       record "broker down" "$(recovered)" ;;
-    4) echo "fail fetch 30" >&7; echo "fail heartbeat 5" >&7
-       record "failed fetches and heartbeats" "$(recovered)" ;;
-    5) kill -TERM "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; start_server
+    broker) echo "down 1" >&7; echo "fail heartbeat 5" >&7; sleep $(( RANDOM % 4 + 2 )); echo "up 1" >&7
+       record "broker down, failed heartbeats" "$(recovered)" ;;
+    fetch) echo "fail fetch 30" >&7
+       record "failed fetches" "$(recovered)" ;;
+    server) kill -TERM "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; start_server
        record "server restart" "$(ready)" ;;
-    6) current=$("$RECUR" models list | awk '/production/ {print $1}')
+    promote) current=$("$RECUR" models list | awk '/production/ {print $1}')
        next=v2; [[ $current == v2 ]] && next=v1
        "$RECUR" models promote "$next" --alias production >/dev/null
        record "promotion of $next" "$(ready)" ;;
-    7) # A corrupt artifact put behind the alias by hand (promote would refuse it): the server keeps
+    corrupt) # A corrupt artifact put behind the alias by hand (promote would refuse it): the server keeps
        # serving the model it has, and says why; then the alias is put back.
        rm -rf "$RECUR_MODELS_DIR/broken"; cp -r "$RECUR_MODELS_DIR/v1" "$RECUR_MODELS_DIR/broken"
        head -c 200 /dev/urandom >> "$RECUR_MODELS_DIR/broken/model.json"

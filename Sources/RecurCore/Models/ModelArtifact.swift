@@ -10,7 +10,10 @@ public struct ModelArtifact: Sendable, Codable, Equatable {
 
     /// Which kind of model the artifact holds.
     public enum Kind: String, Sendable, Codable, CaseIterable {
-        case logistic, gbdt, bgnbd, gammagamma
+        case logistic, gbdt, bgnbd, paretonbd, gammagamma
+
+        /// A buy-till-you-die model (BG/NBD or Pareto/NBD): PREDICT's purchase process.
+        public var isBuyTillYouDie: Bool { self == .bgnbd || self == .paretonbd }
 
         /// Whether it scores a purchase probability (a Gamma-Gamma model answers spend, for PREDICT).
         public var scoresPurchases: Bool { self != .gammagamma }
@@ -73,7 +76,7 @@ public struct ModelArtifact: Sendable, Codable, Equatable {
         switch kind {
         case .logistic: logistic?.probability(features) ?? .nan
         case .gbdt: gbdt?.probability(features) ?? .nan
-        case .bgnbd: bgnbd?.probability(features) ?? .nan
+        case .bgnbd, .paretonbd: bgnbd?.probability(features) ?? .nan
         case .gammagamma: .nan
         }
     }
@@ -82,7 +85,7 @@ public struct ModelArtifact: Sendable, Codable, Equatable {
 
     /// The features that moved this score most, largest first (log-odds contributions).
     public func explain(_ features: [Double], top: Int) -> [(feature: String, contribution: Double)] {
-        if kind == .bgnbd, let bgnbd { return features.withUnsafeBufferPointer { bgnbd.explain($0) } }
+        if kind.isBuyTillYouDie, let bgnbd { return features.withUnsafeBufferPointer { bgnbd.explain($0) } }
         let inputs = btydFeatures.map { b in features + features.withUnsafeBufferPointer { b.derivedFeatures($0) } } ?? features
         let contributions = kind == .logistic ? (logistic?.contributions(inputs) ?? []) : (gbdt?.contributions(inputs) ?? [])
         return zip(inputNames, contributions).sorted { abs($0.1) > abs($1.1) }.prefix(top).map { ($0.0, $0.1) }

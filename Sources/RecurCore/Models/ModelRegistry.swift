@@ -87,11 +87,24 @@ public struct ModelRegistry: Sendable {
     static let largestWeight = 1e6
     static func plausible(_ value: Double) -> Bool { value.isFinite && abs(value) <= largestWeight }
 
+    /// A buy-till-you-die model holds one process, with positive parameters, and a positive horizon.
+    static func positiveParameters(_ b: BuyTillYouDieModel) -> Bool {
+        let values: [Double]
+        if let p = b.pareto {
+            values = [p.r, p.alpha, p.s, p.beta]
+        } else if let m = b.model {
+            values = [m.r, m.alpha, m.a, m.b]
+        } else {
+            return false
+        }
+        return (values + [b.horizonDays]).allSatisfy { $0.isFinite && $0 > 0 }
+    }
+
     private func validate(_ a: ModelArtifact, path: String) throws {
         if let b = a.btydFeatures {
             guard b.inputIndices.count == BuyTillYouDieModel.inputs.count, b.inputIndices.allSatisfy({ $0 >= 0 && $0 < a.featureNames.count }),
                 zip(b.inputIndices, BuyTillYouDieModel.inputs).allSatisfy({ a.featureNames[$0.0] == $0.1 }),
-                [b.model.r, b.model.alpha, b.model.a, b.model.b, b.horizonDays].allSatisfy({ $0.isFinite && $0 > 0 })
+                Self.positiveParameters(b)
             else {
                 throw ModelError.corrupt(path: path, reason: "the BG/NBD features model is inconsistent with the feature names")
             }
@@ -128,15 +141,15 @@ public struct ModelRegistry: Sendable {
             guard Self.plausible(m.intercept) else {
                 throw ModelError.corrupt(path: path, reason: "logistic intercept \(m.intercept) is not within ±\(Self.largestWeight)")
             }
-        case .bgnbd:
+        case .bgnbd, .paretonbd:
             guard let m = a.bgnbd, m.inputIndices.count == BuyTillYouDieModel.inputs.count,
                 m.inputIndices.allSatisfy({ $0 >= 0 && $0 < p }),
                 zip(m.inputIndices, BuyTillYouDieModel.inputs).allSatisfy({ $0.0 < a.featureNames.count && a.featureNames[$0.0] == $0.1 })
             else {
                 throw ModelError.corrupt(path: path, reason: "the BG/NBD model must name the features \(BuyTillYouDieModel.inputs.joined(separator: ", "))")
             }
-            guard [m.model.r, m.model.alpha, m.model.a, m.model.b, m.horizonDays].allSatisfy({ $0.isFinite && $0 > 0 }) else {
-                throw ModelError.corrupt(path: path, reason: "BG/NBD parameters and horizon must be positive numbers")
+            guard Self.positiveParameters(m), (a.kind == .paretonbd) == (m.pareto != nil) else {
+                throw ModelError.corrupt(path: path, reason: "\(a.kind.rawValue) parameters and horizon must be positive numbers")
             }
         case .gammagamma:
             guard let m = a.spend, m.inputIndices.count == SpendModel.inputs.count,

@@ -56,7 +56,7 @@ public final class ModelScorer: @unchecked Sendable {
                     if !leaf && Int(tree.feature[i]) < splits.count { splits[Int(tree.feature[i])].insert(tree.threshold[i]) }
                 }
             }
-        } else if artifact.kind == .bgnbd, artifact.bgnbd != nil {
+        } else if artifact.kind.isBuyTillYouDie, artifact.bgnbd != nil {
             kind = .buyTillYouDie
             base = .nan
         } else {

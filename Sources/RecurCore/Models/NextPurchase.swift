@@ -20,7 +20,7 @@ public struct NextPurchase: Sendable, Equatable {
     public static func predict(
         features: UnsafeBufferPointer<Double>, purchases: BuyTillYouDieModel, spend: SpendModel?, horizonDays: Double, annualDiscount: Double = 0
     ) -> NextPurchase {
-        let model = purchases.model
+        let model = purchases.process
         let customer = BuyTillYouDieModel.customer(features, purchases.inputIndices)
         let expected = model.expectedPurchases(customer, within: horizonDays)
         var perPurchase: Double?, value: Double?
@@ -46,7 +46,7 @@ public struct NextPurchase: Sendable, Equatable {
     }
 
     /// Bisection on P(purchase within t) = ½, up to 100 years; to a hundredth of a day.
-    static func medianDays(_ model: BetaGeometricNBD, _ c: BetaGeometricNBD.Customer) -> Double? {
+    static func medianDays(_ model: any PurchaseProcess, _ c: BetaGeometricNBD.Customer) -> Double? {
         let limit = 36_500.0
         guard model.probabilityOfPurchase(c, within: limit) >= 0.5 else { return nil }
         var lo = 0.0, hi = limit

@@ -1,21 +1,46 @@
 import Foundation
 
-/// A BG/NBD model as an artifact: it reads each user's purchase history from four features of the
-/// set, counted in whole purchase days as lifetimes counts them, and scores the probability of at
-/// least one purchase within the horizon.
+/// What a buy-till-you-die model answers about one customer.
+public protocol PurchaseProcess: Sendable {
+    func probabilityAlive(_ c: BetaGeometricNBD.Customer) -> Double
+    func expectedPurchases(_ c: BetaGeometricNBD.Customer, within t: Double) -> Double
+    func probabilityOfPurchase(_ c: BetaGeometricNBD.Customer, within t: Double) -> Double
+}
+
+extension BetaGeometricNBD: PurchaseProcess {}
+extension ParetoNBD: PurchaseProcess {}
+
+/// A BG/NBD (or Pareto/NBD) model as an artifact: it reads each user's purchase history from four
+/// features of the set, counted in whole purchase days as lifetimes counts them, and scores the
+/// probability of at least one purchase within the horizon.
 public struct BuyTillYouDieModel: Sendable, Codable, Equatable {
     /// The features it reads, in this order: distinct purchase days, days since the first and the
     /// last purchase, days since the first event of any kind.
     public static let inputs = ["purchase_days_all", "days_since_first_purchase", "days_since_last_purchase", "days_since_first_event"]
 
-    public var model: BetaGeometricNBD
+    /// The BG/NBD, unless this is a Pareto/NBD model.
+    public var model: BetaGeometricNBD?
+    public var pareto: ParetoNBD?
     public var horizonDays: Double
     /// Where each of `inputs` sits in the artifact's feature order.
     public var inputIndices: [Int]
     /// Purchasers it was fitted on (users with no purchase yet are scored, not fitted).
     public var fittedCustomers: Int
 
-    enum CodingKeys: String, CodingKey { case model, horizonDays = "horizon_days", inputIndices = "input_indices", fittedCustomers = "fitted_customers" }
+    enum CodingKeys: String, CodingKey {
+        case model, pareto, horizonDays = "horizon_days", inputIndices = "input_indices", fittedCustomers = "fitted_customers"
+    }
+
+    public init(model: BetaGeometricNBD? = nil, pareto: ParetoNBD? = nil, horizonDays: Double, inputIndices: [Int], fittedCustomers: Int) {
+        self.model = model
+        self.pareto = pareto
+        self.horizonDays = horizonDays
+        self.inputIndices = inputIndices
+        self.fittedCustomers = fittedCustomers
+    }
+
+    /// The fitted process: Pareto/NBD when there is one, else the BG/NBD (an artifact holds one; the registry checks).
+    public var process: any PurchaseProcess { pareto ?? model ?? BetaGeometricNBD(r: .nan, alpha: .nan, a: .nan, b: .nan) }
 
     /// The indices of `inputs` in `names`, or the names that are missing.
     public static func indices(in names: [String]) -> Result<[Int], TrainingError> {
@@ -39,7 +64,7 @@ public struct BuyTillYouDieModel: Sendable, Codable, Equatable {
     }
 
     public func probability(_ features: UnsafeBufferPointer<Double>) -> Double {
-        model.probabilityOfPurchase(Self.customer(features, inputIndices), within: horizonDays)
+        process.probabilityOfPurchase(Self.customer(features, inputIndices), within: horizonDays)
     }
 
     /// The names `--btyd-features` adds after the set's features.
@@ -48,7 +73,7 @@ public struct BuyTillYouDieModel: Sendable, Codable, Equatable {
     /// P(alive) and the expected purchases in the horizon: the two derived features.
     public func derivedFeatures(_ features: UnsafeBufferPointer<Double>) -> [Double] {
         let c = Self.customer(features, inputIndices)
-        return [model.probabilityAlive(c), model.expectedPurchases(c, within: horizonDays)]
+        return [process.probabilityAlive(c), process.expectedPurchases(c, within: horizonDays)]
     }
 
     /// `rows` with the two derived features appended to each row.
@@ -69,13 +94,13 @@ public struct BuyTillYouDieModel: Sendable, Codable, Equatable {
     public func explain(_ features: UnsafeBufferPointer<Double>) -> [(feature: String, contribution: Double)] {
         let c = Self.customer(features, inputIndices)
         return [
-            ("p_alive", model.probabilityAlive(c)), ("expected_purchases_in_horizon", model.expectedPurchases(c, within: horizonDays)),
+            ("p_alive", process.probabilityAlive(c)), ("expected_purchases_in_horizon", process.expectedPurchases(c, within: horizonDays)),
             ("repeat_purchase_days", c.frequency), ("days_first_to_last_purchase", c.recency), ("days_since_first_purchase", c.age)
         ]
     }
 
     /// Fits on the purchasers among `rows` (row-major features in `names` order).
-    public static func fit(features: [Double], rows: Int, names: [String], horizonDays: Double) throws -> BuyTillYouDieModel {
+    public static func fit(features: [Double], rows: Int, names: [String], horizonDays: Double, pareto: Bool = false) throws -> BuyTillYouDieModel {
         let indices = try Self.indices(in: names).get()
         let p = names.count
         var customers = [BetaGeometricNBD.Customer]()
@@ -86,6 +111,9 @@ public struct BuyTillYouDieModel: Sendable, Codable, Equatable {
             }
         }
         guard customers.count >= 10 else { throw TrainingError.emptyTraining("BG/NBD needs purchasers; found \(customers.count)") }
+        if pareto {
+            return BuyTillYouDieModel(pareto: try ParetoNBD.fit(customers), horizonDays: horizonDays, inputIndices: indices, fittedCustomers: customers.count)
+        }
         return BuyTillYouDieModel(model: BetaGeometricNBD.fit(customers), horizonDays: horizonDays, inputIndices: indices, fittedCustomers: customers.count)
     }
 }

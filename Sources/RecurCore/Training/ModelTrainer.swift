@@ -141,18 +141,19 @@ public struct ModelTrainer: Sendable {
         var btyd: BuyTillYouDieModel?
         var inputs = training.features, inputNames = names
         if request.btydFeatures {
-            guard request.kind != .bgnbd else {
-                throw TrainingError.emptyTraining("--btyd-features is for logistic and gbdt models; bgnbd is the BG/NBD itself")
+            guard request.kind == .logistic || request.kind == .gbdt else {
+                throw TrainingError.emptyTraining("--btyd-features is for logistic and gbdt models")
             }
             let fitted = try BuyTillYouDieModel.fit(features: training.features, rows: training.rows, names: names, horizonDays: request.horizon.days)
             inputs = fitted.augment(training.features, rows: training.rows, width: names.count)
             inputNames += BuyTillYouDieModel.derivedFeatureNames
             btyd = fitted
-            let m = fitted.model
-            notes.append(
-                String(
-                    format: "BG/NBD features from %d purchaser rows: r = %.4f, alpha = %.4f, a = %.4f, b = %.4f", fitted.fittedCustomers, m.r, m.alpha, m.a, m.b
-                ))
+            if let m = fitted.model {
+                notes.append(
+                    String(
+                        format: "BG/NBD features from %d purchaser rows: r = %.4f, alpha = %.4f, a = %.4f, b = %.4f", fitted.fittedCustomers, m.r, m.alpha, m.a,
+                        m.b))
+            }
             parameters["btyd_features"] = "true"
         }
         switch request.kind {
@@ -164,16 +165,30 @@ public struct ModelTrainer: Sendable {
                 kind: .logistic, featureSetName: request.set.name, featureSetVersion: request.set.version, featureNames: names, logistic: model)
             notes += report.notes + ["Newton iterations: \(report.iterations)"]
             parameters.merge(["l2": "\(request.logistic.l2)", "tolerance": "\(request.logistic.tolerance)"]) { $1 }
-        case .bgnbd:
-            let model = try BuyTillYouDieModel.fit(features: training.features, rows: training.rows, names: names, horizonDays: request.horizon.days)
-            artifact = ModelArtifact(kind: .bgnbd, featureSetName: request.set.name, featureSetVersion: request.set.version, featureNames: names, bgnbd: model)
-            let m = model.model
-            notes = [
-                String(
-                    format: "BG/NBD on %d purchaser rows (days): r = %.4f, alpha = %.4f, a = %.4f, b = %.4f, log-likelihood %.2f",
-                    model.fittedCustomers, m.r, m.alpha, m.a, m.b, m.logLikelihood)
-            ]
-            parameters = ["r": "\(m.r)", "alpha": "\(m.alpha)", "a": "\(m.a)", "b": "\(m.b)", "log_likelihood": "\(m.logLikelihood)"]
+        case .bgnbd, .paretonbd:
+            let model = try BuyTillYouDieModel.fit(
+                features: training.features, rows: training.rows, names: names, horizonDays: request.horizon.days, pareto: request.kind == .paretonbd)
+            artifact = ModelArtifact(
+                kind: request.kind, featureSetName: request.set.name, featureSetVersion: request.set.version, featureNames: names, bgnbd: model)
+            func converged(_ fit: FitReport?) -> String {
+                fit.map { String(format: ", %d iterations, gradient norm %.2e%@", $0.iterations, $0.gradientNorm, $0.converged ? "" : " — DID NOT CONVERGE") }
+                    ?? ""
+            }
+            if let m = model.pareto {
+                notes = [
+                    String(
+                        format: "Pareto/NBD on %d purchaser rows (days): r = %.4f, alpha = %.4f, s = %.4f, beta = %.4f, log-likelihood %.2f%@",
+                        model.fittedCustomers, m.r, m.alpha, m.s, m.beta, m.logLikelihood, converged(m.fit))
+                ]
+                parameters = ["r": "\(m.r)", "alpha": "\(m.alpha)", "s": "\(m.s)", "beta": "\(m.beta)", "log_likelihood": "\(m.logLikelihood)"]
+            } else if let m = model.model {
+                notes = [
+                    String(
+                        format: "BG/NBD on %d purchaser rows (days): r = %.4f, alpha = %.4f, a = %.4f, b = %.4f, log-likelihood %.2f%@",
+                        model.fittedCustomers, m.r, m.alpha, m.a, m.b, m.logLikelihood, converged(m.fit))
+                ]
+                parameters = ["r": "\(m.r)", "alpha": "\(m.alpha)", "a": "\(m.a)", "b": "\(m.b)", "log_likelihood": "\(m.logLikelihood)"]
+            }
         case .gammagamma:
             // One RFM summary, as of the newest training cutoff: each customer once.
             let newest = training.cutoffs.max() ?? 0
