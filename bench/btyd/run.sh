@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The BG/NBD fit beside lifetimes' BetaGeoFitter on the same (frequency, recency, T) tables: the CDNOW
-# summary lifetimes ships (weeks) and the purchasers of bench/data at one cutoff (days). Median of RUNS.
+# summary lifetimes ships (weeks) and the purchasers of bench/data at one cutoff (days); then, on CDNOW,
+# Pareto/NBD beside ParetoNBDFitter and Gamma-Gamma beside GammaGammaFitter. Median of RUNS.
+# CDNOW_ONLY=1 skips the bench/data table (it needs the feature benchmark's store).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 RUNS=${RUNS:-3}
@@ -12,6 +14,17 @@ VENV=bench/.venv-btyd
 swift build -c release --product recur >/dev/null
 swift build -c release --product recur-bench >/dev/null
 CDNOW=$($VENV/bin/python -c "import lifetimes.datasets, os; print(os.path.dirname(lifetimes.datasets.__file__))")/cdnow_customers_summary.csv
+ratio() { r=$(sed -E 's/.*median ([0-9.]+).*/\1/' "$DATA/btyd-recur.txt"); p=$(sed -E 's/.*median ([0-9.]+).*/\1/' "$DATA/btyd-peer.txt")
+  printf 'recur/lifetimes fit time %.3fx\n' "$(echo "$r / $p" | bc -l)"; }
+CDNOW_SPEND=$(dirname "$CDNOW")/cdnow_customers_summary_with_transactions.csv
+for model in paretonbd gammagamma; do
+  echo "== $model on $(basename "$CDNOW_SPEND")"
+  .build/release/recur-bench btyd --csv "$CDNOW_SPEND" --model "$model" --runs "$RUNS" | tee "$DATA/btyd-recur.txt"
+  $VENV/bin/python bench/btyd/peer.py "$CDNOW_SPEND" "$RUNS" "$model" | tee "$DATA/btyd-peer.txt"
+  ratio
+done
+TABLES=("$CDNOW")
+if [[ "${CDNOW_ONLY:-0}" != 1 ]]; then
 EXPORT="$DATA/btyd-export.csv"
 [[ -s "$EXPORT" ]] || .build/release/recur export dataset --cutoffs 2025-11-23 --horizon 30d --output "$EXPORT" >/dev/null
 SUMMARY="$DATA/btyd-summary.csv"
@@ -24,10 +37,11 @@ up = lambda s: np.maximum(0, np.ceil(s - 1e-9))
 T = up(d["days_since_first_purchase"])
 pd.DataFrame({"frequency": d["purchase_days_all"] - 1, "recency": np.maximum(0, T - up(d["days_since_last_purchase"])), "T": T}).to_csv(sys.argv[2], index=False)
 PY
-for table in "$CDNOW" "$SUMMARY"; do
+TABLES+=("$SUMMARY")
+fi
+for table in "${TABLES[@]}"; do
   echo "== $(basename "$table")"
   .build/release/recur-bench btyd --csv "$table" --runs "$RUNS" | tee "$DATA/btyd-recur.txt"
   $VENV/bin/python bench/btyd/peer.py "$table" "$RUNS" | tee "$DATA/btyd-peer.txt"
-  r=$(sed -E 's/.*median ([0-9.]+).*/\1/' "$DATA/btyd-recur.txt"); p=$(sed -E 's/.*median ([0-9.]+).*/\1/' "$DATA/btyd-peer.txt")
-  printf 'recur/lifetimes fit time %.3fx\n' "$(echo "$r / $p" | bc -l)"
+  ratio
 done
