@@ -104,7 +104,7 @@ caught_up() { psql_ "SELECT count(*) > 0 AND coalesce(sum(lag), 1) = 0 FROM stre
 recovered() {
   local start before
   start=$(now); before=$(stored)
-  for _ in $(seq 1 900); do
+  for _ in $(seq 1 3000); do   # up to about five minutes: a rejoin under load has taken 80 s
     local n; n=$(stored)
     if [[ $before -ge 0 && ( $n -gt $before || $(caught_up) == t ) ]]; then echo "$(now) - $start" | bc; return 0; fi
     [[ $before -lt 0 ]] && before=$n
