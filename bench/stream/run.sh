@@ -28,14 +28,7 @@ cleanup() {
   for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
 }
 trap cleanup EXIT
-# Starts `recur kafka mock` in the background and sets BROKERS (not in a subshell, so cleanup knows its pid).
-mock() {
-  local out="$DATA/mock-$1.out"
-  "$RECUR" kafka mock --partitions "$2" --topic "$1" > "$out" 2> "$DATA/mock-$1.err" &
-  pids+=($!)
-  for _ in $(seq 1 100); do grep -q '^127.0.0.1' "$out" 2>/dev/null && break; sleep 0.1; done
-  BROKERS=$(grep -m1 '^127.0.0.1' "$out")
-}
+source bench/stream/mock.sh
 
 "$RECUR" db start >/dev/null
 SOCKET=$("$RECUR" db status | awk '/^socket:/ {print $2}')

@@ -53,16 +53,22 @@ struct RollupTable: Sendable {
         return groupColumn == nil || rollup.group == .user ? [table] : [table, "CREATE INDEX \(name)_time ON \(name) (\(rollup.timeColumn))"]
     }
 
-    /// Aggregated rows of `source` (a relation of events named `e`), one per key.
-    private func select(from source: String, where condition: String? = nil) -> String {
-        var conditions = [String]()
-        if let groupColumn { conditions.append("e.\(groupColumn) IS NOT NULL") }
-        if let condition { conditions.append(condition) }
-        let keys = (groupColumn.map { ["e.\($0)"] } ?? []) + [bucket]
-        let filter = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
+    /// The key expressions (group, then window) over events `e`.
+    private var keys: [String] { (groupColumn.map { ["e.\($0)"] } ?? []) + [bucket] }
+
+    /// ` WHERE …`: a grouped rollup counts only events that have a value of the group.
+    private func filter(_ condition: String? = nil) -> String {
+        let conditions = (groupColumn.map { ["e.\($0) IS NOT NULL"] } ?? []) + (condition.map { [$0] } ?? [])
+        return conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
+    }
+
+    /// Aggregated rows of `source` (a relation of events named `e`), one per key, in key order;
+    /// the batch update and the rebuild both read through here, so they count alike.
+    private func select(from source: String, where condition: String? = nil, aggregates: [String]? = nil) -> String {
+        let positions = (1...keys.count).map(String.init).joined(separator: ", ")
         return """
-            SELECT \((keys + stored.compactMap(aggregate)).joined(separator: ", ")) FROM \(source) e\(filter) \
-            GROUP BY \((1...keys.count).map(String.init).joined(separator: ", "))
+            SELECT \((keys + (aggregates ?? stored.compactMap(aggregate))).joined(separator: ", ")) FROM \(source) e\(filter(condition)) \
+            GROUP BY \(positions) ORDER BY \(positions)
             """
     }
 
@@ -75,16 +81,11 @@ struct RollupTable: Sendable {
         // Distinct users are not additive: the batch's rows start at 0 and the next statement counts
         // the users that have no earlier event in that window.
         let aggregates = stored.map { $0 == .users ? "0" : aggregate($0)! }
-        let keys = (groupColumn.map { ["e.\($0)"] } ?? []) + [bucket]
-        var conditions = [String]()
-        if let groupColumn { conditions.append("e.\(groupColumn) IS NOT NULL") }
-        let filter = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
         let updates = additive.map { "\($0.rawValue) = \(name).\($0.rawValue) + excluded.\($0.rawValue)" }
         var statements = [
             """
             INSERT INTO \(name) AS \(name) (\(insertColumns))
-            SELECT \((keys + aggregates).joined(separator: ", ")) FROM \(batchTable) e\(filter) GROUP BY \((1...keys.count).map(String.init).joined(separator: ", "))
-            ORDER BY \((1...keys.count).map(String.init).joined(separator: ", "))
+            \(select(from: batchTable, aggregates: aggregates))
             ON CONFLICT (\(rollup.keyColumns.joined(separator: ", "))) DO \(updates.isEmpty ? "NOTHING" : "UPDATE SET " + updates.joined(separator: ", "))
             """
         ]
@@ -98,7 +99,7 @@ struct RollupTable: Sendable {
                 """
                 UPDATE \(name) t SET users = t.users + n.fresh FROM (
                     SELECT \(groupKey)b.ws, count(*) AS fresh FROM (
-                        SELECT e.user_id, \(groupSelect)\(bucket) AS ws, count(*) AS n FROM \(batchTable) e\(filter) GROUP BY 1, 2\(groupColumn == nil ? "" : ", 3")
+                        SELECT e.user_id, \(groupSelect)\(bucket) AS ws, count(*) AS n FROM \(batchTable) e\(filter()) GROUP BY 1, 2\(groupColumn == nil ? "" : ", 3")
                     ) b
                     WHERE (SELECT count(*) FROM events x WHERE x.user_id = b.user_id AND x.ts >= b.ws AND x.ts < b.ws + interval '\(width)'\(groupMatch)) = b.n
                     GROUP BY \(groupKey)b.ws
