@@ -19,7 +19,10 @@ struct CompareModels: ParsableCommand {
 
     @OptionGroup var store: StoreOptions
     @OptionGroup var folder: ModelsFolder
-    @Argument(help: "Versions or aliases; the first is the baseline.") var models: [String] = []
+    @Argument(
+        help:
+            "Versions or aliases; the first is the baseline. A gammagamma model among them is judged on spend, beside the buy-till-you-die models' expected purchases."
+    ) var models: [String] = []
     @Option(help: "Evaluation cutoff (labels from [cutoff, cutoff + horizon)).") var cutoff: String?
     @Option(help: "Label window (default: the baseline's horizon).") var horizon: String?
     @Option(name: .customLong("on-holdout-of"), help: "Evaluate at this model's holdout cutoff, horizon and population.") var onHoldoutOf: String?
@@ -57,11 +60,20 @@ struct CompareModels: ParsableCommand {
     func run() throws {
         let registry = folder.registry
         var compared = [ComparedModel]()
+        var spend: ComparedModel?
         for reference in models {
             let (artifact, metadata) = try registry.load(reference)
             if compared.contains(where: { $0.name == metadata.version }) { throw CLIError.usage("model \(metadata.version) is given twice") }
-            compared.append(ComparedModel(name: metadata.version, artifact: artifact, metadata: metadata))
+            let model = ComparedModel(name: metadata.version, artifact: artifact, metadata: metadata)
+            // A spend model scores no probability: it is judged on the spend of the users who buy.
+            if !artifact.kind.scoresPurchases {
+                if let first = spend { throw CLIError.usage("give one spend model; \(first.name) and \(model.name) are both gammagamma") }
+                spend = model
+            } else {
+                compared.append(model)
+            }
         }
+        if spend != nil && rows != nil { throw CLIError.usage("a gammagamma model is judged on purchases in a horizon; it cannot be compared on --rows") }
         let external = try scores.map { try ExternalScores.read(path: $0) }
         guard compared.count + (external?.modelNames.count ?? 0) >= 2, !compared.isEmpty else { throw CLIError.usage(ComparisonError.tooFewModels.description) }
         if let clash = external?.modelNames.first(where: { name in compared.contains { $0.name == name } }) {
@@ -98,7 +110,7 @@ struct CompareModels: ParsableCommand {
         }
         printError("evaluating at \(time.iso8601), horizon \(span), population \(rule.rawValue) (\(origin))")
 
-        var set = try EvaluationSet.build(models: compared, cutoff: time, horizon: span, population: rule, catalog: catalog, store: opened)
+        var set = try EvaluationSet.build(models: compared, spend: spend, cutoff: time, horizon: span, population: rule, catalog: catalog, store: opened)
         var matching: ExternalScores.Matching?
         if let external {
             (set, matching) = external.merge(into: set)
@@ -112,12 +124,18 @@ struct CompareModels: ParsableCommand {
         }
         var groups = [(name: String, rows: [Int])]()
         if segments { groups = EvaluationSegments.segments(try EvaluationSegments.histories(users: set.users, cutoff: time, store: opened)) }
-        try report(set, compared: compared, groups: groups, matching: matching, overlaps: overlaps.map(\.description))
+        var purchases: PurchaseCountReport?
+        if !set.expected.isEmpty {
+            purchases = PurchaseCountReport(
+                columns: set.expected, actual: try HorizonPurchases.load(users: set.users, cutoff: time, horizon: span, store: opened))
+        }
+        try report(set, compared: compared, groups: groups, matching: matching, overlaps: overlaps.map(\.description), purchases: purchases)
     }
 
     /// Scores the set, prints the comparison and writes the export.
     private func report(
-        _ set: EvaluationSet, compared: [ComparedModel], groups: [(name: String, rows: [Int])], matching: ExternalScores.Matching?, overlaps: [String]
+        _ set: EvaluationSet, compared: [ComparedModel], groups: [(name: String, rows: [Int])], matching: ExternalScores.Matching?, overlaps: [String],
+        purchases: PurchaseCountReport? = nil
     ) throws {
         if bootstrap > 0 { printError("bootstrap: \(bootstrap) paired replicates of \(set.rows) rows (seed \(seed))") }
         let comparison = ScoreComparison(
@@ -125,7 +143,7 @@ struct CompareModels: ParsableCommand {
             bootstrapReplicates: bootstrap, seed: seed)
         let report = ComparisonReport(
             set: set, models: compared, comparison: comparison, matching: matching,
-            overlaps: overlaps, codeVersion: RecurVersion.current)
+            overlaps: overlaps, codeVersion: RecurVersion.current, purchases: purchases)
         switch format {
         case "json": print(String(decoding: try report.json(), as: UTF8.self))
         case "markdown": print(ComparisonTable(report).markdown, terminator: "")

@@ -35,7 +35,9 @@ struct TrainCommand: ParsableCommand {
     var calibrationCutoff: String?
     @Flag(
         name: .customLong("btyd-features"),
-        help: "Add P(alive) and expected purchases from a BG/NBD fitted on the training cutoffs as two inputs (logistic, gbdt).")
+        help: ArgumentHelp(
+            "Add PREDICT's answers as inputs (logistic, gbdt): P(alive), expected purchases, P(a purchase), median days to the next purchase from a BG/NBD fitted on the training cutoffs, and expected spend and value from a Gamma-Gamma when one fits."
+        ))
     var btydFeatures = false
     @Option(name: .customLong("early-stopping"), help: "gbdt: stop after this many rounds without validation improvement (0: off).") var earlyStopping = 20
     @Option(

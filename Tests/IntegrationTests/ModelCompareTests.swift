@@ -309,7 +309,8 @@ extension ModelCompareTests {
             ], fixture)
         #expect(withBTYD.status == 0, "\(withBTYD.stderr)")
         let (btydArtifact, _) = try ModelRegistry(directory: models).load("gb-btyd")
-        #expect(btydArtifact.btydFeatures != nil && btydArtifact.inputNames.suffix(2) == ["btyd_p_alive", "btyd_expected_purchases"])
+        let derived = BuyTillYouDieModel.DerivedFeature.allCases.map(\.rawValue)
+        #expect(btydArtifact.btydFeatures?.spend != nil && Array(btydArtifact.inputNames.suffix(derived.count)) == derived)
         // Served and offline scores agree, and the server does not treat the trees as constant between splits.
         let scorer = ModelScorer(btydArtifact)
         #expect(!scorer.isPiecewiseConstant)
@@ -321,7 +322,7 @@ extension ModelCompareTests {
             let x = Array(rows.features[(i * p)..<((i + 1) * p)])
             #expect(x.withUnsafeBufferPointer { scorer.probability($0) }.bitPattern == btydArtifact.probability(x).bitPattern)
         }
-        #expect(btydArtifact.gbdt!.gainImportance.count == p + 2)
+        #expect(btydArtifact.gbdt!.gainImportance.count == p + derived.count)
 
         let run = try recur(
             ["models", "compare", "--models-dir", models, "v1", "bg", "lr-iso", "gb-btyd", "--cutoff", "2025-05-15", "--format", "json", "--no-export"], fixture
@@ -331,5 +332,41 @@ extension ModelCompareTests {
         let compared = try #require((json["comparison"] as? [String: Any])?["models"] as? [[String: Any]])
         let aucs = compared.compactMap { ($0["metrics"] as? [String: Any])?["roc_auc"] as? Double }
         #expect(aucs.count == 4 && aucs.allSatisfy { $0 > 0.6 && $0 < 1 }, "\(aucs)")
+        try expectedPurchasesAreCompared(fixture, models: models, cutoffs: cutoffs)
+    }
+
+    /// `models compare` with a buy-till-you-die and a spend model: expected against actual purchases,
+    /// the actual side counted here by SQL of its own.
+    func expectedPurchasesAreCompared(_ fixture: Fixture, models: String, cutoffs: String) throws {
+        let gg = try recur(["train", "--models-dir", models, "--version", "gg", "--model", "gammagamma", "--cutoffs", cutoffs, "--horizon", "30d"], fixture)
+        #expect(gg.status == 0, "\(gg.stderr)")
+        let run = try recur(
+            ["models", "compare", "--models-dir", models, "v1", "bg", "gg", "--cutoff", "2025-05-15", "--format", "json", "--no-export"], fixture)
+        #expect(run.status == 0, "\(run.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        let purchases = try #require(json["purchases"] as? [String: Any], "\(run.stdout.prefix(400))")
+        let rows = try #require(purchases["rows"] as? Int)
+        #expect(rows == (json["provenance"] as? [String: Any])?["rows"] as? Int)
+        let window = """
+            FROM events e JOIN feature_snapshots s ON s.user_id = e.user_id AND s.set_name = 'default' AND s.set_version = 1
+              AND s.as_of = '2025-05-15T00:00:00Z'
+            WHERE e.event_type = 'purchase' AND e.ts >= '2025-05-15T00:00:00Z' AND e.ts < '2025-06-14T00:00:00Z'
+            """
+        let days = try fixture.store.connection.query("SELECT count(DISTINCT (e.user_id, (e.ts AT TIME ZONE 'UTC')::date)) " + window).decode(Int.self, 0, 0)
+        let buyers = try fixture.store.connection.query("SELECT count(DISTINCT e.user_id) " + window).decode(Int.self, 0, 0)
+        let meanActual = try #require(purchases["mean_actual"] as? Double)
+        #expect(abs(meanActual * Double(rows) - Double(days ?? -1)) < 1e-6, "\(meanActual) × \(rows) vs \(days ?? -1)")
+        let fits = try #require(purchases["models"] as? [[String: Any]])
+        #expect(fits.map { $0["model"] as? String } == ["bg"])
+        let mae = try #require(fits.first?["mae"] as? Double)
+        #expect(mae > 0 && mae < 5)
+        let table = try #require(purchases["by_frequency"] as? [[String: Any]])
+        #expect(table.compactMap { $0["rows"] as? Int }.reduce(0, +) == rows && table.first?["frequency"] as? String == "0")
+        let spend = try #require(purchases["spend"] as? [String: Any])
+        #expect(spend["model"] as? String == "gg" && spend["rows"] as? Int == buyers)
+        #expect((spend["mae"] as? Double).map { $0 > 0 && $0.isFinite } == true)
+        // The terminal table says the same.
+        let text = try recur(["models", "compare", "--models-dir", models, "v1", "bg", "gg", "--cutoff", "2025-05-15", "--no-export"], fixture)
+        #expect(text.status == 0 && text.stdout.contains("Expected purchases") && text.stdout.contains("Spend per purchase day (gg)"), "\(text.stdout)")
     }
 }

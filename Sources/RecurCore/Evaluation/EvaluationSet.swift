@@ -14,6 +14,8 @@ public struct EvaluationSet: Sendable {
     public var scores: [[Double]]
     /// Rows left out and why, for the report (never silently dropped).
     public var exclusions: [String] = []
+    /// Expected purchases and spend per row, when buy-till-you-die or spend models are compared.
+    public var expected = ExpectedColumns()
 
     public var rows: Int { labels.count }
 
@@ -26,12 +28,13 @@ public struct EvaluationSet: Sendable {
 
     /// Loads one row set per feature-set version the models use, keeps the users present in all of
     /// them (counting the rest), and scores each model on its own version's features.
+    /// A spend model, when given, is not scored: its expected spend is kept for each row.
     public static func build(
-        models: [ComparedModel], cutoff: Timestamp, horizon: TimeSpan, population: TrainingSet.Population,
+        models: [ComparedModel], spend: ComparedModel? = nil, cutoff: Timestamp, horizon: TimeSpan, population: TrainingSet.Population,
         catalog: FeatureCatalog, store: Store
     ) throws -> EvaluationSet {
         var sets = [String: (FeatureSet, TrainingSet)]()
-        for (reference, set) in try featureSets(of: models, catalog: catalog) {
+        for (reference, set) in try featureSets(of: models + (spend.map { [$0] } ?? []), catalog: catalog) {
             sets[reference] = (set, try TrainingSet.load(set: set, cutoffs: [cutoff], horizon: horizon, population: population, store: store))
         }
         let references = sets.keys.sorted()
@@ -72,9 +75,15 @@ public struct EvaluationSet: Sendable {
             if missing > 0 { throw ComparisonError.nanScores(model: model.name, rows: missing) }
             scores.append(column)
         }
-        return EvaluationSet(
+        var result = EvaluationSet(
             cutoff: cutoff, horizon: horizon, population: population, users: users, labels: labels,
             modelNames: models.map(\.name), scores: scores, exclusions: exclusions)
+        result.expected = ExpectedColumns.compute(models: models, spend: spend) { artifact in
+            let reference = "\(artifact.featureSetName)@\(artifact.featureSetVersion)"
+            let data = sets[reference]!.1, index = rowOf[reference]!
+            return .init(features: data.features, width: data.featureNames.count, index: users.map { index[$0]! })
+        }
+        return result
     }
 
     /// Each distinct feature set version the stored models read, checked against the model's feature names.
@@ -98,6 +107,7 @@ public struct EvaluationSet: Sendable {
         copy.users = rows.map { users[$0] }
         copy.labels = rows.map { labels[$0] }
         copy.scores = scores.map { column in column.isEmpty ? [] : rows.map { column[$0] } }
+        copy.expected = expected.rows(rows)
         return copy
     }
 }

@@ -61,7 +61,7 @@ public struct ModelArtifact: Sendable, Codable, Equatable {
     }
 
     /// The inputs the model was fitted on: the set's features, then any derived BG/NBD features.
-    public var inputNames: [String] { btydFeatures == nil ? featureNames : featureNames + BuyTillYouDieModel.derivedFeatureNames }
+    public var inputNames: [String] { featureNames + (btydFeatures?.derivedFeatureNames ?? []) }
 
     /// The model's own probability, before any calibrator.
     public func uncalibratedProbability(_ features: UnsafeBufferPointer<Double>) -> Double {

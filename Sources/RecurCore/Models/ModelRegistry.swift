@@ -100,6 +100,18 @@ public struct ModelRegistry: Sendable {
         return (values + [b.horizonDays]).allSatisfy { $0.isFinite && $0 > 0 }
     }
 
+    /// A Gamma-Gamma model, alone or behind `--btyd-features`: its inputs named, its parameters positive.
+    private func validate(_ spend: SpendModel?, names: [String], path: String) throws {
+        guard let m = spend, m.inputIndices.count == SpendModel.inputs.count,
+            zip(m.inputIndices, SpendModel.inputs).allSatisfy({ $0.0 >= 0 && $0.0 < names.count && names[$0.0] == $0.1 })
+        else {
+            throw ModelError.corrupt(path: path, reason: "the Gamma-Gamma model must name the features \(SpendModel.inputs.joined(separator: ", "))")
+        }
+        guard [m.model.p, m.model.q, m.model.v].allSatisfy({ $0.isFinite && $0 > 0 }) else {
+            throw ModelError.corrupt(path: path, reason: "Gamma-Gamma parameters must be positive numbers")
+        }
+    }
+
     private func validate(_ a: ModelArtifact, path: String) throws {
         if let b = a.btydFeatures {
             guard b.inputIndices.count == BuyTillYouDieModel.inputs.count, b.inputIndices.allSatisfy({ $0 >= 0 && $0 < a.featureNames.count }),
@@ -108,6 +120,7 @@ public struct ModelRegistry: Sendable {
             else {
                 throw ModelError.corrupt(path: path, reason: "the BG/NBD features model is inconsistent with the feature names")
             }
+            if b.spend != nil || b.derivedFeatures.contains(where: \.needsSpend) { try validate(b.spend, names: a.featureNames, path: path) }
         }
         let p = a.inputNames.count
         if let c = a.calibration {
@@ -152,14 +165,7 @@ public struct ModelRegistry: Sendable {
                 throw ModelError.corrupt(path: path, reason: "\(a.kind.rawValue) parameters and horizon must be positive numbers")
             }
         case .gammagamma:
-            guard let m = a.spend, m.inputIndices.count == SpendModel.inputs.count,
-                zip(m.inputIndices, SpendModel.inputs).allSatisfy({ $0.0 >= 0 && $0.0 < a.featureNames.count && a.featureNames[$0.0] == $0.1 })
-            else {
-                throw ModelError.corrupt(path: path, reason: "the Gamma-Gamma model must name the features \(SpendModel.inputs.joined(separator: ", "))")
-            }
-            guard [m.model.p, m.model.q, m.model.v].allSatisfy({ $0.isFinite && $0 > 0 }) else {
-                throw ModelError.corrupt(path: path, reason: "Gamma-Gamma parameters must be positive numbers")
-            }
+            try validate(a.spend, names: a.featureNames, path: path)
         case .gbdt:
             guard let e = a.gbdt else { throw ModelError.corrupt(path: path, reason: "no trees") }
             guard Self.plausible(e.baseScore) else {

@@ -65,7 +65,7 @@ extension RefreshPlan {
         if let bins = integer("bins") { request.gbdt.bins = bins }
         if let threads = integer("threads") { request.gbdt.threads = threads }
         if let rounds = integer("early_stopping_rounds") { request.gbdt.earlyStoppingRounds = rounds }
-        request.btydFeatures = p["btyd_features"] == "true"
+        request.btydFeatures = p["btyd_features"].map { !$0.isEmpty && $0 != "false" } ?? false
         if let mode = p["calibration"].flatMap(Calibrator.Mode.init) { request.calibration = mode }
         return request
     }

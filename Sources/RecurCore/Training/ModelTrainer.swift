@@ -144,17 +144,32 @@ public struct ModelTrainer: Sendable {
             guard request.kind == .logistic || request.kind == .gbdt else {
                 throw TrainingError.emptyTraining("--btyd-features is for logistic and gbdt models")
             }
-            let fitted = try BuyTillYouDieModel.fit(features: training.features, rows: training.rows, names: names, horizonDays: request.horizon.days)
-            inputs = fitted.augment(training.features, rows: training.rows, width: names.count)
-            inputNames += BuyTillYouDieModel.derivedFeatureNames
-            btyd = fitted
+            var fitted = try BuyTillYouDieModel.fit(features: training.features, rows: training.rows, names: names, horizonDays: request.horizon.days)
             if let m = fitted.model {
                 notes.append(
                     String(
                         format: "BG/NBD features from %d purchaser rows: r = %.4f, alpha = %.4f, a = %.4f, b = %.4f", fitted.fittedCustomers, m.r, m.alpha, m.a,
                         m.b))
             }
-            parameters["btyd_features"] = "true"
+            var derived: [BuyTillYouDieModel.DerivedFeature] = [.pAlive, .expectedPurchases, .pPurchase, .daysToNextPurchase]
+            // Spend and value too when the set has what Gamma-Gamma reads and enough repeat buyers to fit it.
+            let summary = training.newestSummary()
+            do {
+                let spend = try SpendModel.fit(features: summary.features, rows: summary.rows, names: names, asOf: summary.asOf)
+                fitted.spend = spend
+                derived += [.expectedSpend, .value]
+                notes.append(
+                    String(
+                        format: "Gamma-Gamma features from %d repeat purchasers as of %@: p = %.4f, q = %.4f, v = %.4f", spend.model.fittedCustomers,
+                        summary.asOf, spend.model.p, spend.model.q, spend.model.v))
+            } catch let error as TrainingError {
+                notes.append("no spend features: \(error)")
+            }
+            fitted.derived = derived
+            inputs = fitted.augment(training.features, rows: training.rows, width: names.count)
+            inputNames += fitted.derivedFeatureNames
+            btyd = fitted
+            parameters["btyd_features"] = fitted.derivedFeatureNames.joined(separator: ",")
         }
         switch request.kind {
         case .logistic:
@@ -190,13 +205,9 @@ public struct ModelTrainer: Sendable {
                 parameters = ["r": "\(m.r)", "alpha": "\(m.alpha)", "a": "\(m.a)", "b": "\(m.b)", "log_likelihood": "\(m.logLikelihood)"]
             }
         case .gammagamma:
-            // One RFM summary, as of the newest training cutoff: each customer once.
-            let newest = training.cutoffs.max() ?? 0
-            let asOf = Timestamp(microseconds: newest).iso8601
-            let p = names.count
-            var summary = [Double]()
-            for row in 0..<training.rows where training.cutoffs[row] == newest { summary += training.features[(row * p)..<((row + 1) * p)] }
-            let model = try SpendModel.fit(features: summary, rows: summary.count / max(1, p), names: names, asOf: asOf)
+            let summary = training.newestSummary()
+            let asOf = summary.asOf
+            let model = try SpendModel.fit(features: summary.features, rows: summary.rows, names: names, asOf: asOf)
             artifact = ModelArtifact(kind: .gammagamma, featureSetName: request.set.name, featureSetVersion: request.set.version, featureNames: names)
             artifact.spend = model
             let m = model.model

@@ -37,6 +37,15 @@ public struct TrainingSet: Sendable {
     }
 
     /// Reads the rows for `cutoffs`, refusing cutoffs without snapshots or whose horizon runs past the data.
+    /// One RFM summary, as of the newest cutoff: each customer once, as a spend model is fitted.
+    public func newestSummary() -> (features: [Double], rows: Int, asOf: String) {
+        let newest = cutoffs.max() ?? 0
+        let p = featureNames.count
+        var summary = [Double]()
+        for row in 0..<rows where cutoffs[row] == newest { summary += features[(row * p)..<((row + 1) * p)] }
+        return (summary, summary.count / max(1, p), Timestamp(microseconds: newest).iso8601)
+    }
+
     public static func load(set: FeatureSet, cutoffs: [Timestamp], horizon: TimeSpan, population: Population, store: Store) throws -> TrainingSet {
         let c = store.connection
         let sorted = Array(Set(cutoffs)).sorted()

@@ -26,9 +26,14 @@ public struct BuyTillYouDieModel: Sendable, Codable, Equatable {
     public var inputIndices: [Int]
     /// Purchasers it was fitted on (users with no purchase yet are scored, not fitted).
     public var fittedCustomers: Int
+    /// With `--btyd-features`: the spend model whose expected spend and value are features too.
+    public var spend: SpendModel?
+    /// With `--btyd-features`: the features it derives, in order; nil in artifacts that derived only the first two.
+    public var derived: [DerivedFeature]?
 
     enum CodingKeys: String, CodingKey {
-        case model, pareto, horizonDays = "horizon_days", inputIndices = "input_indices", fittedCustomers = "fitted_customers"
+        case model, pareto, horizonDays = "horizon_days", inputIndices = "input_indices", fittedCustomers = "fitted_customers", spend
+        case derived = "derived_features"
     }
 
     public init(model: BetaGeometricNBD? = nil, pareto: ParetoNBD? = nil, horizonDays: Double, inputIndices: [Int], fittedCustomers: Int) {
@@ -67,19 +72,46 @@ public struct BuyTillYouDieModel: Sendable, Codable, Equatable {
         process.probabilityOfPurchase(Self.customer(features, inputIndices), within: horizonDays)
     }
 
-    /// The names `--btyd-features` adds after the set's features.
-    public static let derivedFeatureNames = ["btyd_p_alive", "btyd_expected_purchases"]
+    /// What `--btyd-features` can add after the set's features: the answers of PREDICT.
+    public enum DerivedFeature: String, Sendable, Codable, CaseIterable {
+        case pAlive = "btyd_p_alive", expectedPurchases = "btyd_expected_purchases", pPurchase = "btyd_p_purchase"
+        /// Missing (NaN) when P(a purchase ever) stays under one half.
+        case daysToNextPurchase = "btyd_days_to_next_purchase_median"
+        case expectedSpend = "btyd_expected_spend", value = "btyd_value"
 
-    /// P(alive) and the expected purchases in the horizon: the two derived features.
-    public func derivedFeatures(_ features: UnsafeBufferPointer<Double>) -> [Double] {
-        let c = Self.customer(features, inputIndices)
-        return [process.probabilityAlive(c), process.expectedPurchases(c, within: horizonDays)]
+        var needsSpend: Bool { self == .expectedSpend || self == .value }
     }
 
-    /// `rows` with the two derived features appended to each row.
+    /// The features this model adds, in order.
+    public var derivedFeatures: [DerivedFeature] { derived ?? [.pAlive, .expectedPurchases] }
+
+    /// The names of `derivedFeatures`, as the model's inputs list them.
+    public var derivedFeatureNames: [String] { derivedFeatures.map(\.rawValue) }
+
+    /// The derived features of one user, in `derivedFeatures` order.
+    public func derivedFeatures(_ features: UnsafeBufferPointer<Double>) -> [Double] {
+        let kinds = derivedFeatures
+        if kinds.count == 2 && derived == nil {
+            let c = Self.customer(features, inputIndices)
+            return [process.probabilityAlive(c), process.expectedPurchases(c, within: horizonDays)]
+        }
+        let next = NextPurchase.predict(features: features, purchases: self, spend: spend, horizonDays: horizonDays)
+        return kinds.map { kind in
+            switch kind {
+            case .pAlive: return next.pAlive
+            case .expectedPurchases: return next.expectedPurchases
+            case .pPurchase: return next.pPurchase
+            case .daysToNextPurchase: return next.daysToNextPurchaseMedian ?? .nan
+            case .expectedSpend: return next.expectedSpend ?? .nan
+            case .value: return next.value ?? .nan
+            }
+        }
+    }
+
+    /// `rows` with the derived features appended to each row.
     public func augment(_ features: [Double], rows: Int, width p: Int) -> [Double] {
         var out = [Double]()
-        out.reserveCapacity(rows * (p + 2))
+        out.reserveCapacity(rows * (p + derivedFeatures.count))
         features.withUnsafeBufferPointer { all in
             for row in 0..<rows {
                 let x = UnsafeBufferPointer(rebasing: all[(row * p)..<((row + 1) * p)])

@@ -62,6 +62,10 @@ public struct ComparisonTable: Sendable {
             out += "\n\nsegment: \(segment.name): \(segment.rows) rows, base rate \(Self.f(Double(segment.positives) / Double(max(1, segment.rows))))\n"
             out += Self.align([("", names)] + Self.segmentRows(segment.models))
         }
+        if let purchases = report.purchases {
+            out += "\n\n" + purchases.summary.joined(separator: "\n  ")
+            if !purchases.table.isEmpty { out += "\n" + Self.align(purchases.table.map { ("  " + $0[0], Array($0.dropFirst())) }) }
+        }
         return out
     }
 
@@ -101,6 +105,13 @@ public struct ComparisonTable: Sendable {
         out += table(Self.rows(report.comparison.models, infos: report.models))
         for segment in report.comparison.segments {
             out += "\n\n**\(segment.name)**: \(segment.rows) rows\n\n" + table(Self.segmentRows(segment.models))
+        }
+        if let purchases = report.purchases {
+            out += "\n\n" + purchases.summary.map { "- \($0)" }.joined(separator: "\n")
+            if let header = purchases.table.first {
+                out += "\n\n| " + header.joined(separator: " | ") + " |\n|---|" + header.dropFirst().map { _ in "---:|" }.joined()
+                for row in purchases.table.dropFirst() { out += "\n| " + row.joined(separator: " | ") + " |" }
+            }
         }
         return out + "\n"
     }

@@ -45,10 +45,12 @@ public struct ComparisonReport: Sendable, Codable {
     public var provenance: Provenance
     public var models: [ModelInfo]
     public var comparison: ScoreComparison
+    /// Expected against actual purchases and spend, when buy-till-you-die or spend models are compared.
+    public var purchases: PurchaseCountReport?
 
     public init(
         set: EvaluationSet, models: [ComparedModel], comparison: ScoreComparison, matching: ExternalScores.Matching?,
-        overlaps: [String], codeVersion: String
+        overlaps: [String], codeVersion: String, purchases: PurchaseCountReport? = nil
     ) {
         provenance = Provenance(
             cutoff: set.cutoff.iso8601, horizon: set.horizon.description, population: set.population.rawValue,
@@ -68,6 +70,7 @@ public struct ComparisonReport: Sendable, Codable {
                 importances: Dictionary(model.importances.map { ($0.feature, $0.share) }, uniquingKeysWith: +))
         }
         self.comparison = comparison
+        self.purchases = purchases
     }
 
     /// Models whose training labels reach past `cutoff`: compared on these rows, they would be graded on what they learnt.

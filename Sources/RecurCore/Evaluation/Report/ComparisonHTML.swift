@@ -47,6 +47,7 @@ struct ComparisonHTML {
         if !report.comparison.segments.isEmpty {
             page += "<h2 id=\"segments\">Segments</h2>" + segmentTable
         }
+        if let purchases = report.purchases { page += "<h2 id=\"purchases\">Expected purchases and spend</h2>" + purchaseSection(purchases) }
         page += "<h2>Where the rows came from</h2>" + provenance
         return page + "</body></html>\n"
     }
@@ -172,6 +173,22 @@ struct ComparisonHTML {
                     SVGChart.Series(name: "did not purchase", color: "#6b7280", points: steps(neg), dashed: true)
                 ], legendAt: .topRight)
         }.joined()
+    }
+
+    /// Each model's error, the actual-against-expected table by past frequency, and its chart.
+    func purchaseSection(_ p: PurchaseCountReport) -> String {
+        var out = p.summary.map { "<p>\(Self.e($0))</p>" }.joined()
+        if let header = p.table.first {
+            out += "<table><thead><tr>" + header.map { "<th>\(Self.e($0))</th>" }.joined() + "</tr></thead><tbody>"
+            for row in p.table.dropFirst() { out += "<tr>" + row.map { "<td>\(Self.e($0))</td>" }.joined() + "</tr>" }
+            out += "</tbody></table>"
+            let chart = SVGChart.bars(
+                title: "Purchase days in the horizon by past repeat purchase days", labels: p.byFrequency.map(\.frequency),
+                values: [p.byFrequency.map(\.actual)] + p.models.indices.map { k in p.byFrequency.map { $0.expected[k] } },
+                names: ["actual"] + p.models.map { "\($0.model) expected" })
+            out += "<div class=\"wide\">\(chart)</div>"
+        }
+        return out
     }
 
     var importanceChart: String? {
