@@ -3,10 +3,13 @@
 # summary lifetimes ships (weeks) and the purchasers of bench/data at one cutoff (days); then, on CDNOW,
 # Pareto/NBD beside ParetoNBDFitter and Gamma-Gamma beside GammaGammaFitter. Median of RUNS.
 # CDNOW_ONLY=1 skips the bench/data table (it needs the feature benchmark's store).
+# SIMULATED="167676 10000000" adds BG/NBD-simulated tables of those sizes (bench/btyd/simulate.py);
+# lifetimes is run beside Recur on those of at most PEER_MAX_ROWS rows (default 1,000,000).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 RUNS=${RUNS:-3}
 DATA=bench/data
+mkdir -p "$DATA"
 export RECUR_HOME="$PWD/$DATA/features-home"
 VENV=bench/.venv-btyd
 # lifetimes 0.11 needs numpy < 2 and pandas < 2.
@@ -39,9 +42,16 @@ pd.DataFrame({"frequency": d["purchase_days_all"] - 1, "recency": np.maximum(0, 
 PY
 TABLES+=("$SUMMARY")
 fi
+for size in ${SIMULATED:-}; do
+  table="$DATA/btyd-simulated-$size.csv"
+  [[ -s "$table" ]] || $VENV/bin/python bench/btyd/simulate.py "$size" "$table"
+  TABLES+=("$table")
+done
 for table in "${TABLES[@]}"; do
-  echo "== $(basename "$table")"
+  rows=$(($(wc -l < "$table") - 1))
+  echo "== $(basename "$table") ($rows customers)"
   .build/release/recur-bench btyd --csv "$table" --runs "$RUNS" | tee "$DATA/btyd-recur.txt"
+  if (( rows > ${PEER_MAX_ROWS:-1000000} )); then echo "lifetimes not run: $rows rows > PEER_MAX_ROWS"; continue; fi
   $VENV/bin/python bench/btyd/peer.py "$table" "$RUNS" | tee "$DATA/btyd-peer.txt"
   ratio
 done

@@ -151,7 +151,12 @@ public enum ModelError: Error, CustomStringConvertible {
         case .checksumMismatch(let path): "model \(path) fails its SHA-256 checksum: the files were changed or damaged; refusing it"
         case .unsupportedSchema(let path, let version):
             "model \(path) has schema version \(version); this recur reads versions \(ModelArtifact.readableSchemaVersions.lowerBound) to \(ModelArtifact.readableSchemaVersions.upperBound)"
-        case .unknownReference(let name, let known): "no model or alias `\(name)`; known: \(known.isEmpty ? "none" : known.joined(separator: ", "))"
+        case .unknownReference(let name, let known):
+            known.isEmpty
+                ? "no model or alias `\(name)`: no model is trained yet; train one (recur train --version v1 --from D --to D --every 7d --horizon 30d) and promote it (recur models promote v1)"
+                : name == "production"
+                    ? "no model is promoted to `production` yet; known: \(known.joined(separator: ", ")). Promote one (recur models promote \(known.last!)) or name a version (--model \(known.last!))"
+                    : "no model or alias `\(name)`; known: \(known.joined(separator: ", "))"
         case .invalidVersionName(let name): "version `\(name)` must be letters, digits, '.', '_' or '-'"
         }
     }
