@@ -277,6 +277,8 @@ struct HTTPRoutes: Sendable {
         json.field("score", score.probability)
         json.field("model", score.version)
         json.field("cold", score.cold)
+        // Said outright: a mistyped id and a newcomer both score cold; a client checks this to tell.
+        json.field("known", !score.cold)
     }
 
     /// The line protocol's codes as HTTP statuses.

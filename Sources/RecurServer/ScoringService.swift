@@ -314,9 +314,13 @@ public enum ServerError: Error, CustomStringConvertible {
     case authRequired(String)
     case unreadableToken(String)
     case unreadableLoad(String)
+    /// Another program listens on the port; `option` is the flag that chooses it.
+    case portInUse(host: String, port: Int, option: String)
 
     public var description: String {
         switch self {
+        case .portInUse(let host, let port, let option):
+            "port \(port) on \(host) is already in use (another recur serve, or another program): stop it, or choose a free port with \(option)"
         case .modelMismatch(let message): message
         case .authRequired(let host): "binding to \(host) exposes the server beyond this machine: give --auth-token-file"
         case .unreadableToken(let path): "cannot read an auth token from \(path) (need one non-empty line)"

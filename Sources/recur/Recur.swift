@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import RecurCore
 
 /// The `recur` command: feature store and next-purchase prediction.
@@ -17,4 +18,13 @@ struct Recur: ParsableCommand {
             RefreshCommand.self, MonitorCommand.self, RollupsCommand.self, ExportCommands.self, ServeCommand.self, ScoreCommand.self, DemoCommand.self
         ]
     )
+
+    static func main() {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        if let message = CommandSuggestion.unknownSubcommand(arguments, root: Recur.self) {
+            printError("Error: \(message)")
+            Foundation.exit(ExitCode.validationFailure.rawValue)
+        }
+        main(arguments)
+    }
 }

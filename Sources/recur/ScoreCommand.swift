@@ -16,7 +16,11 @@ struct ScoreCommand: ParsableCommand {
     @Option(help: "Score as of this time.") var at: String?
     @Option(name: .customLong("auth-token-file"), help: "File holding the server's token.") var authTokenFile: String?
     @Option(help: "While the server is still starting or loading users' features, retry for up to this long (0s: fail at once).")
-    var wait = "60s"
+    var wait = "10s"
+    @Flag(
+        name: .customLong("known-only"),
+        help: "Refuse users the store has no events for (a mistyped id scores as a newcomer otherwise); exit non-zero when there is one.")
+    var knownOnly = false
 
     func run() throws {
         var ids = users.filter { $0 != "-" }
@@ -45,14 +49,31 @@ struct ScoreCommand: ParsableCommand {
         try waitWhileLoading(connection, until: deadline)
         // Pipelined in batches: one round trip per thousand users.
         var failed = false
+        var unknown = [String]()
         for start in stride(from: 0, to: ids.count, by: 1_000) {
             let batch = Array(ids[start..<min(ids.count, start + 1_000)])
             let replies = try connection.exchange(batch.map { "SCORE \($0)\(suffix)" })
             for (id, reply) in zip(batch, replies) {
-                if reply.hasPrefix("ERR") { failed = true; printError("\(id)\t\(reply)") } else { print("\(id)\t\(reply)") }
+                if reply.hasPrefix("ERR") {
+                    failed = true
+                    printError("\(id)\t\(reply)")
+                } else if reply.hasSuffix(" cold") {
+                    unknown.append(id)
+                    if knownOnly { printError("\(id)\tunknown user: the store has no events for it") } else { print("\(id)\t\(reply)") }
+                } else {
+                    print("\(id)\t\(reply)")
+                }
             }
         }
-        if failed { throw ExitCode.failure }
+        if !unknown.isEmpty {
+            let shown = unknown.prefix(5).joined(separator: ", ") + (unknown.count > 5 ? ", …" : "")
+            printError(
+                knownOnly
+                    ? "\(unknown.count) unknown users refused (\(shown))"
+                    : "note: \(unknown.count) of \(ids.count) users are unknown to the store (\(shown)): their score is the newcomer's (cold); --known-only refuses them"
+            )
+        }
+        if failed || (knownOnly && !unknown.isEmpty) { throw ExitCode.failure }
     }
 }
 
@@ -81,8 +102,10 @@ extension ScoreCommand {
             do {
                 return try LineClient(host: host, port: port)
             } catch LineClient.ConnectError.refused(let message) {
-                guard Date() < deadline else { throw CLIError.failed(message) }
-                if !told { printError("waiting: nothing listens at \(host):\(port) yet"); told = true }
+                guard Date() < deadline else {
+                    throw CLIError.failed("\(message): start the server first (recur serve --port \(port)), or give --host and --port of a running one")
+                }
+                if !told { printError("waiting up to \(wait): nothing listens at \(host):\(port) yet (is recur serve running?)"); told = true }
                 Thread.sleep(forTimeInterval: 0.2)
             }
         }

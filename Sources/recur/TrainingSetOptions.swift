@@ -17,7 +17,9 @@ struct TrainingSetOptions: ParsableArguments {
         if from != nil || to != nil {
             guard let from, let to else { throw CLIError.usage("--from and --to go together") }
             guard let step = TimeSpan(parsing: every) else { throw CLIError.usage("--every '\(every)' is not a duration such as 7d") }
-            times += BackfillPlan.times(from: try parseTime(from, option: "--from"), to: try parseTime(to, option: "--to"), every: step)
+            let first = try parseTime(from, option: "--from"), last = try parseTime(to, option: "--to")
+            guard first <= last else { throw CLIError.usage("--from \(from) is after --to \(to): the series runs from the earlier date to the later") }
+            times += BackfillPlan.times(from: first, to: last, every: step)
         }
         guard !times.isEmpty else { throw CLIError.usage("give --cutoffs D,D,... or --from D --to D --every 7d") }
         if let holdoutCutoff { times.append(try parseTime(holdoutCutoff, option: "--holdout-cutoff")) }

@@ -126,11 +126,16 @@ public enum TrainingError: Error, CustomStringConvertible {
         case .noEvents: return "no events stored: import some first (recur events import FILE)"
         case .missingSnapshots(let set, let cutoffs):
             let list = cutoffs.map(\.iso8601)
-            let command =
-                cutoffs.count == 1
-                ? "recur features backfill --set \(set) --as-of \(list[0])"
-                : "recur features backfill --set \(set) " + list.map { "--as-of \($0)" }.joined(separator: " ")
-            return "no feature snapshots for \(set) at \(list.joined(separator: ", ")); run: \(command)"
+            let steps = Set(zip(cutoffs, cutoffs.dropFirst()).map { $1.microseconds - $0.microseconds })
+            let command: String
+            if cutoffs.count > 2, steps.count == 1, let step = steps.first, step % Timestamp.microsecondsPerDay == 0 {
+                // An even series (what --from/--to/--every gave) is asked for the same way.
+                command = "recur features backfill --set \(set) --from \(list[0]) --to \(list.last!) --every \(step / Timestamp.microsecondsPerDay)d"
+            } else {
+                command = "recur features backfill --set \(set) " + list.map { "--as-of \($0)" }.joined(separator: " ")
+            }
+            let shown = list.count > 4 ? "\(list.count) cutoffs from \(list[0]) to \(list.last!)" : list.joined(separator: ", ")
+            return "no feature snapshots for \(set) at \(shown); backfill them first: \(command)"
         case .horizonPastData(let cutoff, let horizon, let lastEvent):
             return
                 "cutoff \(cutoff) + horizon \(horizon) runs past the last stored event (\(lastEvent)): its labels would be incomplete; choose earlier cutoffs"

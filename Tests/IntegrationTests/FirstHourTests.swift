@@ -1,0 +1,74 @@
+import Foundation
+import RecurCore
+import Testing
+
+@testable import RecurServer
+
+/// The messages a newcomer meets in their first hour: each names what is wrong and the command or
+/// option that fixes it.
+@Suite(.serialized) struct FirstHourTests {
+    let cli = CommandLineTests()
+
+    @Test func aMistypedCommandGetsTheClosestName() throws {
+        let home = cli.freshHome()
+        let top = try cli.recur(["featurs", "list"], home: home)
+        #expect(top.status == 64 && top.stderr.contains("unknown command 'featurs' for 'recur'. Did you mean 'features'?"), "\(top.stderr)")
+        let nested = try cli.recur(["models", "compar", "v1", "v2"], home: home)
+        #expect(nested.status == 64 && nested.stderr.contains("Did you mean 'compare'?"), "\(nested.stderr)")
+        let far = try cli.recur(["xyzzy"], home: home)
+        #expect(far.status == 64 && !far.stderr.contains("Did you mean") && far.stderr.contains("Commands: db, events"), "\(far.stderr)")
+        let option = try cli.recur(["train", "--version", "x", "--hoizon", "30d"], home: home)
+        #expect(option.status != 0 && option.stderr.contains("Did you mean '--horizon'?"), "\(option.stderr)")
+    }
+
+    @Test func trainingSaysWhatToDoFirst() throws {
+        let home = cli.freshHome()
+        defer { _ = try? cli.recur(["db", "stop"], home: home) }
+        let models = home + "-models"
+        let reversed = try cli.recur(["train", "--models-dir", models, "--version", "v1", "--from", "2025-06-01", "--to", "2025-01-01"], home: home)
+        #expect(reversed.status != 0 && reversed.stderr.contains("--from 2025-06-01 is after --to 2025-01-01"), "\(reversed.stderr)")
+        let file = home + "-events.csv"
+        #expect(try cli.recur(["events", "generate", "--users", "30", "--seed", "3", "-o", file], home: home).status == 0)
+        #expect(try cli.recur(["events", "import", file], home: home).status == 0)
+        let early = try cli.recur(
+            ["train", "--models-dir", models, "--version", "v1", "--from", "2025-03-02", "--to", "2025-04-27", "--every", "7d"], home: home)
+        #expect(
+            early.status != 0
+                && early.stderr.contains(
+                    "backfill them first: recur features backfill --set default@1 --from 2025-03-02T00:00:00Z --to 2025-04-27T00:00:00Z --every 7d"),
+            "\(early.stderr)")
+        #expect(!early.stderr.contains("--as-of"))
+        let serve = try cli.recur(["serve", "--port", "0", "--models-dir", models], home: home)
+        #expect(serve.status != 0 && serve.stderr.contains("no model is trained yet") && serve.stderr.contains("recur models promote v1"), "\(serve.stderr)")
+    }
+
+    @Test func scoringWithNoServerSaysToStartOne() throws {
+        let score = try cli.recur(["score", "42", "--port", "1", "--wait", "0s"], home: cli.freshHome())
+        #expect(score.status != 0 && score.stderr.contains("start the server first (recur serve --port 1)"), "\(score.stderr)")
+    }
+
+    @Test func aBusyPortIsNamedAndAnUnknownUserIsToldApart() throws {
+        let f = try ServerTests.fixture()
+        defer { ServerTests.stop(f) }
+        var configuration = ScoringServer.Configuration()
+        configuration.port = f.port
+        let second = ScoringServer(configuration: configuration, service: f.server.service)
+        #expect {
+            try second.start()
+        } throws: { error in
+            "\(error)" == "port \(f.port) on 127.0.0.1 is already in use (another recur serve, or another program): stop it, or choose a free port with --port"
+        }
+        second.shutdown()
+
+        let known = f.users[0]
+        let plain = try cli.recur(["score", known, "nobody-at-all", "--port", "\(f.port)"], home: cli.freshHome())
+        #expect(plain.status == 0 && plain.stdout.contains("nobody-at-all\t") && plain.stdout.contains("\(known)\t"), "\(plain.stderr)")
+        #expect(plain.stderr.contains("note: 1 of 2 users are unknown to the store (nobody-at-all)"), "\(plain.stderr)")
+        let strict = try cli.recur(["score", known, "nobody-at-all", "--port", "\(f.port)", "--known-only"], home: cli.freshHome())
+        #expect(strict.status != 0 && !strict.stdout.contains("nobody-at-all") && strict.stdout.contains("\(known)\t"), "\(strict.stdout)")
+        #expect(strict.stderr.contains("nobody-at-all\tunknown user"), "\(strict.stderr)")
+        let c = try TestClient(port: try #require(f.server.httpPort))
+        #expect(json(c.get("/v1/score/nobody-at-all")?.body ?? "")["known"] as? Bool == false)
+        #expect(json(c.get("/v1/score/\(known)")?.body ?? "")["known"] as? Bool == true)
+    }
+}
