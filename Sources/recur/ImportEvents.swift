@@ -10,7 +10,10 @@ struct ImportEvents: ParsableCommand {
         discussion: """
             Columns are found by name (customer_id, InvoiceDate, add_to_cart … are understood) or given by \
             position with --columns. Bad rows go to rejected_events with line and reason; re-importing a file \
-            adds nothing. Exits non-zero only when nothing at all could be read.
+            adds nothing. Exits non-zero when a file loads no row, or rejects more than --max-rejected of its rows \
+            (the rows that were good are kept either way). Slash dates are read day-first when a first field is \
+            over 12 somewhere in the file, month-first when a second one is; --day-first, --month-first or \
+            --date-format say it outright.
             Example: recur events import orders.txt --format whitespace --no-header \\
                        --columns user_id,ts,quantity,amount --event-type purchase
             """
@@ -21,6 +24,10 @@ struct ImportEvents: ParsableCommand {
     @OptionGroup var input: InputMappingOptions
     @Option(help: "Rows per COPY batch (each is one transaction).") var batchSize = 50_000
     @Flag(help: "No progress bar.") var quiet = false
+    @Option(
+        name: .customLong("max-rejected"),
+        help: ArgumentHelp("Fail when a file rejects more rows than this: a count (100) or a share of its rows (5%, 0.05).", valueName: "limit"))
+    var maxRejected = RejectionLimit(.share(0.1))
 
     func run() throws {
         let options = try importOptions()
@@ -37,6 +44,15 @@ struct ImportEvents: ParsableCommand {
                 progress?.finish()
                 report(summary)
                 total = total.map { $0 + summary } ?? summary
+                if summary.read > 0 && summary.loaded + summary.duplicates == 0 {
+                    failures += 1
+                    printError("error: \(summary.source): none of its \(summary.read) rows could be loaded; the reasons are above")
+                } else if maxRejected.isExceeded(rejected: summary.rejected, read: summary.read) {
+                    failures += 1
+                    printError(
+                        "error: \(summary.source): \(summary.rejected) of \(summary.read) rows rejected, over --max-rejected \(maxRejected) (the good rows are loaded)"
+                    )
+                }
             } catch {
                 progress?.finish()
                 failures += 1
@@ -44,8 +60,7 @@ struct ImportEvents: ParsableCommand {
             }
         }
         if let total, files.count > 1 { report(total) }
-        guard let total, total.read > 0 else { throw ExitCode.failure }
-        _ = failures
+        guard let total, total.read > 0, failures == 0 else { throw ExitCode.failure }
     }
 
     private func report(_ s: ImportSummary) {
@@ -108,6 +123,12 @@ struct InputMappingOptions: ParsableArguments {
     var mapping: String?
     @Option(name: .customLong("event-type"), help: "The type of every row when there is no event type column.") var eventType: String?
     @OptionGroup var eventTypes: EventTypeOptions
+    @Option(
+        name: .customLong("date-format"),
+        help: ArgumentHelp("How dates are written, strftime-like: %Y %y %m %b %d %H %I %p %M %S %f %z, e.g. %d.%m.%Y %H:%M.", valueName: "pattern"))
+    var dateFormat: String?
+    @Flag(name: .customLong("day-first"), help: "Slash dates are day/month/year (31/12/2025).") var dayFirst = false
+    @Flag(name: .customLong("month-first"), help: "Slash dates are month/day/year (12/31/2025).") var monthFirst = false
 
     func importOptions() throws -> ImportOptions {
         var options = ImportOptions()
@@ -135,6 +156,14 @@ struct InputMappingOptions: ParsableArguments {
             options.eventType = type
         }
         try eventTypes.apply(to: &options)
+        if [dayFirst, monthFirst, dateFormat != nil].filter({ $0 }).count > 1 {
+            throw CLIError.usage("give one of --day-first, --month-first and --date-format")
+        }
+        if let dateFormat {
+            do { options.dates = .format(try DateFormat(dateFormat)) } catch { throw CLIError.usage(error.description) }
+        } else if dayFirst || monthFirst {
+            options.dates = .order(dayFirst ? .dayFirst : .monthFirst)
+        }
         if let mapping {
             guard let text = try? String(contentsOfFile: mapping, encoding: .utf8) else {
                 throw CLIError.usage("cannot read mapping file \(mapping)")

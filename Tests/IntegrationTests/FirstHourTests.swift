@@ -15,6 +15,8 @@ import Testing
         #expect(top.status == 64 && top.stderr.contains("unknown command 'featurs' for 'recur'. Did you mean 'features'?"), "\(top.stderr)")
         let nested = try cli.recur(["models", "compar", "v1", "v2"], home: home)
         #expect(nested.status == 64 && nested.stderr.contains("Did you mean 'compare'?"), "\(nested.stderr)")
+        let derived = try cli.recur(["db", "strat"], home: home)
+        #expect(derived.status == 64 && derived.stderr.contains("Did you mean 'start'?"), "names derived from the type: \(derived.stderr)")
         let far = try cli.recur(["xyzzy"], home: home)
         #expect(far.status == 64 && !far.stderr.contains("Did you mean") && far.stderr.contains("Commands: db, events"), "\(far.stderr)")
         let option = try cli.recur(["train", "--version", "x", "--hoizon", "30d"], home: home)
@@ -70,5 +72,38 @@ import Testing
         let c = try TestClient(port: try #require(f.server.httpPort))
         #expect(json(c.get("/v1/score/nobody-at-all")?.body ?? "")["known"] as? Bool == false)
         #expect(json(c.get("/v1/score/\(known)")?.body ?? "")["known"] as? Bool == true)
+    }
+
+    @Test func datesAsShopsWriteThemAndImportsThatFailSaySo() throws {
+        let home = cli.freshHome()
+        defer { _ = try? cli.recur(["db", "stop"], home: home) }
+        let folder = home + "-files"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        func write(_ name: String, _ rows: [String]) throws -> String {
+            let path = folder + "/" + name
+            try Data((["user_id,ts,event_type,amount"] + rows).joined(separator: "\n").utf8).write(to: URL(fileURLWithPath: path))
+            return path
+        }
+        // Ambiguous dates first, the deciding one (31/…) last: the whole file is read day-first.
+        let dayFirst = try write("day-first.csv", (1...12).map { "a\($0),\($0)/02/2025,purchase,10" } + ["b,31/12/2025,view,"])
+        let read = try cli.recur(["events", "import", dayFirst, "--quiet"], home: home)
+        #expect(read.status == 0 && read.stderr.contains("loaded 13") && read.stderr.contains("dates: day-first (from the file"), "\(read.stderr)")
+        let stored = try cli.recur(["features", "show", "a3", "--as-of", "2025-03-01"], home: home)
+        #expect(stored.stdout.contains("days_since_last_purchase") && stored.stdout.contains("26"), "3/02 is 3 February: \(stored.stdout)")
+        // Nothing decides: refused, naming the options, and the import fails.
+        let ambiguous = try write("ambiguous.csv", ["c,03/04/2025,purchase,10", "d,05/06/2025,view,"])
+        let refused = try cli.recur(["events", "import", ambiguous, "--quiet"], home: home)
+        #expect(refused.status != 0 && refused.stderr.contains("none of its 2 rows could be loaded"), "\(refused.stderr)")
+        let reasons = try cli.recur(["events", "rejected"], home: home)
+        #expect(reasons.stdout.contains("--day-first or --month-first"), "\(reasons.stdout)")
+        #expect(try cli.recur(["events", "import", ambiguous, "--month-first", "--quiet"], home: home).status == 0)
+        // A pattern, and a share of bad rows over the limit fails while the good rows stay.
+        let dotted = try write("dotted.csv", ["e,01.02.2025 10:00,purchase,10", "f,not a date,purchase,3", "g,02.02.2025 11:00,view,"])
+        let loose = try cli.recur(["events", "import", dotted, "--date-format", "%d.%m.%Y %H:%M", "--quiet"], home: home)
+        #expect(loose.status != 0 && loose.stderr.contains("1 of 3 rows rejected, over --max-rejected 10.0%"), "\(loose.stderr)")
+        let tolerant = try cli.recur(["events", "import", dotted, "--date-format", "%d.%m.%Y %H:%M", "--max-rejected", "1", "--quiet"], home: home)
+        #expect(tolerant.status == 0 && tolerant.stderr.contains("duplicates 2"), "\(tolerant.stderr)")
+        let bad = try cli.recur(["events", "import", dotted, "--date-format", "%d.%m", "--quiet"], home: home)
+        #expect(bad.status != 0 && bad.stderr.contains("needs a year"), "\(bad.stderr)")
     }
 }

@@ -79,10 +79,14 @@ import Testing
             536365;85123A;WHITE HANGING HEART;6;12/1/2010 8:26;2,55;17850;United Kingdom
             536366;22633;HAND WARMER;6;12/1/2010 8:28;1.85;17850;United Kingdom
             C536379;D;Discount;-1;12/1/2010 9:41;27.50;14527;United Kingdom
+            536401;22633;HAND WARMER;2;12/13/2010 10:02;1.85;17850;United Kingdom
             """
         let retailPath = try temporaryFile("retail.csv", Array(retail.utf8))
         let r = try EventImporter(options: ImportOptions()).run(path: retailPath, store: store)
-        #expect(r.loaded == 2 && r.rejected == 1, "2,55 is not a number Recur guesses at")
+        #expect(r.loaded == 3 && r.rejected == 1, "2,55 is not a number Recur guesses at")
+        // 12/13 says the file is month-first, so 12/1 is 1 December, not 12 January.
+        #expect(r.notes.contains { $0.hasPrefix("dates: month-first") }, "\(r.notes)")
+        #expect(try count(store, "SELECT count(*) FROM events WHERE user_id = '17850' AND ts = '2010-12-01 08:28:00+00'") == 1)
         #expect(try count(store, "SELECT count(*) FROM events WHERE event_type = 'refund' AND amount = 27.5 AND user_id = '14527'") == 1)
 
         let jsonl = """

@@ -35,3 +35,30 @@ import Testing
         #expect(DateText.parse(text) == nil, "\(text)")
     }
 }
+
+/// Dates as shops write them: day-first slash dates, and patterns.
+@Suite struct DateOrderAndFormatTests {
+    @Test func slashDatesReadInEitherOrder() {
+        #expect(DateText.parse("03/04/2025", order: .monthFirst) == Timestamp(year: 2025, month: 3, day: 4))
+        #expect(DateText.parse("03/04/2025", order: .dayFirst) == Timestamp(year: 2025, month: 4, day: 3))
+        #expect(DateText.parse("31/12/2025 23:59", order: .dayFirst) == Timestamp(year: 2025, month: 12, day: 31, hour: 23, minute: 59))
+        #expect(DateText.parse("31/12/2025") == nil, "month-first by default: there is no month 31")
+        #expect(DateText.slashFields(" 31/12/2025 10:00")! == (31, 12))
+        #expect(DateText.slashFields("2025/12/31") == nil && DateText.slashFields("2025-12-31") == nil && DateText.slashFields("1/2") == nil)
+    }
+
+    @Test func patternsReadWhatTheySay() throws {
+        let dotted = try DateFormat("%d.%m.%Y %H:%M")
+        #expect(dotted.parse("01.02.2025 10:30") == Timestamp(year: 2025, month: 2, day: 1, hour: 10, minute: 30))
+        #expect(dotted.parse("01.02.2025  10:30") != nil, "a space matches a run of blanks")
+        #expect(dotted.parse("01.02.2025") == nil && dotted.parse("01/02/2025 10:30") == nil && dotted.parse("32.01.2025 10:30") == nil)
+        let named = try DateFormat("%d %b %Y %I:%M %p %z")
+        #expect(named.parse("5 Mar 2025 1:05 PM +02:00") == Timestamp(year: 2025, month: 3, day: 5, hour: 11, minute: 5))
+        #expect(named.parse("5 march 2025 12:00 am Z") == Timestamp(year: 2025, month: 3, day: 5))
+        let short = try DateFormat("%y%m%d%H%M%S.%f")
+        #expect(short.parse("250102030405.25") == Timestamp(year: 2025, month: 1, day: 2, hour: 3, minute: 4, second: 5, microsecond: 250_000))
+        #expect(throws: DateFormat.Invalid.self) { try DateFormat("%Y-%m") }
+        #expect(throws: DateFormat.Invalid.self) { try DateFormat("%Y-%m-%d %Q") }
+        #expect(throws: DateFormat.Invalid.self) { try DateFormat("%Y-%m-%d %") }
+    }
+}

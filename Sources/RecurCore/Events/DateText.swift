@@ -2,15 +2,38 @@
 ///
 /// ISO-8601 (`2024-03-01`, `2024-03-01T12:00:00.5Z`, `2024-03-01 12:00:00+02:00`, `… UTC`),
 /// `YYYYMMDD`, `M/D/YYYY H:MM[:SS] [AM|PM]`, `YYYY/MM/DD`, and epoch seconds or milliseconds.
-/// Times without a zone are UTC.
+/// Times without a zone are UTC. `D/M/YYYY` is read when told the day comes first.
 public enum DateText {
-    public static func parse(_ text: String) -> Timestamp? {
-        if let parsed = text.utf8.withContiguousStorageIfAvailable({ parse(bytes: $0) }) { return parsed }
-        let bytes = Array(text.utf8)
-        return bytes.withUnsafeBufferPointer { parse(bytes: $0) }
+    /// Which of a slash date's first two fields is the month: `03/04/2025` is 4 March or 3 April.
+    public enum Order: String, Sendable, Equatable {
+        case monthFirst = "month-first", dayFirst = "day-first"
     }
 
-    public static func parse(bytes input: UnsafeBufferPointer<UInt8>) -> Timestamp? {
+    public static func parse(_ text: String) -> Timestamp? { parse(text, order: .monthFirst) }
+
+    public static func parse(_ text: String, order: Order) -> Timestamp? {
+        if let parsed = text.utf8.withContiguousStorageIfAvailable({ parse(bytes: $0, order: order) }) { return parsed }
+        let bytes = Array(text.utf8)
+        return bytes.withUnsafeBufferPointer { parse(bytes: $0, order: order) }
+    }
+
+    /// The first two fields of a slash date that does not start with a year (`3/4/2025`): what tells
+    /// a day-first file from a month-first one. Nil for every other spelling.
+    public static func slashFields(_ text: String) -> (first: Int, second: Int)? {
+        var utf8 = text.utf8.drop { $0 == 32 || $0 == 9 }[...]
+        func number() -> Int? {
+            let digits = utf8.prefix { isDigit($0) }
+            guard (1...2).contains(digits.count) else { return nil }
+            utf8 = utf8.dropFirst(digits.count)
+            return digits.reduce(0) { $0 * 10 + Int($1 - 48) }
+        }
+        guard let first = number(), utf8.first == UInt8(ascii: "/") else { return nil }
+        utf8 = utf8.dropFirst()
+        guard let second = number(), utf8.first == UInt8(ascii: "/") else { return nil }
+        return (first, second)
+    }
+
+    public static func parse(bytes input: UnsafeBufferPointer<UInt8>, order: Order = .monthFirst) -> Timestamp? {
         var start = 0, end = input.count
         while start < end, isSpace(input[start]) { start += 1 }
         while end > start, isSpace(input[end - 1]) { end -= 1 }
@@ -27,7 +50,7 @@ public enum DateText {
         if input[start..<end].allSatisfy({ isDigit($0) || $0 == UInt8(ascii: ".") }) { return epochOrCompact(&scanner) }
         guard let first = scanner.number(maxDigits: 4) else { return nil }
         if scanner.peek == UInt8(ascii: "/") {
-            return first.digits == 4 ? yearFirst(year: first.value, &scanner, separator: UInt8(ascii: "/")) : monthFirst(month: first.value, &scanner)
+            return first.digits == 4 ? yearFirst(year: first.value, &scanner, separator: UInt8(ascii: "/")) : slashDate(first: first.value, &scanner, order)
         }
         guard first.digits == 4, scanner.peek == UInt8(ascii: "-") else { return nil }
         return yearFirst(year: first.value, &scanner, separator: UInt8(ascii: "-"))
@@ -66,14 +89,15 @@ public enum DateText {
         return timeOfDay(year: year, month: month.value, day: day.value, &scanner)
     }
 
-    private static func monthFirst(month: Int, _ scanner: inout Scanner) -> Timestamp? {
-        guard scanner.take(UInt8(ascii: "/")), let day = scanner.number(maxDigits: 2), scanner.take(UInt8(ascii: "/")),
+    private static func slashDate(first: Int, _ scanner: inout Scanner, _ order: Order) -> Timestamp? {
+        guard scanner.take(UInt8(ascii: "/")), let second = scanner.number(maxDigits: 2), scanner.take(UInt8(ascii: "/")),
             let yearField = scanner.number(maxDigits: 4), yearField.digits == 4 || yearField.digits == 2
         else { return nil }
+        let (month, day) = order == .monthFirst ? (first, second.value) : (second.value, first)
         let year = yearField.digits == 2 ? 2000 + yearField.value : yearField.value
-        if scanner.atEnd { return Timestamp(year: year, month: month, day: day.value) }
+        if scanner.atEnd { return Timestamp(year: year, month: month, day: day) }
         guard scanner.skipSpaces() else { return nil }
-        return timeOfDay(year: year, month: month, day: day.value, &scanner)
+        return timeOfDay(year: year, month: month, day: day, &scanner)
     }
 
     private static func timeOfDay(year: Int, month: Int, day: Int, _ scanner: inout Scanner) -> Timestamp? {

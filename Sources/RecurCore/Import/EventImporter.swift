@@ -81,6 +81,10 @@ public struct EventImporter {
             session.splitter = splitter
         }
         if session.usesDefaultPurchase { summary.notes.append("no event type column: rows with an amount are purchases (use --event-type)") }
+        if options.dates == .automatic, path != "-" {
+            session.dateOrder = try Self.dateOrder(path: path, like: session, skipsFirst: pending == nil)
+            if let order = session.dateOrder { summary.notes.append("dates: \(order.rawValue) (from the file; --day-first or --month-first to say so)") }
+        }
 
         var lastReport = Date.distantPast
         func flush() throws {
@@ -108,6 +112,23 @@ public struct EventImporter {
         if summary.read == 0 { throw ImportError.nothingRead(source: summary.source, reason: "only a header, no rows") }
         summary.seconds = Date().timeIntervalSince(started)
         return summary
+    }
+
+    /// Which field of the file's slash dates is the day, read ahead to the first date that says so
+    /// (a field over 12), so that the dates before it are read the same way; nil when none says.
+    static func dateOrder(path: String, like session: ImportSession, skipsFirst: Bool) throws -> DateText.Order? {
+        let reader = RecordReader(input: try InputFile(path: path), joinsQuotedLines: session.format == .csv || session.format == .semicolon)
+        var probe = session
+        var skipping = skipsFirst
+        while let record = try reader.next() {
+            if record.bytes.isEmpty || record.bytes.allSatisfy({ $0 == 32 || $0 == 9 || $0 == 13 }) { continue }
+            if skipping { skipping = false; continue }
+            _ = probe.take(record)
+            if probe.dateOrder != nil { return probe.dateOrder }
+            probe.events.removeAll(keepingCapacity: true)
+            probe.rejected.removeAll(keepingCapacity: true)
+        }
+        return nil
     }
 
     /// Reads and validates `path` without storing anything, handing each batch of valid events to

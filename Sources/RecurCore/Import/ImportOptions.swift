@@ -34,6 +34,16 @@ public struct ImportOptions: Sendable {
     public var eventMap: [String: EventType] = [:]
     /// What to do with an event type that neither the map nor the aliases know.
     public var unknownEvents: UnknownEventPolicy = .reject
+    /// How dates are written.
+    public var dates: DateReading = .automatic
+
+    /// How dates are written: the spellings DateText knows, with `D/M/YYYY` against `M/D/YYYY` told
+    /// apart from the file (a first field over 12 means day first), or said outright, or a pattern.
+    public enum DateReading: Sendable, Equatable {
+        case automatic
+        case order(DateText.Order)
+        case format(DateFormat)
+    }
 
     /// What happens to a record whose event type is not known.
     public enum UnknownEventPolicy: String, Sendable, CaseIterable {
@@ -66,6 +76,7 @@ public struct ImportOptions: Sendable {
         if eventType == nil { eventType = file.eventType }
         for (name, type) in file.eventMap where eventMap[name] == nil { eventMap[name] = type }
         if unknownEvents == .reject, let policy = file.unknownEvents { unknownEvents = policy }
+        if dates == .automatic, let reading = file.dates { dates = reading }
         for (field, column) in file.renames where renames[field] == nil { renames[field] = column }
     }
 }
@@ -73,7 +84,8 @@ public struct ImportOptions: Sendable {
 /// A small `key = value` file naming the columns of an export, e.g. `user_id = "Customer ID"`.
 ///
 /// Keys: any canonical field name (its value is the source column), `format`, `header` (true/false),
-/// `columns` (positional list), `event_type`, `unknown_events` (reject, view or skip) and, under an
+/// `columns` (positional list), `event_type`, `unknown_events` (reject, view or skip), `date_format`
+/// (a DateFormat pattern), `day_first` (true/false) and, under an
 /// `[event_map]` section, `name = "type"` lines such as `search = "view"`. `#` starts a comment. The syntax is a subset of TOML.
 public struct MappingFile: Sendable {
     public var format: ImportOptions.Format?
@@ -83,6 +95,7 @@ public struct MappingFile: Sendable {
     public var renames: [CanonicalField: String] = [:]
     public var eventMap: [String: EventType] = [:]
     public var unknownEvents: ImportOptions.UnknownEventPolicy?
+    public var dates: ImportOptions.DateReading?
 
     public init(path: String, text: String) throws(ImportError) {
         var section = ""
@@ -114,6 +127,11 @@ public struct MappingFile: Sendable {
                     throw fail("unknown_events must be reject, view or skip; found `\(value)`")
                 }
                 unknownEvents = policy
+            case "date_format":
+                do { dates = .format(try DateFormat(value)) } catch { throw fail(error.description) }
+            case "day_first":
+                guard value == "true" || value == "false" else { throw fail("day_first must be true or false; found `\(value)`") }
+                dates = .order(value == "true" ? .dayFirst : .monthFirst)
             case "format":
                 guard let f = ImportOptions.Format(rawValue: value) else {
                     throw fail("format must be one of csv, tsv, semicolon, whitespace, jsonl; found `\(value)`")
@@ -132,7 +150,7 @@ public struct MappingFile: Sendable {
             default:
                 guard let field = CanonicalField(rawValue: key) ?? CanonicalField.matching(key) else {
                     let known = CanonicalField.allCases.map(\.rawValue).joined(separator: ", ")
-                    throw fail("unknown field `\(key)`; expected one of \(known), format, header, columns, event_type")
+                    throw fail("unknown field `\(key)`; expected one of \(known), format, header, columns, event_type, date_format, day_first")
                 }
                 renames[field] = value
             }

@@ -23,6 +23,8 @@ struct ImportSession {
     /// Whether a derived id includes the content's occurrence number in this input: right for a file,
     /// wrong for a stream, where a producer's retry repeats a message and must collapse into one event.
     var countsOccurrences = true
+    /// Which field of a slash date is the day, once the input has said (or the caller found it ahead).
+    var dateOrder: DateText.Order?
 
     init(options: ImportOptions, format: ImportOptions.Format, source: String) {
         self.options = options
@@ -76,7 +78,7 @@ struct ImportSession {
             guard splitter.split(record.bytes, into: &fields) else { return .failure(.unterminatedQuote) }
             guard fields.count == layout.width else { return .failure(.wrongColumnCount(expected: layout.width, found: fields.count)) }
             let positions = self.positions
-            return rowInterpreter.event { field in
+            return rowInterpreter.event(order: &dateOrder) { field in
                 let index = positions[field.ordinal]
                 guard index >= 0 else { return nil }
                 let value = FieldSplitter.text(of: fields[index], in: record.bytes)
@@ -102,7 +104,7 @@ struct ImportSession {
         let jsonInterpreter =
             options.eventType == nil && texts[CanonicalField.eventType.ordinal] == nil
                 && (texts[CanonicalField.amount.ordinal] ?? texts[CanonicalField.price.ordinal]) != nil ? purchaseInterpreter : interpreter
-        return jsonInterpreter.event { texts[$0.ordinal] }
+        return jsonInterpreter.event(order: &dateOrder) { texts[$0.ordinal] }
     }
 
     private static let noValues = [JSONLineParser.Value?](repeating: nil, count: CanonicalField.allCases.count)

@@ -4,6 +4,12 @@ public enum Rejection: Error, Sendable, Hashable, CustomStringConvertible {
     case missingField(CanonicalField)
     case badTimestamp(String)
     case timestampOutOfRange(String)
+    /// `03/04/2025` where nothing in the input said which field is the day.
+    case ambiguousDate(String)
+    /// A slash date whose fields fit only the other order than the input's.
+    case conflictingDateOrder(String, DateText.Order)
+    /// A date that does not match `--date-format`.
+    case dateFormatMismatch(String, String)
     case unknownEventType(String)
     /// An unknown type under `--unknown-events skip`: counted, never stored.
     case skippedEventType(String)
@@ -28,6 +34,9 @@ public enum Rejection: Error, Sendable, Hashable, CustomStringConvertible {
         case .missingField: "missing field"
         case .badTimestamp: "bad timestamp"
         case .timestampOutOfRange: "timestamp out of range"
+        case .ambiguousDate: "ambiguous date"
+        case .conflictingDateOrder: "date order differs"
+        case .dateFormatMismatch: "bad timestamp"
         case .unknownEventType: "unknown event type"
         case .skippedEventType: "skipped event type"
         case .badNumber: "bad number"
@@ -49,8 +58,14 @@ public enum Rejection: Error, Sendable, Hashable, CustomStringConvertible {
         switch self {
         case .wrongColumnCount(let expected, let found): "wrong column count: expected \(expected), found \(found)"
         case .missingField(let field): "missing field: \(field.rawValue) is empty"
-        case .badTimestamp(let text): "bad timestamp: `\(Self.clip(text))` is not a date or time Recur reads"
+        case .badTimestamp(let text):
+            "bad timestamp: `\(Self.clip(text))` is not a date or time Recur reads; say how the dates are written with --date-format (e.g. %d.%m.%Y %H:%M)"
         case .timestampOutOfRange(let text): "timestamp out of range: `\(Self.clip(text))` is before 1990 or in the future"
+        case .ambiguousDate(let text):
+            "ambiguous date: `\(Self.clip(text))` reads as day/month and as month/day, and no date of this input has a field over 12 to decide; give --day-first or --month-first (or --date-format)"
+        case .conflictingDateOrder(let text, let order):
+            "date order differs: `\(Self.clip(text))` is not \(order.rawValue) like the dates before it; give --day-first, --month-first or --date-format"
+        case .dateFormatMismatch(let text, let pattern): "bad timestamp: `\(Self.clip(text))` does not match --date-format `\(pattern)`"
         case .unknownEventType(let text):
             "unknown event type: `\(Self.clip(text))` (expected view, cart, purchase or refund; map it with --event-map \(Self.clip(text))=view)"
         case .skippedEventType(let text): "skipped event type: `\(Self.clip(text))`"

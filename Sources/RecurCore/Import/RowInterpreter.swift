@@ -7,6 +7,7 @@ struct RowInterpreter {
     let latest: Timestamp
     var eventMap: [String: EventType] = [:]
     var unknownEvents: ImportOptions.UnknownEventPolicy = .reject
+    var dates: ImportOptions.DateReading = .automatic
 
     init(defaultType: EventType?, now: Timestamp = Timestamp.now, options: ImportOptions? = nil) {
         self.defaultType = defaultType
@@ -14,6 +15,7 @@ struct RowInterpreter {
         if let options {
             eventMap = options.eventMap
             unknownEvents = options.unknownEvents
+            dates = options.dates
         }
     }
 
@@ -28,14 +30,45 @@ struct RowInterpreter {
         }
     }
 
-    /// `value(field)` gives the trimmed text of a mapped field, or nil when the field is absent or empty.
+    /// The time a date field spells. Read automatically, a slash date whose first field is over 12
+    /// makes `order` day-first and one whose second is makes it month-first; one that fits both is read
+    /// in the order already found, or refused while there is none.
+    func time(_ text: String, order: inout DateText.Order?) -> Result<Timestamp, Rejection> {
+        switch dates {
+        case .format(let format):
+            return format.parse(text).map { .success($0) } ?? .failure(.dateFormatMismatch(text, format.pattern))
+        case .order(let given):
+            return DateText.parse(text, order: given).map { .success($0) } ?? .failure(.badTimestamp(text))
+        case .automatic:
+            guard let (first, second) = DateText.slashFields(text) else {
+                return DateText.parse(text).map { .success($0) } ?? .failure(.badTimestamp(text))
+            }
+            let evidence: DateText.Order? = first > 12 ? .dayFirst : second > 12 ? .monthFirst : nil
+            if let evidence, let known = order, known != evidence { return .failure(.conflictingDateOrder(text, known)) }
+            if let evidence { order = evidence }
+            guard let reading = order else { return .failure(.ambiguousDate(text)) }
+            return DateText.parse(text, order: reading).map { .success($0) } ?? .failure(.badTimestamp(text))
+        }
+    }
+
+    /// One record read alone: no other row tells which field of a slash date is the day.
     func event(_ value: (CanonicalField) -> String?) -> Result<Event, Rejection> {
+        var order: DateText.Order?
+        return event(order: &order, value)
+    }
+
+    /// `value(field)` gives the trimmed text of a mapped field, or nil when the field is absent or empty.
+    func event(order: inout DateText.Order?, _ value: (CanonicalField) -> String?) -> Result<Event, Rejection> {
         for field in [CanonicalField.userID, .productID, .sessionID, .category, .device, .eventID, .order] {
             if let text = value(field), text.utf8.count > Event.longestField(field) { return .failure(.fieldTooLong(field)) }
         }
         guard let user = value(.userID) else { return .failure(.missingField(.userID)) }
         guard let timeText = value(.timestamp) else { return .failure(.missingField(.timestamp)) }
-        guard let time = DateText.parse(timeText) else { return .failure(.badTimestamp(timeText)) }
+        let time: Timestamp
+        switch self.time(timeText, order: &order) {
+        case .success(let t): time = t
+        case .failure(let rejection): return .failure(rejection)
+        }
         guard time >= earliest, time <= latest else { return .failure(.timestampOutOfRange(timeText)) }
 
         var type: EventType

@@ -18,7 +18,7 @@ enum CommandSuggestion {
                 continue
             }
             if word == "help" { return nil }
-            let known = configuration.subcommands.compactMap { $0.configuration.commandName }
+            let known = configuration.subcommands.map { $0._commandName }
             let closest = known.min { distance(word, $0) < distance(word, $1) }
             let hint = closest.flatMap { distance(word, $0) <= max(2, word.count / 3) ? " Did you mean '\($0)'?" : nil } ?? ""
             return "unknown command '\(word)' for '\(path.joined(separator: " "))'.\(hint) Commands: \(known.joined(separator: ", ")); "
@@ -28,7 +28,7 @@ enum CommandSuggestion {
     }
 
     static func names(_ command: ParsableCommand.Type) -> [String] {
-        [command.configuration.commandName].compactMap { $0 } + command.configuration.aliases
+        [command._commandName] + command.configuration.aliases
     }
 
     /// Levenshtein distance: insertions, deletions and substitutions.

@@ -62,23 +62,34 @@ public struct BetaGeometricNBD: Sendable, Codable, Equatable {
             byFrequency[c.frequency, default: []].append((c.recency, c.age, w))
         }
         let frequencies = byFrequency.keys.sorted().map { x in (x: x, rows: byFrequency[x]!, weight: byFrequency[x]!.reduce(0) { $0 + $1.weight }) }
+        // Ages and recencies take few distinct values (whole days, at most a few thousand): log(α + t)
+        // is computed once per value and evaluation, not twice per row.
+        let times = Array(Set(frequencies.flatMap { $0.rows.flatMap { [$0.recency, $0.age] } })).sorted()
+        let slot = Dictionary(uniqueKeysWithValues: times.enumerated().map { ($0.element, $0.offset) })
+        let groups = frequencies.map { group in
+            (
+                x: group.x, weight: group.weight, age: group.rows.map { slot[$0.age]! }, recency: group.rows.map { slot[$0.recency]! },
+                w: group.rows.map(\.weight)
+            )
+        }
+        var logs = [Double](repeating: 0, count: times.count)
         func negative(_ v: [Double]) -> Double {
             let r = exp(v[0]), alpha = exp(v[1]), a = exp(v[2]), b = exp(v[3])
+            for k in times.indices { logs[k] = log(alpha + times[k]) }
             var sum = 0.0
             let lnAlpha = log(alpha), lnA = log(a), shared = lgamma(a + b) - lgamma(b) - lgamma(r) + r * lnAlpha
-            for group in frequencies {
+            for group in groups {
                 let x = group.x
                 sum += group.weight * (shared + lgamma(r + x) + lgamma(b + x) - lgamma(a + b + x))
-                let lnRatio = x > 0 ? lnA - log(b + x - 1) : 0
-                for row in group.rows {
-                    let lnA3 = -(r + x) * log(alpha + row.age)
-                    if x > 0 {
-                        let lnA4 = lnRatio - (r + x) * log(alpha + row.recency)
-                        let high = max(lnA3, lnA4)
-                        sum += row.weight * (high + log(exp(lnA3 - high) + exp(lnA4 - high)))
-                    } else {
-                        sum += row.weight * lnA3
+                let rx = r + x
+                if x > 0 {
+                    let lnRatio = lnA - log(b + x - 1)
+                    for i in group.w.indices {
+                        let lnA3 = -rx * logs[group.age[i]], lnA4 = lnRatio - rx * logs[group.recency[i]]
+                        sum += group.w[i] * (max(lnA3, lnA4) + log1p(exp(-abs(lnA3 - lnA4))))
                     }
+                } else {
+                    for i in group.w.indices { sum += group.w[i] * -rx * logs[group.age[i]] }
                 }
             }
             return sum.isFinite ? -sum : .infinity
