@@ -18,6 +18,8 @@ if [[ "${RECUR_SETUP_CLIENTS:-0}" == "1" ]]; then
   packages+=(chromium)
   # pROC, the R package the comparison's DeLong numbers are checked against.
   packages+=(r-cran-proc)
+  # promtool (in Debian's prometheus package, not started), to lint the /metrics text.
+  packages+=(prometheus)
 fi
 if [[ "${RECUR_SETUP_BENCH:-0}" == "1" ]]; then
   packages+=(redis-server redis-tools python3-venv)

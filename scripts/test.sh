@@ -5,6 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 RECUR_SETUP_CLIENTS=1 ./scripts/setup.sh
 export RECUR_REQUIRE_PROC=1   # setup.sh installed r-cran-proc: the pROC cross-check must run
+export RECUR_REQUIRE_PROMTOOL=1   # and prometheus: promtool must lint the metrics
 # redis-py and valkey-py, the newest from PyPI with their C reply parsers (hiredis, libvalkey), in a
 # venv of their own; without PyPI their matrix rows are skipped and say so.
 mkdir -p .build

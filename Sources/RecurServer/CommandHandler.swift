@@ -80,7 +80,7 @@ final class CommandHandler: ChannelInboundHandler {
                 input.moveReaderIndex(forwardBy: consumed)
                 // An empty line or `*0`: Redis ignores it without a reply (redis-cli --pipe sends a CRLF).
                 if request.words.isEmpty {
-                    tally.record(.empty, nanoseconds: 0)
+                    tally.record(.empty, nanoseconds: 0, protocol: request.resp ? .resp : .plain)
                     continue parsing
                 }
                 var (name, reply) = execute(request)
@@ -96,21 +96,21 @@ final class CommandHandler: ChannelInboundHandler {
                 }
                 reply.write(session.encoding(for: request), into: &out)
                 let now = DispatchTime.now().uptimeNanoseconds
-                tally.record(name, nanoseconds: now - clock)
+                tally.record(name, nanoseconds: now - clock, protocol: request.resp ? .resp : .plain, ok: !reply.isError)
                 clock = now
                 if name == .quit { stop() }
             case .invalid(let error, let consumed):
                 let parts = error.message.split(separator: " ", maxSplits: 1).map(String.init)
                 Reply.error(code: parts[0], message: parts.count > 1 ? parts[1] : "").write(
                     error.resp ? session.encoding(for: Request(words: [], resp: true)) : .plain, into: &out)
-                tally.record(.invalid, nanoseconds: 0)
+                tally.record(.invalid, nanoseconds: 0, protocol: error.resp ? .resp : .plain, ok: false)
                 if error.fatal { stop() } else { input.moveReaderIndex(forwardBy: consumed) }
             }
         }
         if !stopped && input.readableBytes > maximumBuffered {
             let resp = input.readableBytesView.first == UInt8(ascii: "*")
             Reply.error(code: "TOO_LARGE", message: "request exceeds \(maximumBuffered) bytes").write(resp: resp, into: &out)
-            tally.record(.invalid, nanoseconds: 0)
+            tally.record(.invalid, nanoseconds: 0, protocol: resp ? .resp : .plain, ok: false)
             stop()
         }
         if !stopped && input.readableBytes > 0 { unparsed = input }

@@ -1,3 +1,4 @@
+import Dispatch
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -28,6 +29,8 @@ final class HTTPHandler: ChannelInboundHandler {
     private var pending: ByteBuffer?
     private var closeAfterFlush = false
     private var authFailures = 0
+    /// Requests answered since the last read completed, added into the server's metrics then.
+    private var tally = RequestTally()
 
     init(routes: HTTPRoutes, limits: HTTPLimits) {
         self.routes = routes
@@ -57,10 +60,14 @@ final class HTTPHandler: ChannelInboundHandler {
         case .end:
             guard let request = head, !oversized else { return }
             head = nil
+            let started = DispatchTime.now().uptimeNanoseconds
             let answer = routes.answer(
                 HTTPRequest(
                     method: request.method, uri: request.uri,
                     authorization: request.headers.first(name: "authorization"), body: body))
+            tally.record(
+                HTTPRoutes.meteredCommand(request.method, HTTPTarget(request.uri).segments), nanoseconds: DispatchTime.now().uptimeNanoseconds - started,
+                protocol: .http, ok: answer.status.code < 400)
             // A wrong token (401 with a token sent) counts; a few per connection, then it is closed.
             if answer.status == .unauthorized && request.headers.contains(name: "authorization") { authFailures += 1 }
             respond(context, request, answer, keepAlive: request.isKeepAlive && authFailures < CommandHandler.maximumAuthFailures)
@@ -92,6 +99,7 @@ final class HTTPHandler: ChannelInboundHandler {
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
+        routes.metrics?.add(&tally)
         flush(context)
         context.fireChannelReadComplete()
     }

@@ -86,6 +86,24 @@ struct HTTPRoutes: Sendable {
         }
     }
 
+    /// The command a route answers as, for the request metrics: the line protocol's name where there is one.
+    static func meteredCommand(_ method: HTTPMethod, _ segments: [String]) -> MeteredCommand {
+        switch (segments.first ?? "", segments.count) {
+        case ("healthz", 1): return .healthz
+        case ("readyz", 1): return .readyz
+        case ("ui", 1): return .ui
+        case ("v1", 3) where segments[1] == "score": return .score
+        case ("v1", 2) where segments[1] == "score": return .mscore
+        case ("v1", 2...3) where segments[1] == "features": return .features
+        case ("v1", 2) where segments[1] == "feature-sets": return .featureSets
+        case ("v1", 2) where segments[1] == "models": return .models
+        case ("v1", 2...3) where segments[1] == "predict": return .predict
+        case ("v1", 3) where segments[1] == "explain": return .explain
+        case ("v1", 3) where segments[1] == "analytics": return .analytics
+        default: return .unknown
+        }
+    }
+
     private func checkToken(_ authorization: String?) -> HTTPAnswer? {
         guard let expected = authToken else { return nil }
         guard let header = authorization else { return .error(.unauthorized, "NOAUTH", "authentication required: Authorization: Bearer <token>") }

@@ -31,6 +31,12 @@ public enum Reply: Sendable {
     /// client libraries map them to their own exceptions (an authentication error, a loading server).
     case error(code: String, message: String)
 
+    /// An error reply, counted as such in the request metrics.
+    var isError: Bool {
+        if case .error = self { return true }
+        return false
+    }
+
     /// Codes with the meaning Redis gives them, written without the `ERR` prefix in RESP.
     static let redisErrorCodes: Set<String> = ["NOAUTH", "WRONGPASS", "NOPROTO", "LOADING", "NOPERM", "EXECABORT"]
 

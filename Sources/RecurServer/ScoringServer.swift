@@ -110,7 +110,7 @@ public final class ScoringServer: @unchecked Sendable {
                 try MetricsEndpoint.bind(
                     group: group, host: "127.0.0.1", port: port, maximumConnections: configuration.maximumMetricsConnections,
                     idleTimeout: configuration.idleTimeout, requestTimeout: configuration.requestTimeout
-                ) { metrics.render(service: service) }
+                ) { metrics.render(service: service, status: status) }
             }
         }
         // Half-sent requests of closed connections stay in malloc's arenas otherwise (measured: 151 MB

@@ -1,6 +1,7 @@
 import Atomics
 import NIOConcurrencyHelpers
 import Prometheus
+import RecurCore
 
 /// Per-command request counts and latency histograms, feature freshness and the served model,
 /// rendered in Prometheus text format for `--metrics-port`. Gauges come from swift-prometheus; the
@@ -35,8 +36,20 @@ public final class ServerMetrics: @unchecked Sendable {
     }
 
     /// The text a scrape gets, with freshness and model read at scrape time.
-    public func render(service: ScoringService) -> String {
+    public func render(service: ScoringService, status: ServerStatus? = nil) -> String {
         let fresh = service.freshness
+        registry.makeGauge(descriptor: Self.name("recur_build_info", "The recur build serving."), labels: [("version", RecurVersion.current)]).set(to: 1)
+        if let status {
+            registry.makeGauge(descriptor: Self.name("recur_connected_clients", "Open connections, line protocol and HTTP.")).set(
+                to: Double(status.connectedClients))
+            let received = registry.makeCounter(descriptor: Self.name("recur_connections_received_total", "Connections accepted since start."))
+            received.reset()
+            received.increment(by: Int64(status.connectionsReceived))
+            let rejected = registry.makeCounter(
+                descriptor: Self.name("recur_connections_rejected_total", "Connections refused over --max-clients since start."))
+            rejected.reset()
+            rejected.increment(by: Int64(status.connectionsRejected))
+        }
         registry.makeGauge(descriptor: Self.name("recur_feature_update_age_seconds", "Age of the newest feature update held in memory.")).set(
             to: fresh.updateAge.isFinite ? fresh.updateAge : -1)
         registry.makeGauge(descriptor: Self.name("recur_feature_catch_up_age_seconds", "Seconds since features were last checked against the database.")).set(

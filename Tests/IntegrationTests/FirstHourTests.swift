@@ -106,4 +106,62 @@ import Testing
         let bad = try cli.recur(["events", "import", dotted, "--date-format", "%d.%m", "--quiet"], home: home)
         #expect(bad.status != 0 && bad.stderr.contains("needs a year"), "\(bad.stderr)")
     }
+
+    /// Every request of every protocol is counted by protocol, command and status, and the text passes promtool's lint.
+    @Test func everyRequestIsCountedAndTheMetricsLint() throws {
+        let f = try ServerTests.fixture()
+        defer { ServerTests.stop(f) }
+        let http = try TestClient(port: try #require(f.server.httpPort))
+        for _ in 0..<7 { _ = http.get("/v1/score/\(f.users[1])") }
+        _ = http.get("/v1/nothing-here")
+        _ = http.get("/healthz")
+        let plain = try TestClient(port: f.port)
+        for _ in 0..<3 { _ = plain.ask("SCORE \(f.users[2])") }
+        _ = plain.ask("NOSUCHCOMMAND")
+        let resp = try TestClient(port: f.port)
+        resp.send("*2\r\n$5\r\nSCORE\r\n$\(f.users[2].utf8.count)\r\n\(f.users[2])\r\n")
+        _ = resp.line()
+        _ = resp.line()
+        // The tallies reach the totals when each read completes: ask until they are all there.
+        var text = ""
+        let deadline = Date().addingTimeInterval(30)
+        repeat {
+            let m = try TestClient(port: try #require(f.server.metricsPort))
+            m.send("GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            text = ""
+            while let line = m.line() { text += line + "\n" }
+        } while !text.contains("protocol=\"resp\",command=\"score\"") && Date() < deadline
+        for expected in [
+            "recur_requests_total{protocol=\"http\",command=\"score\",status=\"ok\"} 7",
+            "recur_requests_total{protocol=\"http\",command=\"unknown\",status=\"error\"} 1",
+            "recur_requests_total{protocol=\"http\",command=\"healthz\",status=\"ok\"} 1",
+            "recur_requests_total{protocol=\"plain\",command=\"score\",status=\"ok\"} 3",
+            "recur_requests_total{protocol=\"plain\",command=\"unknown\",status=\"error\"} 1",
+            "recur_requests_total{protocol=\"resp\",command=\"score\",status=\"ok\"} 1",
+            "recur_build_info{version=\"\(RecurVersion.current)\"} 1", "recur_connected_clients "
+        ] {
+            #expect(text.contains(expected), "\(expected) in \(text)")
+        }
+        // promtool (Debian's prometheus package) lints names, types and help texts.
+        let promtool = "/usr/bin/promtool"
+        guard FileManager.default.isExecutableFile(atPath: promtool) else {
+            if ProcessInfo.processInfo.environment["RECUR_REQUIRE_PROMTOOL"] == "1" { Issue.record("no promtool at \(promtool)") }
+            return
+        }
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        let body = lines.drop { !$0.isEmpty }.dropFirst().joined(separator: "\n")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: promtool)
+        process.arguments = ["check", "metrics"]
+        let input = Pipe(), output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        input.fileHandleForWriting.write(Data(body.utf8))
+        try input.fileHandleForWriting.close()
+        let said = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0 && said.isEmpty, "promtool check metrics: \(said)")
+    }
 }

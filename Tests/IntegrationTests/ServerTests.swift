@@ -339,7 +339,8 @@ final class TestClient {
         m.send("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
         var text = ""
         while let line = m.line() { text += line + "\n" }
-        #expect(text.contains("recur_requests_total{command=\"score\"}"))
+        #expect(text.contains("recur_requests_total{protocol=\"plain\",command=\"score\",status=\"ok\"} 1"), "\(text)")
+        #expect(text.contains("recur_requests_total{protocol=\"plain\",command=\"noauth\",status=\"error\"} 1"), "refused before the token")
         #expect(text.contains("recur_model_info{version=\"v1\"}"))
         #expect(text.contains("recur_users_loaded"))
     }

@@ -66,4 +66,23 @@ import Testing
         let x = random.gamma(shape: a, scale: 1), y = random.gamma(shape: b, scale: 1)
         return x / (x + y)
     }
+
+    /// Past 20,000 distinct rows the likelihood is summed on two threads: in fixed halves, so the fit
+    /// is still the same to the last digit whatever the order of the rows, run after run.
+    @Test func aLargeFitOnTwoThreadsIsTheSameEveryTime() {
+        var random = SeededRandom(seed: 5)
+        var customers = [BetaGeometricNBD.Customer]()
+        for _ in 0..<30_000 {
+            let age = Double(Int(random.unit() * 730) + 1)
+            let rate = random.gamma(shape: 0.3, scale: 0.05)
+            let x = min(age, Double(Int(rate * age * random.unit())))
+            let recency = x > 0 ? Double(Int(random.unit() * age)) : 0
+            customers.append(.init(frequency: x, recency: max(recency, x > 0 ? 1 : 0), age: age))
+        }
+        var shuffled = customers
+        shuffled.shuffle(using: &random)
+        let a = BetaGeometricNBD.fit(customers), b = BetaGeometricNBD.fit(shuffled)
+        #expect(a == b, "\(a) vs \(b)")
+        #expect(a.fit?.converged == true && a.logLikelihood.isFinite)
+    }
 }

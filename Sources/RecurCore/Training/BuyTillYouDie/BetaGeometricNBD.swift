@@ -66,32 +66,60 @@ public struct BetaGeometricNBD: Sendable, Codable, Equatable {
         // is computed once per value and evaluation, not twice per row.
         let times = Array(Set(frequencies.flatMap { $0.rows.flatMap { [$0.recency, $0.age] } })).sorted()
         let slot = Dictionary(uniqueKeysWithValues: times.enumerated().map { ($0.element, $0.offset) })
-        let groups = frequencies.map { group in
-            (
-                x: group.x, weight: group.weight, age: group.rows.map { slot[$0.age]! }, recency: group.rows.map { slot[$0.recency]! },
-                w: group.rows.map(\.weight)
-            )
+        // One flat list of rows (each with its frequency group), summed in two fixed halves on two
+        // threads when there are many: the halves and their order never change, so neither does the sum.
+        var rowGroup = [Int](), rowAge = [Int](), rowRecency = [Int](), rowWeight = [Double]()
+        for (g, group) in frequencies.enumerated() {
+            for row in group.rows {
+                rowGroup.append(g)
+                rowAge.append(slot[row.age]!)
+                rowRecency.append(slot[row.recency]!)
+                rowWeight.append(row.weight)
+            }
         }
+        let table = (group: rowGroup, age: rowAge, recency: rowRecency, weight: rowWeight)
+        let halves = rowGroup.count >= 20_000 ? [0..<(rowGroup.count / 2), (rowGroup.count / 2)..<rowGroup.count] : [0..<rowGroup.count]
         var logs = [Double](repeating: 0, count: times.count)
+        var slopes = [Double](repeating: 0, count: frequencies.count), ratios = slopes
         func negative(_ v: [Double]) -> Double {
             let r = exp(v[0]), alpha = exp(v[1]), a = exp(v[2]), b = exp(v[3])
             for k in times.indices { logs[k] = log(alpha + times[k]) }
             var sum = 0.0
             let lnAlpha = log(alpha), lnA = log(a), shared = lgamma(a + b) - lgamma(b) - lgamma(r) + r * lnAlpha
-            for group in groups {
+            for (g, group) in frequencies.enumerated() {
                 let x = group.x
                 sum += group.weight * (shared + lgamma(r + x) + lgamma(b + x) - lgamma(a + b + x))
-                let rx = r + x
-                if x > 0 {
-                    let lnRatio = lnA - log(b + x - 1)
-                    for i in group.w.indices {
-                        let lnA3 = -rx * logs[group.age[i]], lnA4 = lnRatio - rx * logs[group.recency[i]]
-                        sum += group.w[i] * (max(lnA3, lnA4) + log1p(exp(-abs(lnA3 - lnA4))))
+                slopes[g] = r + x
+                ratios[g] = x > 0 ? lnA - log(b + x - 1) : .nan
+            }
+            var parts = [Double](repeating: 0, count: halves.count)
+            logs.withUnsafeBufferPointer { logs in
+                slopes.withUnsafeBufferPointer { slopes in
+                    ratios.withUnsafeBufferPointer { ratios in
+                        parts.withUnsafeMutableBufferPointer { parts in
+                            let out = UnsafeMutableSendableBuffer(parts)
+                            let l = UnsafeSendable(logs), sl = UnsafeSendable(slopes), ra = UnsafeSendable(ratios)
+                            let work: @Sendable (Int) -> Void = { h in
+                                var part = 0.0
+                                for i in halves[h] {
+                                    let g = table.group[i], rx = sl.buffer[g]
+                                    let lnA3 = -rx * l.buffer[table.age[i]]
+                                    let ratio = ra.buffer[g]
+                                    if ratio.isNaN {
+                                        part += table.weight[i] * lnA3
+                                    } else {
+                                        let lnA4 = ratio - rx * l.buffer[table.recency[i]]
+                                        part += table.weight[i] * (max(lnA3, lnA4) + log1p(exp(-abs(lnA3 - lnA4))))
+                                    }
+                                }
+                                out.buffer[h] = part
+                            }
+                            if halves.count == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: halves.count, execute: work) }
+                        }
                     }
-                } else {
-                    for i in group.w.indices { sum += group.w[i] * -rx * logs[group.age[i]] }
                 }
             }
+            for part in parts { sum += part }
             return sum.isFinite ? -sum : .infinity
         }
         // Summed over the sorted groups: the start point, and so the fit, cannot depend on the rows' order.
