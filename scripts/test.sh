@@ -20,6 +20,13 @@ if [[ -x .build/notebook-venv/bin/pip ]] && .build/notebook-venv/bin/pip install
 else
   echo "test: could not install nbclient and friends from PyPI: the notebook check is skipped" >&2
 fi
+# openapi-core, to check every HTTP route's answers against docs/openapi.yaml, in its own venv.
+[[ -x .build/contract-venv/bin/python ]] || python3 -m venv .build/contract-venv || true
+if [[ -x .build/contract-venv/bin/pip ]] && .build/contract-venv/bin/pip install -q openapi-core >/dev/null 2>&1; then
+  export RECUR_REQUIRE_OPENAPI=1
+else
+  echo "test: could not install openapi-core from PyPI: the API contract check is skipped" >&2
+fi
 # The CDNOW sample that lifetimes ships, for the BG/NBD check against Fader, Hardie & Lee (2005); kept out of git.
 if [[ -s .build/lifetimes/lifetimes/datasets/cdnow_customers_summary.csv ]] || \
    { .build/notebook-venv/bin/pip download -q --no-deps lifetimes -d .build/lifetimes >/dev/null 2>&1 && \

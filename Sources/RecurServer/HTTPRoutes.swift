@@ -42,7 +42,7 @@ struct HTTPRoutes: Sendable {
         if let refusal = checkToken(request.authorization) { return refusal }
         guard segments.count >= 2, segments[0] == "v1" else { return .error(.notFound, "NOT_FOUND", "no route \(path.prefix(80)); see docs/openapi.yaml") }
         do {
-            if ["score", "features", "predict"].contains(segments[1]) && !service.isReady {
+            if ["score", "features", "predict", "explain"].contains(segments[1]) && !service.isReady {
                 throw RequestError(code: "LOADING", message: service.loadingMessage)
             }
             switch (segments[1], segments.count) {
@@ -64,6 +64,9 @@ struct HTTPRoutes: Sendable {
             case ("models", 2):
                 guard method == .GET else { return methodNotAllowed("GET") }
                 return models()
+            case ("explain", 3):
+                guard method == .GET else { return methodNotAllowed("GET") }
+                return try explain(user: segments[2], query: query)
             case ("predict", 3):
                 guard method == .GET else { return methodNotAllowed("GET") }
                 return try predict(user: segments[2], query: query)
@@ -83,6 +86,31 @@ struct HTTPRoutes: Sendable {
             return .error(Self.status(of: error.code), error.code, error.message)
         } catch {
             return .error(.notFound, "FAILED", "\(error)")
+        }
+    }
+
+    /// EXPLAIN over HTTP: the largest log-odds contributions (or a buy-till-you-die model's quantities), `top` of them (1 to 50, default 5).
+    private func explain(user: String, query: [String: String]) throws -> HTTPAnswer {
+        var top = 5
+        if let text = query["top"] {
+            guard let n = Int(text), (1...50).contains(n) else { throw RequestError(code: "SYNTAX", message: "top must be a whole number from 1 to 50") }
+            top = n
+        }
+        let answer = try service.explanation(user, at: try time(query["at"]), top: top)
+        return ok { json in
+            json.field("user", user)
+            json.field("model", answer.version)
+            json.field("cold", answer.cold)
+            json.field("known", !answer.cold)
+            json.key("contributions")
+            json.beginArray()
+            for c in answer.contributions {
+                json.beginObject()
+                json.field("feature", c.feature)
+                json.field("contribution", c.contribution)
+                json.endObject()
+            }
+            json.endArray()
         }
     }
 

@@ -276,8 +276,16 @@ public final class ScoringService: @unchecked Sendable {
     }
 
     public func explain(_ user: String, top: Int = 5) throws -> [(feature: String, contribution: Double)] {
-        let (values, _) = try features(of: user)
-        return model.artifact.explain(values, top: top)
+        try explanation(user, top: top).contributions
+    }
+
+    /// The features that move a user's score most as of `at`, with the version that scored and whether the user is known.
+    public func explanation(_ user: String, at: Timestamp? = nil, top: Int = 5) throws -> (
+        contributions: [(feature: String, contribution: Double)], version: String, cold: Bool
+    ) {
+        let served = model
+        let (values, cold) = try features(of: user, at: at)
+        return (served.artifact.explain(values, top: top), served.version, cold)
     }
 
     /// Re-reads the alias; a model that fails its checks is refused and the current one keeps serving.
