@@ -10,7 +10,8 @@ export RECUR_REQUIRE_PROMTOOL=1   # and prometheus: promtool must lint the metri
 # venv of their own; without PyPI their matrix rows are skipped and say so.
 mkdir -p .build
 [[ -x .build/clients-venv/bin/python ]] || python3 -m venv .build/clients-venv || true
-[[ -x .build/clients-venv/bin/pip ]] && .build/clients-venv/bin/pip install -q --upgrade "redis[hiredis]" "valkey[libvalkey]" >/dev/null 2>&1 \
+# requests, pandas and psycopg too: the README's Python recipe runs under the docs-examples test with this venv first on PATH.
+[[ -x .build/clients-venv/bin/pip ]] && .build/clients-venv/bin/pip install -q --upgrade "redis[hiredis]" "valkey[libvalkey]" requests pandas "psycopg[binary]" >/dev/null 2>&1 \
   && echo "test: $(.build/clients-venv/bin/python -c 'import redis, valkey; print(f"redis-py {redis.__version__}, valkey-py {valkey.__version__}")') from PyPI" >&2 \
   || echo "test: could not install redis-py and valkey-py from PyPI: their compatibility rows are skipped" >&2
 # nbclient, pandas, scikit-learn and matplotlib for the exported comparison notebook, in their own venv.

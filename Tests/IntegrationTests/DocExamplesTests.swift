@@ -67,7 +67,10 @@ import Testing
         process.currentDirectoryURL = scratch
         var environment = ProcessInfo.processInfo.environment
         for name in ["DATABASE_URL", "RECUR_HOME", "KAFKA_BROKERS", "RECUR_SCHEMA", "RECUR_FEATURES_DIR"] { environment.removeValue(forKey: name) }
-        environment["PATH"] = binaries + ":" + (environment["PATH"] ?? "/usr/bin:/bin")
+        // The clients venv (redis-py, requests, pandas, psycopg) runs the README's Python recipe.
+        let venv = Self.root.appendingPathComponent(".build/clients-venv/bin").path
+        let python = FileManager.default.isExecutableFile(atPath: venv + "/python3") ? venv + ":" : ""
+        environment["PATH"] = binaries + ":" + python + (environment["PATH"] ?? "/usr/bin:/bin")
         process.environment = environment
         let log = scratch.appendingPathComponent("examples.log")
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)

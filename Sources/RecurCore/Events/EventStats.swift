@@ -33,6 +33,20 @@ public struct EventStats: Sendable {
         return stats
     }
 
+    /// Weekly cutoffs that suit the stored dates, for a 30-day horizon: the first leaves 60 days of
+    /// history before it, the last leaves a whole horizon of events after it (its labels complete);
+    /// nil when the events span too little for two of them.
+    public var suggestedCutoffs: (from: String, to: String, every: String, horizon: String)? {
+        guard let first = first.flatMap(DateText.parse), let last = last.flatMap(DateText.parse) else { return nil }
+        let day = Timestamp.microsecondsPerDay
+        let start = (first.microseconds / day + 60) * day
+        let end = (last.microseconds / day - 30) * day
+        let weeks = (end - start) / (7 * day)
+        guard weeks >= 1 else { return nil }
+        func date(_ t: Int64) -> String { String(Timestamp(microseconds: t).iso8601.prefix(10)) }
+        return (date(end - weeks * 7 * day), date(end), "7d", "30d")
+    }
+
     public var json: String {
         var object: [String: Any] = [
             "events": events, "users": users, "rejected": rejected, "by_type": byType,
@@ -40,6 +54,7 @@ public struct EventStats: Sendable {
         ]
         object["first_event"] = first ?? NSNull()
         object["last_event"] = last ?? NSNull()
+        if let s = suggestedCutoffs { object["suggested_cutoffs"] = ["from": s.from, "to": s.to, "every": s.every, "horizon": s.horizon] }
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
         return String(decoding: data, as: UTF8.self)
     }
@@ -51,6 +66,11 @@ public struct EventStats: Sendable {
             ("rejected rows", String(rejected)), ("first event", first ?? "-"), ("last event", last ?? "-"),
             ("net revenue", String(format: "%.2f", revenue))
         ]
+        if let s = suggestedCutoffs {
+            lines.append(("suggested cutoffs", "--from \(s.from) --to \(s.to) --every \(s.every) --horizon \(s.horizon)"))
+        } else if events > 0 {
+            lines.append(("suggested cutoffs", "none: weekly cutoffs with 60 days of history and a 30-day horizon need about 100 days of events"))
+        }
         let width = lines.map(\.0.count).max() ?? 0
         return lines.map { $0.0.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + $0.1 }.joined(separator: "\n")
     }
