@@ -76,11 +76,9 @@ struct BackfillFeatures: ParsableCommand {
         }
         let opened = try store.open()
         let bar = quiet ? nil : ProgressBar.forStandardError()
-        let started = Date()
-        let reporter = bar.map { bar in
-            UncheckedProgress(bar: bar, started: started)
-        }
-        let summary = try Backfill(plan: plan).run(store: opened) { users, events in reporter?.update(users: users, events: events) }
+        let backfill = Backfill(plan: plan)
+        let reporter = quiet ? nil : BackfillProgress(bar: bar, total: try backfill.eventsToRead(store: opened), started: Date())
+        let summary = try backfill.run(store: opened) { users, events in reporter?.update(users: users, events: events) }
         bar?.finish()
         printError(
             """
@@ -91,15 +89,41 @@ struct BackfillFeatures: ParsableCommand {
     }
 }
 
-/// Serialises progress updates from the backfill workers onto one terminal line.
-final class UncheckedProgress: @unchecked Sendable {
+/// The backfill's progress against the events it reads: a bar with the share done and the time left
+/// on a terminal, a plain line every ten seconds otherwise (logs, pipes, CI). Updates come from the
+/// workers' threads, hence the lock.
+final class BackfillProgress: @unchecked Sendable {
     private let lock = NSLock()
-    private let bar: ProgressBar
+    private let bar: ProgressBar?
+    private let total: Int
     private let started: Date
-    init(bar: ProgressBar, started: Date) { self.bar = bar; self.started = started }
+    private var lastLine = Date()
+
+    init(bar: ProgressBar?, total: Int, started: Date) {
+        self.bar = bar
+        self.total = total
+        self.started = started
+    }
+
     func update(users: Int, events: Int) {
-        lock.lock(); defer { lock.unlock() }
-        let rate = Double(events) / max(0.001, Date().timeIntervalSince(started))
-        bar.update(label: "backfill", fraction: nil, detail: "\(users) users, \(events) events, \(Int(rate)) events/s")
+        lock.lock()
+        defer { lock.unlock() }
+        let elapsed = Date().timeIntervalSince(started)
+        let rate = Double(events) / max(0.001, elapsed)
+        let fraction = total > 0 ? min(1, Double(events) / Double(total)) : nil
+        var detail = "\(users) users, \(events) of \(total) events, \(Int(rate)) events/s"
+        if let fraction, fraction > 0.01, rate > 0 { detail += ", " + Self.duration(Double(total - events) / rate) + " left" }
+        if let bar {
+            bar.update(label: "backfill", fraction: fraction, detail: detail)
+        } else if Date().timeIntervalSince(lastLine) >= 10 {
+            lastLine = Date()
+            let share = fraction.map { String(format: "%.0f%%: ", $0 * 100) } ?? ""
+            printError("backfill: \(share)\(detail)")
+        }
+    }
+
+    static func duration(_ seconds: Double) -> String {
+        let s = Int(seconds.rounded())
+        return s >= 3600 ? "\(s / 3600)h\(s % 3600 / 60)m" : s >= 60 ? "\(s / 60)m\(s % 60)s" : "\(s)s"
     }
 }

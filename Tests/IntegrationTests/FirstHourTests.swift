@@ -40,6 +40,12 @@ import Testing
                     "backfill them first: recur features backfill --set default@1 --from 2025-03-02T00:00:00Z --to 2025-04-27T00:00:00Z --every 7d"),
             "\(early.stderr)")
         #expect(!early.stderr.contains("--as-of"))
+        // The backfill's progress: the share of the events read, against their total, on a terminal.
+        let stored = try cli.recur(["events", "stats", "--format", "json"], home: home)
+        let total = try #require((try JSONSerialization.jsonObject(with: Data(stored.stdout.utf8)) as? [String: Any])?["events"] as? Int)
+        let backfill = try cli.recur(
+            ["features", "backfill", "--from", "2025-03-02", "--to", "2025-04-27", "--every", "7d"], home: home, environment: ["RECUR_PROGRESS": "1"])
+        #expect(backfill.status == 0 && backfill.stderr.contains("of \(total) events") && backfill.stderr.contains("%"), "\(backfill.stderr)")
         let serve = try cli.recur(["serve", "--port", "0", "--models-dir", models], home: home)
         #expect(serve.status != 0 && serve.stderr.contains("no model is trained yet") && serve.stderr.contains("recur models promote v1"), "\(serve.stderr)")
     }

@@ -11,6 +11,15 @@ public struct Backfill {
     public let plan: BackfillPlan
     public init(plan: BackfillPlan) { self.plan = plan }
 
+    /// The events a run reads: all of them, or those of the plan's users; what progress is measured against.
+    public func eventsToRead(store: Store) throws -> Int {
+        if let users = plan.users {
+            return try store.connection.query("SELECT count(*) FROM events WHERE user_id = ANY($1::text[])", [ArrayLiteral.text(users)]).require(
+                Int.self, 0, 0)
+        }
+        return try store.connection.query("SELECT count(*) FROM events").require(Int.self, 0, 0)
+    }
+
     public func run(store: Store, progress: (@Sendable (Int, Int) -> Void)? = nil) throws -> BackfillSummary {
         let started = Date()
         let set = plan.set
