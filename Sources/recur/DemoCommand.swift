@@ -86,7 +86,7 @@ struct DemoCommand: ParsableCommand {
 
         steps.header(
             "compare v1, v2 and v3 on one evaluation set at \(day(comparedAt)), after all their training labels; the report goes to \(exportDirectory)/")
-        try steps.recur(["models", "compare", "v1", "v2", "v3", "--cutoff", day(comparedAt), "--export-dir", exportDirectory])
+        try steps.recur(["models", "compare", "v1", "v2", "v3", "--cutoff", day(comparedAt), "--segments", "--export-dir", exportDirectory])
         let ranked = try DemoSteps.aucs(metricsFile: (exportDirectory as NSString).appendingPathComponent("compare-v1-v2-v3/metrics.json")).sorted {
             $0.auc > $1.auc
         }

@@ -11,15 +11,23 @@ struct ComparisonHTML {
         .sub{color:#4b5563;margin:0 0 14px}.verdict{background:#f3f4f6;border-left:4px solid #2563eb;padding:8px 12px;margin:10px 0}
         .verdict p{margin:3px 0}.better{color:#15803d;font-weight:600}.worse{color:#b91c1c;font-weight:600}.same{color:#374151;font-weight:600}
         table{border-collapse:collapse;font-variant-numeric:tabular-nums;margin:6px 0}th,td{padding:4px 10px;border-bottom:1px solid #e5e7eb;text-align:right}
-        td{white-space:nowrap}th:first-child,td:first-child{text-align:left;white-space:normal}thead th{background:#f9fafb;border-bottom:2px solid #d1d5db}td.sub1{padding-left:24px;color:#4b5563}
+        td{white-space:nowrap}th:first-child,td:first-child{text-align:left;white-space:normal;min-width:9em}thead th{background:#f9fafb;border-bottom:2px solid #d1d5db}td.sub1{padding-left:24px;color:#4b5563}
         .grid{display:grid;grid-template-columns:repeat(2,1fr);gap:14px}.grid svg,.wide svg{width:100%;height:auto;border:1px solid #e5e7eb;border-radius:4px;background:#fff}
         svg .t{font:600 13px system-ui,sans-serif;fill:#111827}svg .k{font:10.5px system-ui,sans-serif;fill:#4b5563}svg .a{font:11.5px system-ui,sans-serif;fill:#374151}
         svg .l{font:11px system-ui,sans-serif;fill:#111827}svg .g{stroke:#f3f4f6}svg .f{fill:none;stroke:#9ca3af}svg .r{stroke:#9ca3af;stroke-dasharray:2 3}
         .note{color:#6b7280;font-size:12.5px}code{font:12.5px ui-monospace,Menlo,monospace;background:#f3f4f6;padding:1px 4px;border-radius:3px}
+        .scroll{overflow-x:auto;max-width:100%}.flag{color:#b45309;font-weight:600}
+        @media (max-width:700px){body{padding:0 10px}.grid{grid-template-columns:1fr}}
         @media print{body{margin:0;max-width:none}.grid{gap:8px}h2{break-after:avoid}svg,table{break-inside:avoid}}
         """
 
     static func e(_ text: String) -> String { SVGChart.escape(text) }
+
+    /// A table that scrolls inside its own box on a narrow screen instead of widening the page.
+    static func scroll(_ table: String) -> String { "<div class=\"scroll\">\(table)</div>" }
+
+    /// Below these, a segment is flagged as small.
+    static let smallSegmentRows = 500, smallSegmentClass = 50
 
     var html: String {
         let names = report.models.map(\.name)
@@ -38,17 +46,22 @@ struct ComparisonHTML {
                 + v.overlaps.map(Self.e).joined(separator: "; ")
                 + ". These models may have learnt some of these labels; their numbers flatter them.</p></div>"
         }
-        page += "<h2>Metrics</h2>" + metricsTable(report.comparison.models, rows: ComparisonTable.rows(report.comparison.models, infos: report.models))
+        page +=
+            "<h2>Metrics</h2>"
+            + Self.scroll(metricsTable(report.comparison.models, rows: ComparisonTable.rows(report.comparison.models, infos: report.models)))
         page += "<p class=\"note\">AUC intervals are DeLong's (95%, normal, clipped to [0, 1]); Δ is each model minus the baseline with the paired DeLong test "
         page += "(Sun &amp; Xu 2014). ECE: 10 equal-width bins. Lift and capture: the top 10% of scores.</p>"
-        page += "<h2>Curves</h2><div class=\"grid\">" + curves + "</div>"
+        page += "<h2>Curves</h2><div class=\"grid\">" + curves + "</div>" + Self.scroll(reliabilityTable)
         page += "<h2>Score distributions</h2><div class=\"grid\">" + distributions + "</div>"
-        if let importances = importanceChart { page += "<h2>Feature importances</h2><div class=\"wide\">\(importances)</div>" }
+        page += "<h2>Feature importances</h2>" + (importanceChart.map { "<div class=\"wide\">\($0)</div>" } ?? "") + importanceNotes
         if !report.comparison.segments.isEmpty {
-            page += "<h2 id=\"segments\">Segments</h2>" + segmentTable
+            page += "<h2 id=\"segments\">Segments</h2>" + Self.scroll(segmentTable)
+            page +=
+                "<p class=\"note\"><span class=\"flag\">small</span> marks a segment with fewer than \(Self.smallSegmentRows) rows or "
+                + "\(Self.smallSegmentClass) of either outcome: its intervals are wide, and its differences are rarely significant.</p>"
         }
         if let purchases = report.purchases { page += "<h2 id=\"purchases\">Expected purchases and spend</h2>" + purchaseSection(purchases) }
-        page += "<h2>Where the rows came from</h2>" + provenance
+        page += "<h2>Where the rows came from</h2>" + Self.scroll(provenance)
         return page + "</body></html>\n"
     }
 
@@ -63,11 +76,65 @@ struct ComparisonHTML {
                 let better = test.difference > 0
                 s +=
                     "<p><span class=\"\(better ? "better" : "worse")\">\(Self.e(model.name)) ranks \(better ? "better" : "worse") than \(baseline)</span>: \(interval).</p>"
+                s += calibrationCaveat(model, baseline: report.comparison.models[0], rankedBetter: better)
             } else {
                 s += "<p><span class=\"same\">No significant difference between \(Self.e(model.name)) and \(baseline)</span>: \(interval).</p>"
             }
         }
         return s + "</div>"
+    }
+
+    /// The better-ranking model's probabilities can still be worse ones: said beside the AUC verdict
+    /// when its calibration error is worse by more than 0.01 or its log loss is worse.
+    func calibrationCaveat(_ model: ScoreComparison.Model, baseline: ScoreComparison.Model, rankedBetter: Bool) -> String {
+        let (winner, loser) = rankedBetter ? (model, baseline) : (baseline, model)
+        let eceWorse = winner.metrics.calibrationError - loser.metrics.calibrationError > 0.01
+        let lossWorse = winner.metrics.logLoss > loser.metrics.logLoss
+        guard eceWorse || lossWorse else { return "" }
+        return "<p><span class=\"flag\">But \(Self.e(winner.name))'s probabilities are less well calibrated</span>: ECE "
+            + "\(ComparisonTable.f(winner.metrics.calibrationError)) against \(ComparisonTable.f(loser.metrics.calibrationError)), log loss "
+            + "\(ComparisonTable.f(winner.metrics.logLoss)) against \(ComparisonTable.f(loser.metrics.logLoss)). It orders users better; where the "
+            + "probability itself is used (a budget, an expected count), calibrate it (`recur train --calibrate`) or weigh the two.</p>"
+    }
+
+    /// Rows, mean predicted and observed rate per reliability bin, for each model: how much each point of the diagram rests on.
+    var reliabilityTable: String {
+        let names = report.models.map(\.name)
+        var s = "<table><thead><tr><th>reliability bin</th>"
+        for name in names { s += "<th>\(Self.e(name)) rows</th><th>predicted</th><th>observed</th>" }
+        s += "</tr></thead><tbody>"
+        let bins = names.indices.map { i -> [Int: ScoreCurves.ReliabilityBin] in
+            guard set.scores[i].allSatisfy({ $0 >= 0 && $0 <= 1 }) else { return [:] }
+            var byBin = [Int: ScoreCurves.ReliabilityBin]()
+            for bin in ScoreCurves.reliability(set.scores[i], set.labels) { byBin[min(9, Int(bin.meanPredicted * 10))] = bin }
+            return byBin
+        }
+        for b in 0..<10 where bins.contains(where: { $0[b] != nil }) {
+            s += "<tr><td>\(String(format: "%.1f–%.1f", Double(b) / 10, Double(b + 1) / 10))</td>"
+            for i in names.indices {
+                if let bin = bins[i][b] {
+                    s += "<td>\(bin.rows)</td><td>\(ComparisonTable.f(bin.meanPredicted))</td><td>\(ComparisonTable.f(bin.observed))</td>"
+                } else {
+                    s += "<td>0</td><td>—</td><td>—</td>"
+                }
+            }
+            s += "</tr>"
+        }
+        return s + "</tbody></table>"
+    }
+
+    /// Why a model has no bar in the importances.
+    var importanceNotes: String {
+        let notes = report.models.filter(\.importances.isEmpty).map { model -> String in
+            switch model.kind {
+            case "bgnbd", "paretonbd":
+                return
+                    "\(Self.e(model.name)) (\(model.kind)) has no per-feature importances: it reads four purchase-history features through its likelihood, not weights; EXPLAIN shows a user's P(alive) and expected purchases."
+            case "scores": return "\(Self.e(model.name)) is a column of scores from a file: nothing to attribute."
+            default: return "\(Self.e(model.name)) (\(model.kind)) recorded no importances."
+            }
+        }
+        return notes.map { "<p class=\"note\">\($0)</p>" }.joined()
     }
 
     func metricsTable(_ models: [ScoreComparison.Model], rows: [(String, [String])]) -> String {
@@ -94,8 +161,12 @@ struct ComparisonHTML {
         for m in models { s += "<th>ECE \(Self.e(m.name))</th>" }
         s += "</tr></thead><tbody>"
         for segment in report.comparison.segments {
+            let small =
+                segment.rows < Self.smallSegmentRows || segment.positives < Self.smallSegmentClass
+                || segment.rows - segment.positives < Self.smallSegmentClass
             s +=
-                "<tr><td>\(Self.e(segment.name))</td><td>\(segment.rows)</td><td>\(ComparisonTable.f(Double(segment.positives) / Double(max(1, segment.rows))))</td>"
+                "<tr><td>\(Self.e(segment.name))\(small ? " <span class=\"flag\">small</span>" : "")</td><td>\(segment.rows)</td>"
+                + "<td>\(ComparisonTable.f(Double(segment.positives) / Double(max(1, segment.rows))))</td>"
             for m in segment.models {
                 s +=
                     "<td>\(ComparisonTable.f(m.metrics.rocAUC)) <span class=\"note\">\(ComparisonTable.f(m.aucLow))–\(ComparisonTable.f(m.aucHigh))</span></td>"
@@ -148,8 +219,20 @@ struct ComparisonHTML {
         return roc + pr + reliability + gains
     }
 
+    /// One y scale for every model's histogram, so their shapes compare at a glance.
+    var sharedPeak: Double {
+        report.models.indices.map { i -> Double in
+            let scores = set.scores[i]
+            let low = min(0, scores.min() ?? 0),
+                high = max(scores.allSatisfy { $0 <= 1 } ? min(1, (scores.max() ?? 1) * 1.05) : (scores.max() ?? 1), low + 1e-9)
+            let (pos, neg) = ScoreCurves.histogram(scores, set.labels, bins: 25, low: low, high: high)
+            return (pos + neg).max() ?? 0
+        }.reduce(0.01, max) * 1.1
+    }
+
     var distributions: String {
-        report.models.indices.map { i -> String in
+        let sharedPeak = self.sharedPeak
+        return report.models.indices.map { i -> String in
             let scores = set.scores[i]
             let low = min(0, scores.min() ?? 0),
                 high = max(scores.allSatisfy { $0 <= 1 } ? min(1, (scores.max() ?? 1) * 1.05) : (scores.max() ?? 1), low + 1e-9)
@@ -163,7 +246,7 @@ struct ComparisonHTML {
                 }
                 return points + [.init(x: high, y: 0)]
             }
-            let peak = max(0.01, (pos + neg).max() ?? 1) * 1.1
+            let peak = sharedPeak
             return SVGChart(
                 title: "\(report.models[i].name): scores by outcome", xLabel: "score", yLabel: "share of the class", xRange: low...high, yRange: 0...peak
             )
@@ -179,9 +262,9 @@ struct ComparisonHTML {
     func purchaseSection(_ p: PurchaseCountReport) -> String {
         var out = p.summary.map { "<p>\(Self.e($0))</p>" }.joined()
         if let header = p.table.first {
-            out += "<table><thead><tr>" + header.map { "<th>\(Self.e($0))</th>" }.joined() + "</tr></thead><tbody>"
-            for row in p.table.dropFirst() { out += "<tr>" + row.map { "<td>\(Self.e($0))</td>" }.joined() + "</tr>" }
-            out += "</tbody></table>"
+            var table = "<table><thead><tr>" + header.map { "<th>\(Self.e($0))</th>" }.joined() + "</tr></thead><tbody>"
+            for row in p.table.dropFirst() { table += "<tr>" + row.map { "<td>\(Self.e($0))</td>" }.joined() + "</tr>" }
+            out += Self.scroll(table + "</tbody></table>")
             let chart = SVGChart.bars(
                 title: "Purchase days in the horizon by past repeat purchase days", labels: p.byFrequency.map(\.frequency),
                 values: [p.byFrequency.map(\.actual)] + p.models.indices.map { k in p.byFrequency.map { $0.expected[k] } },
