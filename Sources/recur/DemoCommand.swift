@@ -70,8 +70,9 @@ struct DemoCommand: ParsableCommand {
 
         // The last training cutoff's labels reach 30 days past it; the comparison's cutoff must come
         // after them (or the models would be graded on what they learnt) and its own 30 days must end
-        // by today: holdout 9 weeks back, comparison 5 weeks back.
-        let holdout = lastSunday - .days(63), comparedAt = lastSunday - .days(35)
+        // by today: holdout 13 weeks back, comparison 5 weeks back. The four weeks between leave
+        // `recur refresh` newer complete weeks than production learnt from, so its candidate differs.
+        let holdout = lastSunday - .days(91), comparedAt = lastSunday - .days(35)
         steps.header("train: purchase within 30 days; weekly cutoffs to \(day(holdout)), the last one held out")
         let trainFrom = day(holdout - .days(7 * 25)), trainTo = day(holdout)
         var reused = [String]()

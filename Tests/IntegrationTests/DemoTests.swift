@@ -33,6 +33,14 @@ import Testing
         #expect(first.log.contains("{\"user\":\""), "an HTTP score")
         #expect(first.log.contains("nobody-yet") && first.log.contains("cold"))
         #expect(FileManager.default.fileExists(atPath: scratch + "/models/v3/model.json"))
+        // Refresh has newer complete weeks than production learnt from: its candidate trains on them.
+        let production = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: scratch + "/models/\(best.0)/metadata.json"))) as? [String: Any])
+        let holdout = try #require(production["holdout_cutoff"] as? String)
+        let learnt = try #require((production["cutoffs"] as? [String])?.filter { $0 != holdout }.max()?.prefix(10))
+        let training = try #require(first.log.split(separator: "\n").first { $0.contains("refresh: training refresh-") }, "\(first.log)")
+        let dates = training.split(separator: " on ", maxSplits: 1).last.map { $0.matches(of: /\d{4}-\d{2}-\d{2}/).map { String($0.output) } } ?? []
+        #expect((dates.max() ?? "") > String(learnt), "refresh trained on \(dates), production learnt up to \(learnt)")
 
         let second = try RecurProcess(arguments, environment: environment, label: "demo-again")
         #expect(second.wait(timeout: 600) == 0, "\(second.log)")

@@ -211,7 +211,9 @@ import Testing
             return
         }
         let export = exportFolder()
-        let run = try recur(["models", "compare", "v1", "v2", "--cutoff", "2025-05-15", "--export-dir", export, "--format", "json"], fixture)
+        let run = try recur(
+            ["models", "compare", "v1", "v2", "--cutoff", "2025-05-15", "--segments", "--bootstrap", "100", "--export-dir", export, "--format", "json"],
+            fixture)
         #expect(run.status == 0, "\(run.stderr)")
         let executed = try execute(
             python, [FileManager.default.currentDirectoryPath + "/Tests/notebook/run_notebook.py", export + "/compare-v1-v2/compare.ipynb"])

@@ -74,6 +74,38 @@ struct ComparisonNotebook {
         table.T
         """
 
+    static let check = """
+        # Recur's own numbers (metrics.json) against the ones recomputed above: the notebook fails if any differs.
+        from scipy.stats import spearmanr
+        recur = json.load(open("metrics.json"))
+        by_name = {m["name"]: m for m in recur["comparison"]["models"]}
+        checked = 0
+        for k, name in enumerate(models):
+            m, row, p = by_name[name], rows[k], columns[k]
+            pairs = {"roc_auc": (m["metrics"]["roc_auc"], row["roc_auc"]), "ci_low": (m["auc_ci_low"], row["ci_low"]),
+                     "ci_high": (m["auc_ci_high"], row["ci_high"]), "pr_auc": (m["metrics"]["pr_auc"], row["pr_auc"]),
+                     "lift": (m["metrics"]["lift_top_decile"], row["lift_top_decile"]), "capture": (m["capture_top_decile"], row["capture_top_decile"])}
+            if "log_loss" in row:
+                pairs.update(log_loss=(m["metrics"]["log_loss"], row["log_loss"]), brier=(m["metrics"]["brier"], row["brier"]), ece=(m["metrics"]["ece"], row["ece"]))
+            if k > 0:
+                base_top = set(top_decile(columns[0]))
+                pairs.update(delta_auc=(m["delong_vs_baseline"]["difference"], row["delta_auc"]), p=(m["delong_vs_baseline"]["p"], row["p_value"]),
+                             spearman=(m["spearman_with_baseline"], spearmanr(columns[0], p).correlation),
+                             overlap=(m["top_decile_overlap"], len(base_top & set(top_decile(p))) / len(base_top)))
+            for what, (theirs, ours) in pairs.items():
+                assert theirs is not None and abs(theirs - ours) <= 1e-9 * max(1.0, abs(ours)), f"{name} {what}: metrics.json {theirs}, here {ours}"
+                checked += 1
+        print(f"CHECKED {checked} numbers of metrics.json: all equal the notebook's")
+        # The report's other tables, as metrics.json holds them: the bootstrap's second opinion and the segments.
+        boot = [{"model": m["name"], **{k: v for k, v in m["bootstrap"].items() if not isinstance(v, dict)}} for m in recur["comparison"]["models"] if m.get("bootstrap")]
+        if boot:
+            display(pd.DataFrame(boot).set_index("model"))
+        segments = [{"segment": seg["name"], "rows": seg["rows"], "positives": seg["positives"],
+                     **{f"{m['name']} AUC": m["metrics"]["roc_auc"] for m in seg["models"]}, **{f"{m['name']} ECE": m["metrics"]["ece"] for m in seg["models"]}}
+                    for seg in recur["comparison"].get("segments", [])]
+        pd.DataFrame(segments).set_index("segment") if segments else "no segments (compare with --segments)"
+        """
+
     static let plots = """
         import matplotlib
         import matplotlib.pyplot as plt
@@ -119,7 +151,9 @@ struct ComparisonNotebook {
             population \(v.population): \(v.rows) rows, evaluation set SHA-256 `\(v.evaluationSetSHA256)`.
 
             This notebook recomputes the comparison from `scores.csv` alone: AUCs with DeLong intervals and paired tests, \
-            PR AUC, log loss, Brier, ECE, lift and capture in the top 10%, then the report's plots. Recur's own numbers are in `metrics.json`.
+            PR AUC, log loss, Brier, ECE, lift and capture in the top 10%, Spearman and top-10% overlap with the baseline; \
+            it then checks every one against Recur's `metrics.json` (and stops if one differs), shows the bootstrap and the \
+            segments as metrics.json holds them, and draws the report's plots.
             """
         func cell(_ type: String, _ text: String) -> [String: Any] {
             let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
@@ -134,7 +168,10 @@ struct ComparisonNotebook {
                 "kernelspec": ["name": "python3", "display_name": "Python 3", "language": "python"],
                 "language_info": ["name": "python"]
             ],
-            "cells": [cell("markdown", intro), cell("code", Self.load), cell("code", Self.delong), cell("markdown", "## Plots"), cell("code", Self.plots)]
+            "cells": [
+                cell("markdown", intro), cell("code", Self.load), cell("code", Self.delong),
+                cell("markdown", "## Recur's numbers, checked"), cell("code", Self.check), cell("markdown", "## Plots"), cell("code", Self.plots)
+            ]
         ]
         // Cell ids are required from nbformat 4.5 on.
         var cells = notebook["cells"] as! [[String: Any]]
