@@ -29,28 +29,33 @@ public enum Hypergeometric {
         return sum
     }
 
+    /// The tanh-sinh nodes over t ∈ (0, 1): ln t, ln(1 − t), the log of the transform's Jacobian and
+    /// t, each computed once (they do not depend on the integrand), so a quadrature costs one exp per node.
+    static let nodes: [(lnT: Double, ln1T: Double, lnJacobian: Double, t: Double)] = (-160...160).compactMap { k in
+        let u = Double(k) / 32
+        let s = Double.pi / 2 * sinh(u)
+        // t and 1 − t each straight from the transform: neither loses digits near its end.
+        let lnT = -log1p(exp(-2 * s)), ln1T = -log1p(exp(2 * s))
+        let lnJacobian = log(Double.pi) + log(cosh(u)) + lnT + ln1T
+        guard lnT.isFinite, ln1T.isFinite, lnJacobian.isFinite else { return nil }
+        return (lnT, ln1T, lnJacobian, exp(lnT))
+    }
+
     /// E[1 / (1 + wT)] for T ~ Beta(b, a + 1 − b), by tanh-sinh quadrature over t ∈ (0, 1).
     static func pfaffExpectation(a: Double, b: Double, w: Double) -> Double {
         let p = b, q = a + 1 - b
-        let h = 1.0 / 32
-        var weighted = 0.0, total = 0.0
         // Log-weights first, so the largest can be factored out before exponentiating.
-        var logs = [(Double, Double)]()
-        logs.reserveCapacity(321)
-        for k in -160...160 {
-            let u = Double(k) * h
-            let s = Double.pi / 2 * sinh(u)
-            // t and 1 − t each straight from the transform: neither loses digits near its end.
-            let lnT = -log1p(exp(-2 * s)), ln1T = -log1p(exp(2 * s))
-            let lnJacobian = log(Double.pi) + log(cosh(u)) + lnT + ln1T
-            let lnWeight = (p - 1) * lnT + (q - 1) * ln1T + lnJacobian
-            guard lnWeight.isFinite else { continue }
-            logs.append((lnWeight, exp(lnT)))
+        var top = -Double.infinity
+        for node in nodes {
+            let lnWeight = (p - 1) * node.lnT + (q - 1) * node.ln1T + node.lnJacobian
+            if lnWeight.isFinite && lnWeight > top { top = lnWeight }
         }
-        let top = logs.map(\.0).max() ?? 0
-        for (lnWeight, t) in logs {
+        var weighted = 0.0, total = 0.0
+        for node in nodes {
+            let lnWeight = (p - 1) * node.lnT + (q - 1) * node.ln1T + node.lnJacobian
+            guard lnWeight.isFinite else { continue }
             let weight = exp(lnWeight - top)
-            weighted += weight / (1 + w * t)
+            weighted += weight / (1 + w * node.t)
             total += weight
         }
         return weighted / total
