@@ -132,6 +132,25 @@ import Testing
         }
     }
 
+    @Test func mappingFilesSayHowDatesAreWritten() throws {
+        let dotted = try MappingFile(path: "m.toml", text: "date_format = \"%d.%m.%Y %H:%M\"\n")
+        #expect(dotted.dates == .format(try DateFormat("%d.%m.%Y %H:%M")))
+        #expect(try MappingFile(path: "m.toml", text: "day_first = true\n").dates == .order(.dayFirst))
+        var options = ImportOptions()
+        options.merge(try MappingFile(path: "m.toml", text: "day_first = true\n"))
+        #expect(options.dates == .order(.dayFirst))
+        do {
+            _ = try MappingFile(path: "m.toml", text: "user_id = a\ndate_format = \"%d.%m\"\n")
+            Issue.record("a pattern without a year was taken")
+        } catch {
+            #expect("\(error)".hasPrefix("m.toml:2: date format `%d.%m` needs a year"), "\(error)")
+        }
+        // Read alone, an ambiguous slash date is refused, naming the options; a deciding one is read.
+        let interpreter = RowInterpreter(defaultType: .view, now: Timestamp(year: 2026, month: 1, day: 1)!)
+        #expect(interpreter.event { [.userID: "u", .timestamp: "03/04/2025"][$0] } == .failure(.ambiguousDate("03/04/2025")))
+        #expect((try? interpreter.event { [.userID: "u", .timestamp: "13/04/2025"][$0] }.get())?.timestamp == Timestamp(year: 2025, month: 4, day: 13))
+    }
+
     @Test func generatorIsDeterministicAndShaped() {
         var options = EventGenerator.Options()
         options.users = 200
