@@ -42,13 +42,8 @@ public final class ServerMetrics: @unchecked Sendable {
         if let status {
             registry.makeGauge(descriptor: Self.name("recur_connected_clients", "Open connections, line protocol and HTTP.")).set(
                 to: Double(status.connectedClients))
-            let received = registry.makeCounter(descriptor: Self.name("recur_connections_received_total", "Connections accepted since start."))
-            received.reset()
-            received.increment(by: Int64(status.connectionsReceived))
-            let rejected = registry.makeCounter(
-                descriptor: Self.name("recur_connections_rejected_total", "Connections refused over --max-clients since start."))
-            rejected.reset()
-            rejected.increment(by: Int64(status.connectionsRejected))
+            total("recur_connections_received_total", "Connections accepted since start.", status.connectionsReceived)
+            total("recur_connections_rejected_total", "Connections refused over --max-clients since start.", status.connectionsRejected)
         }
         registry.makeGauge(descriptor: Self.name("recur_feature_update_age_seconds", "Age of the newest feature update held in memory.")).set(
             to: fresh.updateAge.isFinite ? fresh.updateAge : -1)
@@ -57,9 +52,7 @@ public final class ServerMetrics: @unchecked Sendable {
         registry.makeGauge(descriptor: Self.name("recur_users_loaded", "Users whose feature state is in memory.")).set(to: Double(service.userCount))
         registry.makeGauge(descriptor: Self.name("recur_model_info", "The model version being served."), labels: [("version", service.model.version)]).set(
             to: 1)
-        registry.makeCounter(descriptor: Self.name("recur_auth_failures_total", "Wrong tokens or passwords (AUTH, HELLO AUTH, HTTP Bearer).")).reset()
-        registry.makeCounter(descriptor: Self.name("recur_auth_failures_total", "Wrong tokens or passwords (AUTH, HELLO AUTH, HTTP Bearer).")).increment(
-            by: Int64(authFailures))
+        total("recur_auth_failures_total", "Wrong tokens or passwords (AUTH, HELLO AUTH, HTTP Bearer).", authFailures)
         if let drift {
             for (model, feature, psi, drifted) in drift.values where model == service.model.version {
                 registry.makeGauge(
@@ -75,14 +68,16 @@ public final class ServerMetrics: @unchecked Sendable {
             }
         }
         if let log = service.servedLog {
-            let written = registry.makeCounter(descriptor: Self.name("recur_served_log_written_total", "Sampled answers written to served_log."))
-            written.reset()
-            written.increment(by: Int64(log.written))
-            let dropped = registry.makeCounter(
-                descriptor: Self.name("recur_served_log_dropped_total", "Sampled answers dropped because the log's queue was full."))
-            dropped.reset()
-            dropped.increment(by: Int64(log.dropped))
+            total("recur_served_log_written_total", "Sampled answers written to served_log.", log.written)
+            total("recur_served_log_dropped_total", "Sampled answers dropped because the log's queue was full.", log.dropped)
         }
         return registry.emitToString() + requests.withLockedValue { $0.prometheusText() }
+    }
+
+    /// A counter kept elsewhere (an atomic, a status field), set to its value at scrape time.
+    private func total(_ metric: String, _ help: String, _ value: Int) {
+        let counter = registry.makeCounter(descriptor: Self.name(metric, help))
+        counter.reset()
+        counter.increment(by: Int64(value))
     }
 }

@@ -59,22 +59,13 @@ import Testing
             let deadline = Date().addingTimeInterval(60)
             while f.server.service.model.version != served && Date() < deadline { usleep(20_000) }
             #expect(f.server.service.model.version == served)
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: python)
-            process.arguments = [
-                Self.root.appendingPathComponent("Tests/clients/openapi_check.py").path, Self.root.appendingPathComponent("docs/openapi.yaml").path,
-                "http://127.0.0.1:\(port)"
-            ]
-            let input = Pipe(), output = Pipe()
-            process.standardInput = input
-            process.standardOutput = output
-            process.standardError = output
-            try process.run()
-            input.fileHandleForWriting.write(Data(lines.utf8))
-            try input.fileHandleForWriting.close()
-            let said = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
-            #expect(process.terminationStatus == 0, "serving \(served): \(said)")
+            let (status, said) = try piped(
+                python,
+                [
+                    Self.root.appendingPathComponent("Tests/clients/openapi_check.py").path, Self.root.appendingPathComponent("docs/openapi.yaml").path,
+                    "http://127.0.0.1:\(port)"
+                ], input: lines)
+            #expect(status == 0, "serving \(served): \(said)")
             #expect(said.split(separator: "\n").filter { $0.hasPrefix("ok ") }.count == asks.count, "serving \(served): \(said)")
         }
     }

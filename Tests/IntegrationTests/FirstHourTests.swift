@@ -156,18 +156,7 @@ import Testing
         }
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         let body = lines.drop { !$0.isEmpty }.dropFirst().joined(separator: "\n")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: promtool)
-        process.arguments = ["check", "metrics"]
-        let input = Pipe(), output = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        input.fileHandleForWriting.write(Data(body.utf8))
-        try input.fileHandleForWriting.close()
-        let said = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0 && said.isEmpty, "promtool check metrics: \(said)")
+        let (status, said) = try piped(promtool, ["check", "metrics"], input: body)
+        #expect(status == 0 && said.isEmpty, "promtool check metrics: \(said)")
     }
 }
