@@ -13,6 +13,8 @@ struct ClientSession: Sendable {
     var libraryName: String?
     var libraryVersion: String?
     var authenticated: Bool
+    /// READONLY was sent: a cluster replica answers this connection's reads instead of redirecting them.
+    var readOnly = false
     /// Requests queued since MULTI; nil outside a transaction.
     var transaction: [Request]?
     /// A request could not be queued: EXEC answers EXECABORT.

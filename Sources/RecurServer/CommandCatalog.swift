@@ -132,7 +132,16 @@ enum CommandCatalog {
         CommandSpec(
             name: "CONFIG", arity: -2, flags: ["loading", "stale"], group: "server",
             summary: "CONFIG GET answers with no parameters: Recur is configured by its command line.",
-            arguments: [A(name: "subcommand"), A(name: "parameter", multiple: true)])
+            arguments: [A(name: "subcommand"), A(name: "parameter", multiple: true)]),
+        CommandSpec(
+            name: "CLUSTER", arity: -2, flags: ["loading", "stale"], group: "cluster",
+            summary: "With --cluster-config: CLUSTER SLOTS, SHARDS, NODES, MYID, INFO; CLUSTER KEYSLOT key always.",
+            arguments: [A(name: "subcommand"), A(name: "argument", optional: true, multiple: true)]),
+        CommandSpec(
+            name: "READONLY", arity: 1, flags: ["loading", "stale", "fast"], group: "cluster",
+            summary: "A replica answers this connection's reads instead of redirecting them to the slot's primary."),
+        CommandSpec(name: "READWRITE", arity: 1, flags: ["loading", "stale", "fast"], group: "cluster", summary: "Undoes READONLY."),
+        CommandSpec(name: "ASKING", arity: 1, flags: ["fast"], group: "cluster", summary: "Accepted: slots never migrate between Recur nodes while they run.")
     ]
 
     static func spec(_ name: String) -> CommandSpec? {

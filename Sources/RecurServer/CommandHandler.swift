@@ -169,6 +169,7 @@ final class CommandHandler: ChannelInboundHandler {
             return (.echo, .bytes(binary[1]))
         }
         if let queued = queueInTransaction(request, command: command) { return queued }
+        if let moved = redirection(command, args) { return (Self.readsFeatures[command] ?? .unknown, moved) }
         if !service.isReady, let metric = Self.readsFeatures[command] {
             // Never a cold or partial answer while the first load runs.
             return (metric, .error(code: "LOADING", message: service.loadingMessage))
@@ -203,6 +204,11 @@ final class CommandHandler: ChannelInboundHandler {
             case "WATCH": return (.watch, watch(args))
             case "UNWATCH": return (.watch, .simple("OK"))
             case "QUIT": return (.quit, .simple("OK"))
+            case "CLUSTER": return (.cluster, cluster(args))
+            case "READONLY", "READWRITE":
+                session.readOnly = command == "READONLY"
+                return (.cluster, .simple("OK"))
+            case "ASKING": return (.cluster, .simple("OK"))
             default:
                 return (.unknown, .error(code: "UNKNOWN_COMMAND", message: "\(first.prefix(40)); this server answers \(CommandCatalog.names)"))
             }

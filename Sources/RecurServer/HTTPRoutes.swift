@@ -45,6 +45,10 @@ struct HTTPRoutes: Sendable {
             if ["score", "features", "predict", "explain"].contains(segments[1]) && !service.isReady {
                 throw RequestError(code: "LOADING", message: service.loadingMessage)
             }
+            if segments.count == 3, ["score", "features", "predict", "explain"].contains(segments[1]), let moved = redirect(user: segments[2], uri: request.uri)
+            {
+                return moved
+            }
             switch (segments[1], segments.count) {
             case ("score", 3):
                 guard method == .GET else { return methodNotAllowed("GET") }
@@ -112,6 +116,19 @@ struct HTTPRoutes: Sendable {
             }
             json.endArray()
         }
+    }
+
+    /// A cluster node's answer for another node's user: a 307 redirect to that node's HTTP port when the
+    /// cluster file names it (clients follow redirects; a proxy would add a hop and hide the layout),
+    /// else 421 Misdirected Request with the node's line-protocol address.
+    private func redirect(user: String, uri: String) -> HTTPAnswer? {
+        guard let layout = service.cluster, case let slot = KeySlot.of(user), !layout.owns(slot), let primary = layout.primary(of: slot) else { return nil }
+        if let port = primary.httpPort {
+            var answer = HTTPAnswer.error(.temporaryRedirect, "MOVED", "user \(user.prefix(40)) is in slot \(slot), served by \(primary.host):\(port)")
+            answer.headers.append(("location", "http://\(primary.host):\(port)\(uri)"))
+            return answer
+        }
+        return .error(.misdirectedRequest, "MOVED", "\(slot) \(primary.host):\(primary.port)")
     }
 
     /// The command a route answers as, for the request metrics: the line protocol's name where there is one.
@@ -337,6 +354,7 @@ struct HTTPRoutes: Sendable {
         case "PAST_AT": .unprocessableEntity
         case "BAD_MODEL": .internalServerError
         case "NO_MODEL": .notFound
+        case "MOVED": .misdirectedRequest
         default: .badRequest
         }
     }

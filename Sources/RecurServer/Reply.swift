@@ -38,7 +38,7 @@ public enum Reply: Sendable {
     }
 
     /// Codes with the meaning Redis gives them, written without the `ERR` prefix in RESP.
-    static let redisErrorCodes: Set<String> = ["NOAUTH", "WRONGPASS", "NOPROTO", "LOADING", "NOPERM", "EXECABORT"]
+    static let redisErrorCodes: Set<String> = ["NOAUTH", "WRONGPASS", "NOPROTO", "LOADING", "NOPERM", "EXECABORT", "MOVED", "CROSSSLOT", "CLUSTERDOWN"]
 
     public func write(resp: Bool, into buffer: inout ByteBuffer) {
         write(resp ? .resp2 : .plain, into: &buffer)

@@ -3,7 +3,7 @@
 enum MeteredCommand: Int, CaseIterable, Sendable {
     case ping, score, mscore, features, explain, models, stats, auth, quit, unknown, empty, noauth, invalid
     case echo, hello, client, select, reset, info, command, config, multi, exec, discard, watch, predict
-    case healthz, readyz, ui, analytics, featureSets
+    case healthz, readyz, ui, analytics, featureSets, cluster
 
     var label: String { self == .featureSets ? "feature_sets" : "\(self)" }
 

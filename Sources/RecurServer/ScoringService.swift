@@ -70,7 +70,11 @@ public final class ScoringService: @unchecked Sendable {
     private let started = Date()
 
     /// Loads the model `reference` (alias or version); the feature set comes from the model.
-    public init(registry: ModelRegistry, modelReference: String, catalog: FeatureCatalog) throws {
+    /// With `--cluster-config`: the slots this node serves; it holds only their users.
+    public let cluster: ClusterLayout?
+
+    public init(registry: ModelRegistry, modelReference: String, catalog: FeatureCatalog, cluster: ClusterLayout? = nil) throws {
+        self.cluster = cluster
         self.registry = registry
         self.modelReference = modelReference
         self.catalog = catalog
@@ -127,7 +131,7 @@ public final class ScoringService: @unchecked Sendable {
         var entries = [(user: String, state: [UInt8], span: FeatureValueSpan)]()
         entries.reserveCapacity(changes.count)
         var failures = [(user: String, error: Error)]()
-        for (user, bytes) in changes {
+        for (user, bytes) in changes where cluster.map({ $0.owns(KeySlot.of(user)) }) ?? true {
             do {
                 let state = try UserFeatureState(decoding: bytes, from: emptyState)
                 entries.append((user, bytes, state.valueSpan(asOf: now)))
@@ -198,6 +202,10 @@ public final class ScoringService: @unchecked Sendable {
             }
             return false
         case .unknown:
+            // A cluster node holds only its slots: another node's user is not a newcomer here.
+            if let cluster, case let slot = KeySlot.of(user), !cluster.owns(slot), let primary = cluster.primary(of: slot) {
+                throw RequestError(code: "MOVED", message: "\(slot) \(primary.host):\(primary.port)")
+            }
             if coldSpan.covers(time) { coldSpan.write(asOf: time, into: buffer) } else { copy(emptyState.values(asOf: time), into: buffer) }
             return true
         }

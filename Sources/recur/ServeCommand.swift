@@ -20,6 +20,12 @@ struct ServeCommand: ParsableCommand {
     @OptionGroup var store: StoreOptions
     @Option(help: "Address to bind; anything but loopback requires --auth-token-file.") var host = "127.0.0.1"
     @Option(help: "TCP port.") var port = 7878
+    @Option(
+        name: .customLong("cluster-config"),
+        help: ArgumentHelp(
+            "Serve as a Redis Cluster node: a file of `host:port first-last[,first-last…] [http=PORT]` lines, the same on every node; this node holds only its slots' users.",
+            valueName: "file"))
+    var clusterConfig: String?
     @Option(help: "Model version or alias to serve.") var model = "production"
     @Option(name: .customLong("models-dir"), help: "Models folder (default: $RECUR_MODELS_DIR or ./models).") var modelsDir: String?
     @OptionGroup var features: FeatureSetOptions
@@ -70,10 +76,17 @@ struct ServeCommand: ParsableCommand {
         } else if !["127.0.0.1", "::1", "localhost"].contains(host) {
             throw CLIError.usage(ServerError.authRequired(host).description)
         }
+        var cluster: ClusterLayout?
+        if let clusterConfig {
+            guard let text = try? String(contentsOfFile: clusterConfig, encoding: .utf8) else {
+                throw CLIError.usage("cannot read --cluster-config \(clusterConfig)")
+            }
+            do { cluster = try ClusterLayout(text: text, path: clusterConfig, host: host, port: port) } catch { throw CLIError.usage(error.description) }
+        }
         let registry = ModelRegistry(directory: modelsDir)
         let service: ScoringService
         do {
-            service = try ScoringService(registry: registry, modelReference: model, catalog: try features.catalog())
+            service = try ScoringService(registry: registry, modelReference: model, catalog: try features.catalog(), cluster: cluster)
         } catch {
             throw CLIError.failed("cannot serve model \(model): \(error)")
         }

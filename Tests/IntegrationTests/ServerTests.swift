@@ -293,8 +293,9 @@ final class TestClient {
                 trainingSeconds: 0, notes: [], codeVersion: "test", createdAt: metadata.createdAt)
         )
         try f.registry.save(a3, metadata: m3)
-        try "{\"production\": \"v3\"}".write(toFile: f.registry.directory + "/aliases.json", atomically: true, encoding: .utf8)
+        // Damaged before the alias points at it: the watcher, polling every 0.1 s, must never see it whole.
         try "garbage".write(toFile: f.registry.directory + "/v3/model.json", atomically: true, encoding: .utf8)
+        try "{\"production\": \"v3\"}".write(toFile: f.registry.directory + "/aliases.json", atomically: true, encoding: .utf8)
         try await Task.sleep(nanoseconds: 500_000_000)
         #expect(f.server.service.model.version == "v2")
         #expect(try TestClient(port: f.port).ask("SCORE \(users[0])")?.hasSuffix(" v2") == true)
