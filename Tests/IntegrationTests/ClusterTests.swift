@@ -101,6 +101,13 @@ import Testing
         } else if ProcessInfo.processInfo.environment["RECUR_REQUIRE_CLIENTS"] == "1" {
             Issue.record("no redis-py for the cluster client check")
         }
+        // node-redis's cluster client, the same way.
+        if RedisClientTests.hasNodeRedis, let node = RedisClientTests.onPath("node") {
+            let lines = f.users.map { "\($0)\t\(expected[$0]!)" }.joined(separator: "\n") + "\n"
+            let routed = try piped(
+                "/usr/bin/env", ["NODE_PATH=/usr/share/nodejs", node, RedisClientTests.scripts + "/node_redis_cluster.js", "\(ports[2])", at], input: lines)
+            #expect(routed.status == 0 && routed.output.contains("OK"), "\(routed.output)")
+        }
         // A node that goes down costs only its slots; back on its port, they are served again.
         nodes[1].server.shutdown()
         let onFirst = try #require(f.users.first { owner($0) == 0 }), onSecond = try #require(f.users.first { owner($0) == 1 })
