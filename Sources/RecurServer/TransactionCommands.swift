@@ -10,6 +10,12 @@ extension CommandHandler {
             session.transactionFailed = true
             return (.unknown, .error(code: "UNKNOWN_COMMAND", message: "\(command.prefix(40)); this server answers \(CommandCatalog.names)"))
         }
+        // In a cluster, a command for another node's user is redirected when queued and the
+        // transaction fails at EXEC, as Redis Cluster does.
+        if let moved = redirection(command, request.words.dropFirst()) {
+            session.transactionFailed = true
+            return (CommandHandler.readsFeatures[command] ?? .unknown, moved)
+        }
         session.transaction!.append(request)
         return (.multi, .simple("QUEUED"))
     }

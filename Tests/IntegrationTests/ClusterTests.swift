@@ -75,6 +75,9 @@ import Testing
         #expect(clients[3].ask("SCORE \(first) AT \(at)") == "ERR MOVED \(KeySlot.of(first)) 127.0.0.1:\(ports[0])")
         #expect(clients[3].ask("READONLY") == "OK" && clients[3].ask("SCORE \(first) AT \(at)") == expected[first])
         #expect(clients[1].ask("CLUSTER KEYSLOT \(first)") == "\(KeySlot.of(first))")
+        // In MULTI, another node's user is redirected when queued and EXEC then fails, as in Redis Cluster.
+        #expect(clients[1].ask("MULTI") == "OK" && clients[1].ask("SCORE \(first)")?.hasPrefix("ERR MOVED") == true)
+        #expect(clients[1].ask("EXEC")?.hasPrefix("ERR EXECABORT") == true)
         #expect(clients[1].ask("CLUSTER INFO")?.contains("cluster_state:ok") == true)
 
         // HTTP: a 307 to the node's HTTP port when the file names it, else 421 with its address.
