@@ -11,7 +11,9 @@ import Testing
         defer { TestStore.drop(store) }
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("recur-demo-\(UInt32.random(in: 0...UInt32.max))").path
         defer { try? FileManager.default.removeItem(atPath: scratch) }
-        let port = Int.random(in: 20_000...40_000)
+        // The demo serves on port and port + 1: below the ephemeral range (32768 and up), where the
+        // other tests' servers and clients take theirs.
+        let port = Int.random(in: 20_000...32_000)
         let environment = ["RECUR_HOME": TestStore.home, "RECUR_SCHEMA": store.location.schema, "RECUR_MODELS_DIR": scratch + "/models"]
         let arguments = ["demo", "--users", "1500", "--port", "\(port)", "--export-dir", scratch + "/exports"]
 
