@@ -122,7 +122,7 @@ struct HTTPRoutes: Sendable {
     /// cluster file names it (clients follow redirects; a proxy would add a hop and hide the layout),
     /// else 421 Misdirected Request with the node's line-protocol address.
     private func redirect(user: String, uri: String) -> HTTPAnswer? {
-        guard let layout = service.cluster, case let slot = KeySlot.of(user), !layout.owns(slot), let primary = layout.primary(of: slot) else { return nil }
+        guard let (slot, primary) = service.cluster?.elsewhere(user) else { return nil }
         if let port = primary.httpPort {
             var answer = HTTPAnswer.error(.temporaryRedirect, "MOVED", "user \(user.prefix(40)) is in slot \(slot), served by \(primary.host):\(port)")
             answer.headers.append(("location", "http://\(primary.host):\(port)\(uri)"))

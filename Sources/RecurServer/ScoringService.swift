@@ -203,7 +203,7 @@ public final class ScoringService: @unchecked Sendable {
             return false
         case .unknown:
             // A cluster node holds only its slots: another node's user is not a newcomer here.
-            if let cluster, case let slot = KeySlot.of(user), !cluster.owns(slot), let primary = cluster.primary(of: slot) {
+            if let (slot, primary) = cluster?.elsewhere(user) {
                 throw RequestError(code: "MOVED", message: "\(slot) \(primary.host):\(primary.port)")
             }
             if coldSpan.covers(time) { coldSpan.write(asOf: time, into: buffer) } else { copy(emptyState.values(asOf: time), into: buffer) }

@@ -73,6 +73,13 @@ public struct ClusterLayout: Sendable, Equatable {
     /// Whether this node holds the users of `slot` (as primary or replica).
     public func owns(_ slot: Int) -> Bool { myself.owns(slot) }
 
+    /// Where a user this node does not hold lives: its slot and that slot's primary; nil when it is held here.
+    public func elsewhere(_ user: String) -> (slot: Int, primary: Node)? {
+        let slot = KeySlot.of(user)
+        guard !owns(slot), let primary = primary(of: slot) else { return nil }
+        return (slot, primary)
+    }
+
     /// The slot's primary: the first node listed that owns it.
     public func primary(of slot: Int) -> Node? { nodes.first { $0.owns(slot) } }
 
