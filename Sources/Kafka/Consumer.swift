@@ -119,6 +119,22 @@ public final class Consumer {
         return result == RD_KAFKA_RESP_ERR_NO_ERROR && high >= 0 ? (low, high) : nil
     }
 
+    /// The partitions of a topic, asked of the broker (blocking up to `timeout` seconds); nil when the
+    /// broker does not answer in time or does not know the topic.
+    public func partitions(of topic: String, timeout: Double = 5) -> [TopicPartition]? {
+        guard let handleForTopic = rd_kafka_topic_new(handle, topic, nil) else { return nil }
+        defer { rd_kafka_topic_destroy(handleForTopic) }
+        var metadata: UnsafePointer<rd_kafka_metadata>?
+        guard rd_kafka_metadata(handle, 0, handleForTopic, &metadata, Int32(timeout * 1000)) == RD_KAFKA_RESP_ERR_NO_ERROR, let metadata else {
+            return nil
+        }
+        defer { rd_kafka_metadata_destroy(metadata) }
+        let topics = UnsafeBufferPointer(start: metadata.pointee.topics, count: Int(metadata.pointee.topic_cnt))
+        guard let entry = topics.first(where: { String(kafkaText: $0.topic) == topic }), entry.err == RD_KAFKA_RESP_ERR_NO_ERROR, entry.partition_cnt > 0
+        else { return nil }
+        return UnsafeBufferPointer(start: entry.partitions, count: Int(entry.partition_cnt)).map { TopicPartition(topic: topic, partition: $0.id) }
+    }
+
     /// A fatal client error (the consumer cannot go on), if one was raised.
     public var fatalError: KafkaError? {
         var errorText = [CChar](repeating: 0, count: 512)

@@ -53,7 +53,7 @@ struct DemoCommand: ParsableCommand {
             ], captureErrors: true)
 
         steps.header("stream them into PostgreSQL (exactly once; stops when the topic is drained)")
-        let streamed = try steps.recur(["stream", "--brokers", cluster.bootstrapServers, "--topic", topic, "--exit-when-idle", "3s"], captureErrors: true)
+        let streamed = try steps.recur(["stream", "--brokers", cluster.bootstrapServers, "--topic", topic, "--exit-at-end"], captureErrors: true)
 
         steps.header("drop a file into a watched folder: `recur stream --dir` loads it once and archives it")
         let inbox = (home as NSString).appendingPathComponent("demo/inbox"), archive = (home as NSString).appendingPathComponent("demo/done")

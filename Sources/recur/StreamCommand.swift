@@ -37,12 +37,22 @@ struct StreamCommand: ParsableCommand {
         name: .customLong("exit-when-idle"),
         help: ArgumentHelp("Stop (exit 0) after nothing arrived for this long, e.g. 10s (for scripts).", valueName: "duration"))
     var exitWhenIdle: String?
+    @Flag(
+        name: .customLong("exit-at-end"),
+        help: "Stop (exit 0) once the group has stored every partition up to where the topic ended when the builder started (Kafka only).")
+    var exitAtEnd = false
     @Flag(name: .customLong("no-repair"), help: "Leave refolds of users with very late events to `recur features repair`.") var noRepair = false
     @Flag(
         name: .customLong("single-transaction"),
         help: "Write events and states in one transaction on one connection (what happens anyway when the server's max_prepared_transactions is 0).")
     var singleTransaction = false
     @Flag(help: "No progress lines.") var quiet = false
+
+    func validate() throws {
+        if exitAtEnd && dir != nil {
+            throw ValidationError("--exit-at-end reads a Kafka topic to its end; a watched folder has none (use --exit-when-idle)")
+        }
+    }
 
     func run() throws {
         let set = try features.resolve()
@@ -92,6 +102,7 @@ struct StreamCommand: ParsableCommand {
             options.repairsInBackground = !noRepair
             options.statesOnOwnConnection = !singleTransaction
             options.rollups = rollups
+            options.stopAtEnd = exitAtEnd
             let configuration = try kafka.kafka.configuration()
             let builder = KafkaStreamBuilder(location: store.location, set: set, kafka: configuration, options: options, metrics: metrics, log: log)
             printError("stream: \(topic) (group \(kafka.group)) into \(store.location.displayName) for \(set.reference)")

@@ -133,4 +133,11 @@ import Testing
             stdin: "u3,2025-01-01\nu4,garbage\n")
         #expect(tolerated.status == 0, "\(tolerated.stderr)")
     }
+
+    /// Reading "to the end" means a topic's end; a watched folder has none, and saying so beats waiting forever.
+    @Test func exitAtEndIsRefusedForAWatchedFolder() throws {
+        let outcome = try recur(["stream", "--dir", NSTemporaryDirectory(), "--exit-at-end"], home: freshHome())
+        #expect(outcome.status != 0)
+        #expect(outcome.stderr.contains("--exit-at-end") && outcome.stderr.contains("--exit-when-idle"), "\(outcome.stderr)")
+    }
 }

@@ -85,8 +85,7 @@ import Testing
         // Whatever the members left behind, one more run finishes from the stored offsets.
         let last = try RecurProcess(
             [
-                "stream", "--brokers", cluster.bootstrapServers, "--topic", "group", "--group", "g-final",
-                "--exit-when-idle", "6s", "--quiet"
+                "stream", "--brokers", cluster.bootstrapServers, "--topic", "group", "--group", "g-final", "--exit-at-end", "--quiet"
             ] + Self.fast, environment: env, label: "group-final")
         #expect(last.wait(timeout: 120) == 0, "\(last.log)")
 

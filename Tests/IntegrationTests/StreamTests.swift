@@ -32,10 +32,10 @@ import Testing
             ] + Self.fast
         var random = SystemRandomNumberGenerator()
         for round in 0..<10 {
-            // A new group each round: Recur's offsets live in PostgreSQL, so the group name does not matter
-            // for where it resumes, and a fresh group is assigned without waiting out the dead member.
-            let builder = try RecurProcess(builderArguments + ["--group", "crash-\(round)"], environment: env, label: "crash")
-            _ = builder.waitFor("assigned", timeout: 30)
+            // One group throughout: each builder resumes from the offsets the one killed before it stored
+            // (its assignment waits out the dead member's session, six seconds here).
+            let builder = try RecurProcess(builderArguments + ["--group", "crash"], environment: env, label: "crash-\(round)")
+            _ = builder.waitFor("assigned", timeout: 60)
             usleep(UInt32.random(in: 200_000...2_500_000, using: &random))
             builder.signal(SIGKILL)
             builder.wait()
@@ -49,7 +49,7 @@ import Testing
         let produceLate = try RecurProcess(
             ["events", "produce", "--brokers", cluster.bootstrapServers, "--topic", "crash", "--quiet", lateFile], environment: env, label: "produce-late")
         #expect(produceLate.wait(timeout: 60) == 0, "\(produceLate.log)")
-        let last = try RecurProcess(builderArguments + ["--group", "crash-final", "--exit-when-idle", "6s"], environment: env, label: "crash")
+        let last = try RecurProcess(builderArguments + ["--group", "crash", "--exit-at-end"], environment: env, label: "crash")
         #expect(last.wait(timeout: 180) == 0, "\(last.log)")
         // The embedded cluster allows prepared transactions: these builders ran the two-phase path.
         #expect(last.log.contains("writing events and states on two connections"))
@@ -132,7 +132,7 @@ import Testing
         #expect(kcatProcess.terminationStatus == 0)
         // One transaction on one connection here; the other tests cover the states' own connection.
         let builder = try RecurProcess(
-            ["stream", "--brokers", brokers, "--topic", "kc", "--exit-when-idle", "8s", "--quiet", "--single-transaction"],
+            ["stream", "--brokers", brokers, "--topic", "kc", "--exit-at-end", "--quiet", "--single-transaction"],
             environment: StreamCheck.environment(store), label: "kcat")
         #expect(builder.wait(timeout: 60) == 0, "\(builder.log)")
         #expect(builder.log.contains("writing events and states in one transaction"))
@@ -148,7 +148,7 @@ import Testing
             "INSERT INTO stream_offsets (group_id, topic, partition, next_offset) VALUES ($1, 'kc', 0, 1000), ($1, 'kc', 1, 1000)", [stale])
         for group in ["other-group", stale] {
             let again = try RecurProcess(
-                ["stream", "--brokers", brokers, "--topic", "kc", "--group", group, "--exit-when-idle", "8s", "--quiet"],
+                ["stream", "--brokers", brokers, "--topic", "kc", "--group", group, "--exit-at-end", "--quiet"],
                 environment: StreamCheck.environment(store), label: "kcat-\(group)")
             #expect(again.wait(timeout: 60) == 0, "\(again.log)")
             #expect(try StreamCheck.count(store, "SELECT count(*) FROM events") == 50)

@@ -24,6 +24,8 @@ public final class KafkaStreamBuilder {
         public var statesOnOwnConnection = true
         /// Rollups the store keeps from now on, beside those it keeps already.
         public var rollups = RollupCatalog.builtin()
+        /// Stop once the group has stored every partition up to where it ended when first asked (`--exit-at-end`).
+        public var stopAtEnd = false
 
         public init(topic: String) { self.topic = topic }
     }
@@ -51,6 +53,11 @@ public final class KafkaStreamBuilder {
     private var consumer: Consumer?
     /// The batch PostgreSQL is writing while the next one is read; settled before anything else uses the writer.
     private var inFlight: InFlightCommit?
+    /// Each partition's low and high watermark when first asked, for `stopAtEnd`.
+    private var ends: [Int32: (low: Int64, high: Int64)]?
+    private var reachedEnd = false
+    private var assignedOnce = false
+    private var offsetsTable: StreamOffsets { StreamOffsets(topic: options.topic, group: options.group) }
 
     public init(
         location: StoreLocation, set: FeatureSet, kafka: KafkaConfiguration, options: Options, metrics: StreamMetrics = StreamMetrics(),
@@ -91,7 +98,7 @@ public final class KafkaStreamBuilder {
             let now = Date()
             if now.timeIntervalSince(lastChecks) >= 0.01 {
                 lastChecks = now
-                if shouldStop() { break }
+                if shouldStop() || reachedEnd { break }
                 if let fatal = consumer.fatalError {
                     settle(consumer)
                     throw StreamError.kafka("\(fatal)")
@@ -269,6 +276,7 @@ public final class KafkaStreamBuilder {
                     starts.append(offset < 0 ? .beginning : .offset(offset))
                 }
                 metrics.assigned()
+                assignedOnce = true
                 log("assigned \(partitions.map(\.description).sorted().joined(separator: " ")), starting at the offsets stored in PostgreSQL")
                 return starts
             } catch {
@@ -301,29 +309,15 @@ public final class KafkaStreamBuilder {
     /// offsets start over, so the partition is read again from its beginning (events already stored
     /// are deduplicated by id) instead of waiting, silently, for an offset that may never come.
     private func storedOffsets(_ partitions: [TopicPartition], connection c: Connection) throws -> [TopicPartition: Int64] {
-        guard !partitions.isEmpty else { return [:] }
-        let numbers = ArrayLiteral.integers(partitions.map { Int64($0.partition) })
-        try c.execute(
-            """
-            INSERT INTO stream_offsets (group_id, topic, partition, next_offset) SELECT $3, $1, unnest($2::int[]), -2
-            ON CONFLICT DO NOTHING
-            """, [options.topic, numbers, options.group])
         var offsets = [TopicPartition: Int64]()
-        for row in try c.query(
-            "SELECT partition, next_offset FROM stream_offsets WHERE group_id = $3 AND topic = $1 AND partition = ANY($2::int[])",
-            [options.topic, numbers, options.group]
-        ).rows {
-            offsets[TopicPartition(topic: options.topic, partition: Int32(try row.require(Int.self, 0)))] = try row.require(Int64.self, 1)
-        }
-        for (partition, stored) in offsets where stored > 0 {
-            guard let end = consumer?.queryWatermarks(partition)?.high, stored > end else { continue }
-            let reset = try c.execute(
-                "UPDATE stream_offsets SET next_offset = -2, updated_at = now() WHERE group_id = $1 AND topic = $2 AND partition = $3 AND next_offset = $4",
-                [options.group, partition.topic, Int(partition.partition), stored])
-            guard reset == 1 else { continue }
-            offsets[partition] = -2
+        for (partition, stored) in try offsetsTable.claim(partitions.map(\.partition), on: c) {
+            let topicPartition = TopicPartition(topic: options.topic, partition: partition)
+            offsets[topicPartition] = stored
+            guard stored > 0, let end = consumer?.queryWatermarks(topicPartition)?.high, stored > end else { continue }
+            guard try offsetsTable.restart(partition, from: stored, on: c) else { continue }
+            offsets[topicPartition] = -2
             log(
-                "\(partition): the offset stored for group \(options.group), \(stored), is past the partition's end (\(end)): the topic was created again; reading it from its beginning"
+                "\(topicPartition): the offset stored for group \(options.group), \(stored), is past the partition's end (\(end)): the topic was created again; reading it from its beginning"
             )
         }
         return offsets
@@ -342,6 +336,24 @@ public final class KafkaStreamBuilder {
             _ = try? StreamStatus.record(writer: writerName, topic: options.topic, lag: lag, committed: metrics.committedEvents, on: writer.connection)
         }
         if options.repairsInBackground, writer != nil { repair() }
+        // Judged only after an assignment: that is when offsets left past a partition's end start over.
+        if options.stopAtEnd && !reachedEnd && assignedOnce { reachedEnd = groupReachedEnd(consumer) }
+    }
+
+    /// Whether the group's stored offsets have reached every partition's end as it stood when first
+    /// asked: judged from PostgreSQL, so builders sharing the group stop together, after the last commit.
+    private func groupReachedEnd(_ consumer: Consumer) -> Bool {
+        if ends == nil, let partitions = consumer.partitions(of: options.topic) {
+            var found = [Int32: (low: Int64, high: Int64)]()
+            for partition in partitions {
+                guard let marks = consumer.queryWatermarks(partition, timeout: 2) else { return false }
+                found[partition.partition] = marks
+            }
+            ends = found
+            log("reading \(options.topic) to its end: \(found.values.reduce(0) { $0 + max(0, $1.high - $1.low) }) messages in \(found.count) partitions")
+        }
+        guard let ends, let stored = try? offsetsTable.all(on: connectedWriter().connection) else { return false }
+        return ends.allSatisfy { partition, marks in marks.high <= marks.low || (stored[partition] ?? -2) >= marks.high }
     }
 
     /// Refolds a bounded number of queued users; the stream goes on between passes.

@@ -177,18 +177,7 @@ final class StreamWriter {
     private func checkFence(_ fence: StreamBatch.Fence) throws {
         switch fence {
         case .offsets(let topic, let group, let ranges):
-            guard !ranges.isEmpty else { return }
-            let updated = try connection.execute(
-                """
-                UPDATE stream_offsets o SET next_offset = v.next, writer = $2, group_id = $3, updated_at = now()
-                FROM unnest($4::int[], $5::bigint[], $6::bigint[]) AS v(p, start, next)
-                WHERE o.group_id = $3 AND o.topic = $1 AND o.partition = v.p AND o.next_offset = v.start
-                """,
-                [
-                    topic, writerName, group, ArrayLiteral.integers(ranges.map { Int64($0.partition) }), ArrayLiteral.integers(ranges.map(\.start)),
-                    ArrayLiteral.integers(ranges.map(\.next))
-                ])
-            if updated != ranges.count { throw Refused(outcome: .fenced) }
+            guard try StreamOffsets(topic: topic, group: group).advance(ranges, writer: writerName, on: connection) else { throw Refused(outcome: .fenced) }
         case .file(let file):
             let inserted = try connection.execute(
                 """
