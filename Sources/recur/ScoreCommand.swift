@@ -38,11 +38,7 @@ struct ScoreCommand: ParsableCommand {
         guard let patience else { throw CLIError.usage("--wait '\(wait)' is not a duration such as 30s") }
         let deadline = Date().addingTimeInterval(patience)
         let connection = try connectWhileStarting(until: deadline)
-        if let authTokenFile {
-            let token = (try? String(contentsOfFile: authTokenFile, encoding: .utf8))?.split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
-            let reply = try connection.exchange(["AUTH \(token)"])[0]
-            guard reply == "OK" else { throw CLIError.failed("server refused the token: \(reply)") }
-        }
+        try authenticate(connection)
         var suffix = ""
         if let model { suffix += " MODEL \(model)" }
         if let at { suffix += " AT \(at)" }
@@ -50,9 +46,11 @@ struct ScoreCommand: ParsableCommand {
         // Pipelined in batches: one round trip per thousand users.
         var failed = false
         var unknown = [String]()
+        var nodes = [String: LineClient]()
         for start in stride(from: 0, to: ids.count, by: 1_000) {
             let batch = Array(ids[start..<min(ids.count, start + 1_000)])
-            let replies = try connection.exchange(batch.map { "SCORE \($0)\(suffix)" })
+            var replies = try connection.exchange(batch.map { "SCORE \($0)\(suffix)" })
+            try followRedirects(batch, &replies, suffix: suffix, nodes: &nodes)
             for (id, reply) in zip(batch, replies) {
                 if reply.hasPrefix("ERR") {
                     failed = true
@@ -78,6 +76,41 @@ struct ScoreCommand: ParsableCommand {
 }
 
 extension ScoreCommand {
+    func authenticate(_ connection: LineClient) throws {
+        guard let authTokenFile else { return }
+        let token = (try? String(contentsOfFile: authTokenFile, encoding: .utf8))?.split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
+        let reply = try connection.exchange(["AUTH \(token)"])[0]
+        guard reply == "OK" else { throw CLIError.failed("server refused the token: \(reply)") }
+    }
+
+    /// A cluster node answers `MOVED slot host:port` for a user another node holds: the request is
+    /// asked again there, as `redis-cli -c` does (a few hops at most, so a misconfigured cluster that
+    /// points in a circle ends with the redirect shown rather than a loop).
+    func followRedirects(_ batch: [String], _ replies: inout [String], suffix: String, nodes: inout [String: LineClient]) throws {
+        for _ in 0..<3 {
+            var byNode = [String: [Int]]()
+            for (index, reply) in replies.enumerated() {
+                guard let moved = reply.wholeMatch(of: /ERR MOVED \d+ (\S+):(\d+)/) else { continue }
+                byNode["\(moved.1):\(moved.2)", default: []].append(index)
+            }
+            guard !byNode.isEmpty else { return }
+            for (address, indices) in byNode {
+                let node: LineClient
+                if let known = nodes[address] {
+                    node = known
+                } else {
+                    let parts = address.split(separator: ":")
+                    let port = Int(parts.last ?? "") ?? 0
+                    node = try LineClient(host: parts.dropLast().joined(separator: ":"), port: port)
+                    try authenticate(node)
+                    nodes[address] = node
+                }
+                let answers = try node.exchange(indices.map { "SCORE \(batch[$0])\(suffix)" })
+                for (index, answer) in zip(indices, answers) { replies[index] = answer }
+            }
+        }
+    }
+
     /// A server that has just started answers LOADING until its features are in memory; its
     /// STATS says whether it is ready (a server without the field is).
     func waitWhileLoading(_ connection: LineClient, until deadline: Date) throws {

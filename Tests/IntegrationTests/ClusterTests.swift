@@ -98,6 +98,14 @@ import Testing
                 #expect(answer.output.trimmingCharacters(in: .whitespacesAndNewlines) == expected[user], "redis-cli -c \(user): \(answer.output)")
             }
         }
+        // `recur score` asked of any node follows MOVED to the others, as redis-cli -c does. Its answers
+        // (stdout, read alone here) equal a single server's; refusals (a past AT) go to stderr.
+        let scored = try piped(
+            "/bin/sh", ["-c", "exec \"$0\" \"$@\" 2>/dev/null", RecurBinary.path, "score", "--port", "\(ports[1])", "--at", at],
+            input: f.users.joined(separator: "\n") + "\n")
+        let answered = f.users.filter { expected[$0]?.hasPrefix("ERR") == false }
+        #expect(scored.output.split(separator: "\n").map(String.init) == answered.map { "\($0)\t\(expected[$0]!)" }, "\(scored.output.prefix(500))")
+        #expect(scored.status == (answered.count == f.users.count ? 0 : 1))
         // redis-py's RedisCluster routes by slot, from CLUSTER SLOTS and COMMAND's key positions.
         if RedisClientTests.hasRedisPy {
             let lines = f.users.map { "\($0)\t\(expected[$0]!)" }.joined(separator: "\n") + "\n"
