@@ -58,6 +58,7 @@ swift test --skip-build --filter 'IntegrationTests'
 if [[ -x scripts/fuzz.sh ]]; then scripts/fuzz.sh; fi
 # The fault soak for a minute (docs/benchmarks.md has a 30-minute run): builders killed and paused,
 # PostgreSQL down, failed fetches, the server restarted, models promoted and corrupted; then counted
-# (not the broker down: librdkafka's mock broker can abort then, see the script).
-RECUR=.build/debug/recur SOAK_DATA=.build/soak SOAK_FAULTS="kill stop postgres fetch server promote corrupt" bench/soak/run.sh 1
+# (not the broker down: librdkafka's mock broker can abort then, see the script). Served by a cluster of
+# two nodes, so a restart costs one node's slots and the probes follow MOVED.
+RECUR=.build/debug/recur SOAK_DATA=.build/soak SOAK_NODES=2 SOAK_FAULTS="kill stop postgres fetch server promote corrupt" bench/soak/run.sh 1
 echo "test: all passed" >&2

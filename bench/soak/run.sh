@@ -15,6 +15,7 @@
 #   the rollups and sessions = a recount;
 # and prints each fault with its recovery time. Exits 1 if a check fails.
 #
+# SOAK_NODES=N serves through a cluster of N nodes instead of one server (see below).
 # SOAK_FAULTS names the faults to draw from (default: all of kill stop postgres broker fetch server
 # promote corrupt). librdkafka's mock broker itself can abort when its group coordinator goes down
 # while a consumer rejoins (rdkafka_mock_cgrp.c:567, seen once in a 30-minute run), so the test
@@ -73,16 +74,39 @@ start_builder() {
   pids+=($!)
 }
 for b in a b c; do start_builder $b; done
-PORT=${SOAK_PORT:-7900}; HTTP=$((PORT + 1))
+# SOAK_NODES=N serves as a cluster of N nodes (`--cluster-config`, the slots split evenly): node i
+# listens on PORT+2i (HTTP one above); probes ask the first and follow MOVED; a restart hits one node.
+PORT=${SOAK_PORT:-7900}
+NODES=${SOAK_NODES:-1}
+CLUSTER=()
+if ((NODES > 1)); then
+  for ((n = 0; n < NODES; n++)); do
+    echo "127.0.0.1:$((PORT + 2 * n)) $((16384 * n / NODES))-$((16384 * (n + 1) / NODES - 1)) http=$((PORT + 2 * n + 1))"
+  done > "$DATA/cluster.conf"
+  CLUSTER=(--cluster-config "$DATA/cluster.conf")
+fi
+declare -A server
 start_server() {
-  "$RECUR" serve --port "$PORT" --http-port "$HTTP" --log-sample 0.05 >> "$DATA/serve.log" 2>&1 &
-  server=$!
-  pids+=($server)
+  local port=$((PORT + 2 * $1))
+  "$RECUR" serve --port "$port" --http-port "$((port + 1))" --log-sample 0.05 "${CLUSTER[@]}" >> "$DATA/serve-$1.log" 2>&1 &
+  server[$1]=$!
+  pids+=($!)
 }
-start_server
+# Seconds until node $1 (default: every node) says it is ready.
+ready() {
+  local start n; start=$(now)
+  for n in ${1:-$(seq 0 $((NODES - 1)))}; do
+    for _ in $(seq 1 1200); do curl -sf -o /dev/null "127.0.0.1:$((PORT + 2 * n + 1))/readyz" && break; sleep 0.1; done
+    curl -sf -o /dev/null "127.0.0.1:$((PORT + 2 * n + 1))/readyz" || { echo "never"; return 1; }
+  done
+  echo "$(now) - $start" | bc
+}
+for ((n = 0; n < NODES; n++)); do start_server "$n"; done
 sleep 1
-kill -0 "$server" 2>/dev/null || { echo "recur serve did not start (a port of $PORT, $HTTP in use?):"; tail -3 "$DATA/serve.log"; exit 1; }
-"$RECUR" score --port "$PORT" --wait 120s nobody >/dev/null
+for ((n = 0; n < NODES; n++)); do
+  kill -0 "${server[$n]}" 2>/dev/null || { echo "recur serve did not start (a port of $((PORT + 2 * n)) in use?):"; tail -3 "$DATA/serve-$n.log"; exit 1; }
+done
+ready > /dev/null || { echo "recur serve never became ready:"; tail -3 "$DATA"/serve-*.log; exit 1; }
 
 EVENTS=$(echo "$RATE * $SECONDS_TOTAL" | bc)
 "$RECUR" events produce --brokers "$BROKERS" --topic soak --users 3000 --seed 21 --start 2026-01-01 --days 300 --rate "$RATE" --events "$EVENTS" \
@@ -112,11 +136,6 @@ recovered() {
   done
   echo "never"; failed_recovery=1; return 0
 }
-ready() {
-  local start; start=$(now)
-  for _ in $(seq 1 600); do curl -sf -o /dev/null "127.0.0.1:$HTTP/readyz" && { echo "$(now) - $start" | bc; return 0; }; sleep 0.1; done
-  echo "never"; return 1
-}
 faults=()
 corrupt_lost=0
 failed_recovery=0
@@ -140,8 +159,9 @@ while (( $(date +%s) < deadline )); do
        record "broker down, failed heartbeats" "$(recovered)" ;;
     fetch) echo "fail fetch 30" >&7
        record "failed fetches" "$(recovered)" ;;
-    server) kill -TERM "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; start_server
-       record "server restart" "$(ready)" ;;
+    server) n=$(( RANDOM % NODES ))
+       kill -TERM "${server[$n]}" 2>/dev/null || true; wait "${server[$n]}" 2>/dev/null || true; start_server "$n"
+       record "server restart$( ((NODES > 1)) && echo " (node $((n + 1)) of $NODES)")" "$(ready "$n")" ;;
     promote) current=$("$RECUR" models list | awk '/production/ {print $1}')
        next=v2; [[ $current == v2 ]] && next=v1
        "$RECUR" models promote "$next" --alias production >/dev/null
@@ -168,7 +188,7 @@ for b in a b c; do kill -CONT "${builder[$b]}" 2>/dev/null || true; kill -TERM "
 drained=ok
 timeout 900 "$RECUR" stream --brokers "$BROKERS" --topic soak --group soak --exit-at-end --quiet "${FAST[@]}" 2>> "$DATA/builder-final.log" || drained=no
 "$RECUR" features repair >/dev/null
-kill -TERM "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true   # writes the answers still queued
+for n in "${!server[@]}"; do kill -TERM "${server[$n]}" 2>/dev/null || true; wait "${server[$n]}" 2>/dev/null || true; done   # writes the answers still queued
 
 produced=$(grep -m1 '^produced' "$DATA/produce.log" || true)
 messages=$(sed -nE 's/^produced ([0-9]+) messages.*/\1/p' <<< "$produced")
@@ -176,7 +196,7 @@ duplicated=$(sed -nE 's/.* ([0-9]+) duplicated.*/\1/p' <<< "$produced")
 malformed=$(sed -nE 's/.* ([0-9]+) malformed.*/\1/p' <<< "$produced")
 expected=$((HISTORY + messages - duplicated - malformed))
 events=$(psql_ "SELECT count(*) FROM events"); rejects=$(psql_ "SELECT count(*) FROM rejected_events")
-echo "== soak: $MINUTES min, $round faults, $produced"
+echo "== soak: $MINUTES min, $round faults, $NODES server node(s), $produced"
 failed=0
 check() { if [[ $1 == ok ]]; then echo "ok    $2"; else echo "FAIL  $2"; failed=1; fi; }
 check "$drained" "the last builder read the topic to its end ($(grep -m1 'reading soak to its end' "$DATA/builder-final.log" | sed 's/^stream: //'))"
