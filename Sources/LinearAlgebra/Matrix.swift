@@ -101,3 +101,56 @@ public enum BLAS {
     /// OpenBLAS's build configuration string.
     public static var configuration: String { String(cString: openblas_get_config()) }
 }
+
+extension Matrix {
+    /// Adds the Gram matrix of the first `count` rows to `out`'s upper triangle (BLAS dsyrk with β = 1):
+    /// a sum of AᵀA over blocks of rows, so that no more than one block is ever held.
+    public func addGram(ofFirst count: Int, into out: inout Matrix) {
+        precondition(count <= rows && out.rows == columns && out.columns == columns)
+        guard count > 0 else { return }
+        values.withUnsafeBufferPointer { a in
+            out.values.withUnsafeMutableBufferPointer { c in
+                cblas_dsyrk(
+                    CblasRowMajor, CblasUpper, CblasTrans, Int32(columns), Int32(count), 1.0,
+                    a.baseAddress, Int32(columns), 1.0, c.baseAddress, Int32(columns))
+            }
+        }
+    }
+
+    /// Fills the lower triangle from the upper one, after `addGram`.
+    public mutating func mirrorUpper() {
+        for i in 0..<rows { for j in 0..<i { values[i * columns + j] = values[j * columns + i] } }
+    }
+
+    /// Adds Aᵀv over the first `vector.count` rows to `out` (BLAS dgemv with β = 1).
+    public func addTransposeTimes(_ vector: [Double], into out: inout [Double]) {
+        precondition(vector.count <= rows && out.count == columns)
+        guard !vector.isEmpty else { return }
+        values.withUnsafeBufferPointer { a in
+            vector.withUnsafeBufferPointer { x in
+                out.withUnsafeMutableBufferPointer { y in
+                    cblas_dgemv(
+                        CblasRowMajor, CblasTrans, Int32(vector.count), Int32(columns), 1.0, a.baseAddress, Int32(columns),
+                        x.baseAddress, 1, 1.0, y.baseAddress, 1)
+                }
+            }
+        }
+    }
+
+    /// Av over the first `count` rows (BLAS dgemv).
+    public func times(_ vector: [Double], firstRows count: Int) -> [Double] {
+        precondition(vector.count == columns && count <= rows)
+        var out = [Double](repeating: 0, count: count)
+        guard count > 0 else { return out }
+        values.withUnsafeBufferPointer { a in
+            vector.withUnsafeBufferPointer { x in
+                out.withUnsafeMutableBufferPointer { y in
+                    cblas_dgemv(
+                        CblasRowMajor, CblasNoTrans, Int32(count), Int32(columns), 1.0, a.baseAddress, Int32(columns),
+                        x.baseAddress, 1, 0.0, y.baseAddress, 1)
+                }
+            }
+        }
+        return out
+    }
+}

@@ -51,6 +51,30 @@ import Testing
         for j in 0..<3 { #expect(abs(model.coefficients[j] - expected[j + 1]) < 1e-6, "coefficient \(j)") }
     }
 
+    /// Past one block of rows (8,192) X'WX and the gradient are summed block by block: the optimum found
+    /// must still be the optimum of all the rows, checked by its first-order condition computed here
+    /// row by row, missing values included.
+    @Test func aFitOverManyBlocksIsTheOptimumOfAllRows() {
+        let n = 20_000
+        var (x, y) = problem(rows: n, seed: 11)
+        for i in stride(from: 0, to: n, by: 7) { x[i * 3 + 1] = .nan }
+        var parameters = LogisticRegression.Parameters()
+        parameters.l2 = 3
+        let (model, report) = LogisticRegression.fit(features: x, rows: n, names: ["a", "b", "c"], labels: y, parameters: parameters)
+        #expect(report.converged)
+        var gradient = [Double](repeating: 0, count: 4)
+        for i in 0..<n {
+            let z = (0..<3).map { j in x[i * 3 + j].isNaN ? 0 : (x[i * 3 + j] - model.means[j]) / model.scales[j] }
+            let eta = model.intercept + zip(model.coefficients, z).reduce(0) { $0 + $1.0 * $1.1 }
+            let residual = Double(y[i]) - 1 / (1 + exp(-eta))
+            gradient[0] += residual
+            for j in 0..<3 { gradient[j + 1] += residual * z[j] }
+        }
+        for j in 0..<3 { gradient[j + 1] -= parameters.l2 * model.coefficients[j] }
+        #expect(gradient.allSatisfy { abs($0) / Double(n) < 1e-9 }, "gradient at the fit: \(gradient)")
+        #expect(abs(model.coefficients[0]) > 0.1, "the signal was learnt")
+    }
+
     @Test func separableAndCollinearDataStayFiniteAndAreReported() {
         // Perfectly separable, no penalty: the optimum is at infinity.
         let x = (0..<100).map { Double($0) }

@@ -38,39 +38,73 @@ public enum LogisticRegression {
             means[j] = mean
             if variance > 1e-24 { scales[j] = variance.squareRoot() } else { constant.append(names[j]) }
         }
-        // Design matrix with the intercept first; missing values sit at the mean (0 once standardised).
+        // The design (intercept first, standardised, missing values at the mean: 0) is built one block
+        // of rows at a time, and X'WX and X'(y − p) are summed over the blocks: beyond the features
+        // themselves the fit holds O(features²) and one block, not two more copies of every row.
         let width = p + 1
-        var design = [Double](repeating: 0, count: n * width)
-        for i in 0..<n {
-            design[i * width] = 1
-            for j in 0..<p {
-                let v = x[i * p + j]
-                design[i * width + j + 1] = v.isNaN ? 0 : (v - means[j]) / scales[j]
+        let blockRows = min(n, 8_192)
+        var design = Matrix(rows: max(blockRows, 1), columns: width)
+        var weighted = Matrix(rows: max(blockRows, 1), columns: width)
+        func standardise(from start: Int, count: Int) {
+            for r in 0..<count {
+                let i = start + r
+                design.values[r * width] = 1
+                for j in 0..<p {
+                    let v = x[i * p + j]
+                    design.values[r * width + j + 1] = v.isNaN ? 0 : (v - means[j]) / scales[j]
+                }
             }
         }
-        let z = Matrix(rows: n, columns: width, values: design)
+        /// Calls `body` with each block's first row and row count, the block standardised into `design`.
+        func forEachBlock(_ body: (Int, Int) -> Void) {
+            var start = 0
+            while start < n {
+                let count = min(blockRows, n - start)
+                standardise(from: start, count: count)
+                body(start, count)
+                start += count
+            }
+        }
+        func penalisedLoss(_ beta: [Double]) -> Double {
+            var loss = 0.0
+            forEachBlock { start, count in
+                let eta = design.times(beta, firstRows: count)
+                for r in 0..<count {
+                    // log(1 + e^η) − yη, computed without overflow.
+                    let e = eta[r]
+                    loss += (e > 0 ? e + log1p(exp(-e)) : log1p(exp(e))) - Double(y[start + r]) * e
+                }
+            }
+            var penalty = 0.0
+            for j in 1..<beta.count { penalty += beta[j] * beta[j] }
+            return loss + 0.5 * parameters.l2 * penalty
+        }
         var beta = [Double](repeating: 0, count: width)
         let positives = Double(y.reduce(0) { $0 + Int($1) })
         if positives > 0 && positives < Double(n) { beta[0] = log(positives / (Double(n) - positives)) }
         var notes = [String]()
         var iterations = 0, gradientNorm = Double.infinity
-        var loss = penalisedLoss(z, beta, y, parameters.l2)
-        var weighted = Matrix(rows: n, columns: width)
+        var loss = penalisedLoss(beta)
         while iterations < parameters.maxIterations {
             iterations += 1
-            let eta = z.times(beta)
-            var residual = [Double](repeating: 0, count: n)
-            for i in 0..<n {
-                let prob = sigmoid(eta[i])
-                residual[i] = Double(y[i]) - prob
-                let w = max(prob * (1 - prob), 1e-12).squareRoot()
-                for j in 0..<width { weighted.values[i * width + j] = design[i * width + j] * w }
+            var gradient = [Double](repeating: 0, count: width)
+            var hessian = Matrix(rows: width, columns: width)
+            forEachBlock { start, count in
+                let eta = design.times(beta, firstRows: count)
+                var residual = [Double](repeating: 0, count: count)
+                for r in 0..<count {
+                    let prob = sigmoid(eta[r])
+                    residual[r] = Double(y[start + r]) - prob
+                    let w = max(prob * (1 - prob), 1e-12).squareRoot()
+                    for j in 0..<width { weighted.values[r * width + j] = design.values[r * width + j] * w }
+                }
+                design.addTransposeTimes(residual, into: &gradient)
+                weighted.addGram(ofFirst: count, into: &hessian)
             }
-            var gradient = z.transposeTimes(residual)
+            hessian.mirrorUpper()
             for j in 1..<width { gradient[j] -= parameters.l2 * beta[j] }
             gradientNorm = gradient.map(abs).max() ?? 0
             if gradientNorm / Double(max(n, 1)) < parameters.tolerance { break }
-            var hessian = weighted.gram()
             for j in 1..<width { hessian[j, j] += parameters.l2 }
             // A whisper of ridge keeps the system positive definite with collinear or constant columns.
             for j in 0..<width { hessian[j, j] += 1e-9 * max(1, hessian[j, j]) }
@@ -84,7 +118,7 @@ public enum LogisticRegression {
             var candidateLoss = loss
             for _ in 0..<30 {
                 candidate = zip(beta, step).map { $0 + scale * $1 }
-                candidateLoss = penalisedLoss(z, candidate, y, parameters.l2)
+                candidateLoss = penalisedLoss(candidate)
                 if candidateLoss <= loss + 1e-12 * abs(loss) { break }
                 scale /= 2
             }
@@ -93,8 +127,15 @@ public enum LogisticRegression {
             loss = candidateLoss
         }
         // Perfect separation: every training row already predicted with certainty; the optimum is at infinity.
-        let finalEta = z.times(beta)
-        let separable = (0..<n).allSatisfy { i in (y[i] == 1 ? finalEta[i] : -finalEta[i]) > 13 }
+        var separable = n > 0
+        forEachBlock { start, count in
+            guard separable else { return }
+            let eta = design.times(beta, firstRows: count)
+            for r in 0..<count where (y[start + r] == 1 ? eta[r] : -eta[r]) <= 13 {
+                separable = false
+                break
+            }
+        }
         if separable { notes.append("the classes are perfectly separable: coefficients grow with the data, not the signal; raise --l2") }
         let converged = gradientNorm / Double(max(n, 1)) < parameters.tolerance * 10 || gradientNorm < 1e-6
         if !converged { notes.append("not converged after \(iterations) iterations (gradient \(gradientNorm)); separable data? raise --l2") }
@@ -105,19 +146,6 @@ public enum LogisticRegression {
         }
         let model = LogisticModel(featureNames: names, means: means, scales: scales, intercept: beta[0], coefficients: Array(beta.dropFirst()))
         return (model, Report(iterations: iterations, gradientNorm: gradientNorm, converged: converged, constantFeatures: constant, notes: notes))
-    }
-
-    static func penalisedLoss(_ z: Matrix, _ beta: [Double], _ y: [UInt8], _ l2: Double) -> Double {
-        let eta = z.times(beta)
-        var loss = 0.0
-        for i in 0..<eta.count {
-            // log(1 + e^η) − yη, computed without overflow.
-            let e = eta[i]
-            loss += (e > 0 ? e + log1p(exp(-e)) : log1p(exp(e))) - Double(y[i]) * e
-        }
-        var penalty = 0.0
-        for j in 1..<beta.count { penalty += beta[j] * beta[j] }
-        return loss + 0.5 * l2 * penalty
     }
 }
 
