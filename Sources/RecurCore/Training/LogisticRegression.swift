@@ -45,13 +45,18 @@ public enum LogisticRegression {
         let blockRows = min(n, 8_192)
         var design = Matrix(rows: max(blockRows, 1), columns: width)
         var weighted = Matrix(rows: max(blockRows, 1), columns: width)
+        let inverseScales = scales.map { 1 / $0 }
         func standardise(from start: Int, count: Int) {
-            for r in 0..<count {
-                let i = start + r
-                design.values[r * width] = 1
-                for j in 0..<p {
-                    let v = x[i * p + j]
-                    design.values[r * width + j + 1] = v.isNaN ? 0 : (v - means[j]) / scales[j]
+            x.withUnsafeBufferPointer { xs in
+                design.values.withUnsafeMutableBufferPointer { d in
+                    for r in 0..<count {
+                        let row = (start + r) * p, out = r * width
+                        d[out] = 1
+                        for j in 0..<p {
+                            let v = xs[row + j]
+                            d[out + j + 1] = v.isNaN ? 0 : (v - means[j]) * inverseScales[j]
+                        }
+                    }
                 }
             }
         }
@@ -65,11 +70,15 @@ public enum LogisticRegression {
                 start += count
             }
         }
-        func penalisedLoss(_ beta: [Double]) -> Double {
+        // The linear predictor of every row is kept from the loss pass that accepted a step (8 bytes a
+        // row), so the next iteration's pass need not compute it again.
+        var currentEta = [Double](repeating: 0, count: n), candidateEta = currentEta
+        func penalisedLoss(_ beta: [Double], eta etaOut: inout [Double]) -> Double {
             var loss = 0.0
             forEachBlock { start, count in
                 let eta = design.times(beta, firstRows: count)
                 for r in 0..<count {
+                    etaOut[start + r] = eta[r]
                     // log(1 + e^η) − yη, computed without overflow.
                     let e = eta[r]
                     loss += (e > 0 ? e + log1p(exp(-e)) : log1p(exp(e))) - Double(y[start + r]) * e
@@ -84,19 +93,22 @@ public enum LogisticRegression {
         if positives > 0 && positives < Double(n) { beta[0] = log(positives / (Double(n) - positives)) }
         var notes = [String]()
         var iterations = 0, gradientNorm = Double.infinity
-        var loss = penalisedLoss(beta)
+        var loss = penalisedLoss(beta, eta: &currentEta)
         while iterations < parameters.maxIterations {
             iterations += 1
             var gradient = [Double](repeating: 0, count: width)
             var hessian = Matrix(rows: width, columns: width)
             forEachBlock { start, count in
-                let eta = design.times(beta, firstRows: count)
                 var residual = [Double](repeating: 0, count: count)
-                for r in 0..<count {
-                    let prob = sigmoid(eta[r])
-                    residual[r] = Double(y[start + r]) - prob
-                    let w = max(prob * (1 - prob), 1e-12).squareRoot()
-                    for j in 0..<width { weighted.values[r * width + j] = design.values[r * width + j] * w }
+                design.values.withUnsafeBufferPointer { d in
+                    weighted.values.withUnsafeMutableBufferPointer { out in
+                        for r in 0..<count {
+                            let prob = sigmoid(currentEta[start + r])
+                            residual[r] = Double(y[start + r]) - prob
+                            let w = max(prob * (1 - prob), 1e-12).squareRoot()
+                            for j in 0..<width { out[r * width + j] = d[r * width + j] * w }
+                        }
+                    }
                 }
                 design.addTransposeTimes(residual, into: &gradient)
                 weighted.addGram(ofFirst: count, into: &hessian)
@@ -118,24 +130,17 @@ public enum LogisticRegression {
             var candidateLoss = loss
             for _ in 0..<30 {
                 candidate = zip(beta, step).map { $0 + scale * $1 }
-                candidateLoss = penalisedLoss(candidate)
+                candidateLoss = penalisedLoss(candidate, eta: &candidateEta)
                 if candidateLoss <= loss + 1e-12 * abs(loss) { break }
                 scale /= 2
             }
             beta = candidate
+            swap(&currentEta, &candidateEta)
             if abs(loss - candidateLoss) <= 1e-15 * max(1, abs(loss)) && scale < 1e-6 { loss = candidateLoss; break }
             loss = candidateLoss
         }
         // Perfect separation: every training row already predicted with certainty; the optimum is at infinity.
-        var separable = n > 0
-        forEachBlock { start, count in
-            guard separable else { return }
-            let eta = design.times(beta, firstRows: count)
-            for r in 0..<count where (y[start + r] == 1 ? eta[r] : -eta[r]) <= 13 {
-                separable = false
-                break
-            }
-        }
+        let separable = n > 0 && (0..<n).allSatisfy { i in (y[i] == 1 ? currentEta[i] : -currentEta[i]) > 13 }
         if separable { notes.append("the classes are perfectly separable: coefficients grow with the data, not the signal; raise --l2") }
         let converged = gradientNorm / Double(max(n, 1)) < parameters.tolerance * 10 || gradientNorm < 1e-6
         if !converged { notes.append("not converged after \(iterations) iterations (gradient \(gradientNorm)); separable data? raise --l2") }
