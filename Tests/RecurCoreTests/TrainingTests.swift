@@ -51,7 +51,7 @@ import Testing
         for j in 0..<3 { #expect(abs(model.coefficients[j] - expected[j + 1]) < 1e-6, "coefficient \(j)") }
     }
 
-    /// Past one block of rows (8,192) X'WX and the gradient are summed block by block: the optimum found
+    /// Past one block of rows (4,096 here) X'WX and the gradient are summed block by block: the optimum found
     /// must still be the optimum of all the rows, checked by its first-order condition computed here
     /// row by row, missing values included.
     @Test func aFitOverManyBlocksIsTheOptimumOfAllRows() {
@@ -60,7 +60,8 @@ import Testing
         for i in stride(from: 0, to: n, by: 7) { x[i * 3 + 1] = .nan }
         var parameters = LogisticRegression.Parameters()
         parameters.l2 = 3
-        let (model, report) = LogisticRegression.fit(features: x, rows: n, names: ["a", "b", "c"], labels: y, parameters: parameters)
+        let (model, report) = LogisticRegression.fit(
+            features: x, rows: n, names: ["a", "b", "c"], labels: y, parameters: parameters, blockRows: 4_096)
         #expect(report.converged)
         var gradient = [Double](repeating: 0, count: 4)
         for i in 0..<n {

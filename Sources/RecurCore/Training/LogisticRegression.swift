@@ -24,7 +24,7 @@ public enum LogisticRegression {
     /// Fits on row-major features (NaN = missing, replaced by the training mean) and 0/1 labels.
     public static func fit(
         features x: [Double], rows n: Int, names: [String], labels y: [UInt8],
-        parameters: Parameters
+        parameters: Parameters, blockRows: Int = 65_536
     ) -> (LogisticModel, Report) {
         let p = names.count
         precondition(x.count == n * p && y.count == n)
@@ -42,7 +42,7 @@ public enum LogisticRegression {
         // of rows at a time, and X'WX and X'(y − p) are summed over the blocks: beyond the features
         // themselves the fit holds O(features²) and one block, not two more copies of every row.
         let width = p + 1
-        let blockRows = min(n, 8_192)
+        let blockRows = min(n, blockRows)
         var design = Matrix(rows: max(blockRows, 1), columns: width)
         var weighted = Matrix(rows: max(blockRows, 1), columns: width)
         let inverseScales = scales.map { 1 / $0 }
@@ -74,14 +74,24 @@ public enum LogisticRegression {
         // row), so the next iteration's pass need not compute it again.
         var currentEta = [Double](repeating: 0, count: n), candidateEta = currentEta
         func penalisedLoss(_ beta: [Double], eta etaOut: inout [Double]) -> Double {
+            // η from the raw features with the coefficients taken back to their scale: no block to
+            // standardise. A missing value stands at the mean: its term, c·(x − mean), is 0.
+            let c = (0..<p).map { beta[$0 + 1] * inverseScales[$0] }
+            let base = beta[0] - zip(c, means).reduce(0) { $0 + $1.0 * $1.1 }
+            let missing = zip(c, means).map { $0 * $1 }
             var loss = 0.0
-            forEachBlock { start, count in
-                let eta = design.times(beta, firstRows: count)
-                for r in 0..<count {
-                    etaOut[start + r] = eta[r]
-                    // log(1 + e^η) − yη, computed without overflow.
-                    let e = eta[r]
-                    loss += (e > 0 ? e + log1p(exp(-e)) : log1p(exp(e))) - Double(y[start + r]) * e
+            x.withUnsafeBufferPointer { xs in
+                etaOut.withUnsafeMutableBufferPointer { etas in
+                    for i in 0..<n {
+                        var e = base
+                        for j in 0..<p {
+                            let v = xs[i * p + j]
+                            e += v.isNaN ? missing[j] : c[j] * v
+                        }
+                        etas[i] = e
+                        // log(1 + e^η) − yη, computed without overflow.
+                        loss += (e > 0 ? e + log1p(exp(-e)) : log1p(exp(e))) - Double(y[i]) * e
+                    }
                 }
             }
             var penalty = 0.0
