@@ -74,6 +74,10 @@ import Testing
         for j in 0..<3 { gradient[j + 1] -= parameters.l2 * model.coefficients[j] }
         #expect(gradient.allSatisfy { abs($0) / Double(n) < 1e-9 }, "gradient at the fit: \(gradient)")
         #expect(abs(model.coefficients[0]) > 0.1, "the signal was learnt")
+        // The whole design held at once (what fits under the budget do) finds the same optimum.
+        let (whole, _) = LogisticRegression.fit(features: x, rows: n, names: ["a", "b", "c"], labels: y, parameters: parameters)
+        #expect(abs(whole.intercept - model.intercept) < 1e-9)
+        for j in 0..<3 { #expect(abs(whole.coefficients[j] - model.coefficients[j]) < 1e-9, "coefficient \(j)") }
     }
 
     @Test func separableAndCollinearDataStayFiniteAndAreReported() {
