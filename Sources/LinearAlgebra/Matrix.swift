@@ -24,49 +24,22 @@ public struct Matrix: Sendable, Equatable {
 
     /// AᵀA (upper triangle filled, then mirrored) with BLAS dsyrk: the Gram matrix of the columns.
     public func gram() -> Matrix {
-        var out = [Double](repeating: 0, count: columns * columns)
-        values.withUnsafeBufferPointer { a in
-            out.withUnsafeMutableBufferPointer { c in
-                cblas_dsyrk(
-                    CblasRowMajor, CblasUpper, CblasTrans, Int32(columns), Int32(rows), 1.0,
-                    a.baseAddress, Int32(columns), 0.0, c.baseAddress, Int32(columns))
-            }
-        }
-        for i in 0..<columns { for j in 0..<i { out[i * columns + j] = out[j * columns + i] } }
-        return Matrix(rows: columns, columns: columns, values: out)
+        var out = Matrix(rows: columns, columns: columns)
+        addGram(ofFirst: rows, into: &out)
+        out.mirrorUpper()
+        return out
     }
 
     /// Aᵀv with BLAS dgemv.
     public func transposeTimes(_ vector: [Double]) -> [Double] {
         precondition(vector.count == rows)
         var out = [Double](repeating: 0, count: columns)
-        values.withUnsafeBufferPointer { a in
-            vector.withUnsafeBufferPointer { x in
-                out.withUnsafeMutableBufferPointer { y in
-                    cblas_dgemv(
-                        CblasRowMajor, CblasTrans, Int32(rows), Int32(columns), 1.0, a.baseAddress, Int32(columns),
-                        x.baseAddress, 1, 0.0, y.baseAddress, 1)
-                }
-            }
-        }
+        addTransposeTimes(vector, into: &out)
         return out
     }
 
     /// Av with BLAS dgemv.
-    public func times(_ vector: [Double]) -> [Double] {
-        precondition(vector.count == columns)
-        var out = [Double](repeating: 0, count: rows)
-        values.withUnsafeBufferPointer { a in
-            vector.withUnsafeBufferPointer { x in
-                out.withUnsafeMutableBufferPointer { y in
-                    cblas_dgemv(
-                        CblasRowMajor, CblasNoTrans, Int32(rows), Int32(columns), 1.0, a.baseAddress, Int32(columns),
-                        x.baseAddress, 1, 0.0, y.baseAddress, 1)
-                }
-            }
-        }
-        return out
-    }
+    public func times(_ vector: [Double]) -> [Double] { times(vector, firstRows: rows) }
 }
 
 /// A symmetric positive-definite system solved by Cholesky factorisation (LAPACK dpotrf + dpotrs).
@@ -94,12 +67,6 @@ public enum Cholesky {
         guard info == 0 else { throw .notPositiveDefinite(column: Int(info)) }
         return x
     }
-}
-
-/// Facts about the linked BLAS.
-public enum BLAS {
-    /// OpenBLAS's build configuration string.
-    public static var configuration: String { String(cString: openblas_get_config()) }
 }
 
 extension Matrix {
