@@ -6,8 +6,9 @@
 # async handler is the peer, its plain-def handler (run in a thread pool) is shown beside it.
 # Bounds: PING against PING at -P 16 and Recur's GET /healthz show what the transport alone reaches
 # here, with no lookup and no model.
-# Each figure is the median of RUNS runs; Recur and Redis alternate within each run so that both see
-# the same machine. THREADS sets Recur's event loops (default: the server's, one per core but one); RECUR measures another
+# Each figure is the median (and range) of RUNS rounds (default 5); Recur and Redis alternate within
+# each round so that both see the same machine. bench/serve/instructions.sh gives the count that does
+# not move with the machine's load: instructions per request under callgrind. THREADS sets Recur's event loops (default: the server's, one per core but one); RECUR measures another
 # build (e.g. a saved baseline).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -15,7 +16,7 @@ DATA=bench/data
 export RECUR_HOME="$PWD/$DATA/features-home"
 export RECUR_MODELS_DIR="$PWD/$DATA/serve-models"
 REQUESTS=${REQUESTS:-200000}
-RUNS=${RUNS:-3}
+RUNS=${RUNS:-5}
 RECUR_PORT=${RECUR_PORT:-7878}
 REDIS_PORT=${REDIS_PORT:-6390}
 THREADS=${THREADS:-}
@@ -55,6 +56,8 @@ bench() { redis-benchmark -p "$1" -c 50 -n "$REQUESTS" -P "$2" -r "$USERS" --csv
 # requests/s and p99 (ms) from redis-benchmark's CSV line
 fields() { python3 -c 'import csv,sys; r=next(csv.reader([sys.stdin.read()])); print(r[1], r[6])'; }
 median() { python3 -c 'import statistics,sys; print(statistics.median(float(x) for x in sys.argv[1:]))' "$@"; }
+# "min–max" of the runs, for beside a median
+range_of() { python3 -c 'import sys; v=[float(x) for x in sys.argv[1:]]; print(f"{min(v):.0f}–{max(v):.0f}")' "$@"; }
 declare -A P1   # TCP -P 1 requests/s per model, for HTTP / TCP
 report() {
   local label=$1 depth=$2 i
@@ -66,10 +69,12 @@ report() {
   local q p rq_m dq_m
   rq_m=$(median "${rq[@]}"); dq_m=$(median "${dq[@]}")
   [[ $depth != 1 ]] || P1[$label]=$rq_m
-  printf '%-9s -P %-2s  recur %9.0f req/s p99 %6.3f ms   redis %9.0f req/s p99 %6.3f ms   ratio %.2f   (recur runs: %s)\n' \
-    "$label" "$depth" "$rq_m" "$(median "${rp[@]}")" "$dq_m" "$(median "${dp[@]}")" "$(echo "$rq_m / $dq_m" | bc -l)" "${rq[*]}"
+  printf '%-9s -P %-2s  recur %9.0f req/s (%s) p99 %6.3f ms   redis %9.0f req/s (%s) p99 %6.3f ms   ratio %.2f\n' \
+    "$label" "$depth" "$rq_m" "$(range_of "${rq[@]}")" "$(median "${rp[@]}")" "$dq_m" "$(range_of "${dq[@]}")" "$(median "${dp[@]}")" \
+    "$(echo "$rq_m / $dq_m" | bc -l)"
 }
-echo "users: $USERS, requests per run: $REQUESTS, 50 clients, median of $RUNS runs, recur event loops: ${THREADS:-default (one per core but one)}"
+echo "$(date -u +%F): users: $USERS, requests per run: $REQUESTS, 50 clients, median (min–max) of $RUNS rounds, Recur and Redis alternating in each"
+echo "recur event loops: ${THREADS:-default (one per core but one, here $(( $(nproc) > 1 ? $(nproc) - 1 : 1 )))}; $(grep -o 'threads=[0-9]*' "$DATA/serve.log" | head -1 || true)"
 # One untimed pass so that every user's feature span is in place before timing.
 bench "$RECUR_PORT" 16 SCORE __rand_int__ >/dev/null
 report logistic 1
@@ -93,7 +98,7 @@ ping_report() {
   done
   local r d
   r=$(median "${rq[@]}"); d=$(median "${dq[@]}")
-  printf '%-9s -P 16  recur %9.0f req/s   redis %9.0f req/s   ratio %.2f   (recur runs: %s; redis runs: %s)\n' PING "$r" "$d" "$(echo "$r / $d" | bc -l)" "${rq[*]}" "${dq[*]}"
+  printf '%-9s -P 16  recur %9.0f req/s (%s)   redis %9.0f req/s (%s)   ratio %.2f\n' PING "$r" "$(range_of "${rq[@]}")" "$d" "$(range_of "${dq[@]}")" "$(echo "$r / $d" | bc -l)"
   printf '%-9s -P 16  redis GET of a random user'"'"'s key %9.0f req/s   (runs: %s)\n' context "$(median "${gq[@]}")" "${gq[*]}"
 }
 ping_report
