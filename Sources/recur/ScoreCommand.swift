@@ -50,7 +50,7 @@ struct ScoreCommand: ParsableCommand {
         for start in stride(from: 0, to: ids.count, by: 1_000) {
             let batch = Array(ids[start..<min(ids.count, start + 1_000)])
             var replies = try connection.exchange(batch.map { "SCORE \($0)\(suffix)" })
-            try followRedirects(batch, &replies, suffix: suffix, nodes: &nodes)
+            try followRedirects(batch, &replies, suffix: suffix, nodes: &nodes, until: deadline)
             for (id, reply) in zip(batch, replies) {
                 if reply.hasPrefix("ERR") {
                     failed = true
@@ -86,7 +86,9 @@ extension ScoreCommand {
     /// A cluster node answers `MOVED slot host:port` for a user another node holds: the request is
     /// asked again there, as `redis-cli -c` does (a few hops at most, so a misconfigured cluster that
     /// points in a circle ends with the redirect shown rather than a loop).
-    func followRedirects(_ batch: [String], _ replies: inout [String], suffix: String, nodes: inout [String: LineClient]) throws {
+    func followRedirects(
+        _ batch: [String], _ replies: inout [String], suffix: String, nodes: inout [String: LineClient], until deadline: Date
+    ) throws {
         for _ in 0..<3 {
             var byNode = [String: [Int]]()
             for (index, reply) in replies.enumerated() {
@@ -101,8 +103,10 @@ extension ScoreCommand {
                 } else {
                     let parts = address.split(separator: ":")
                     let port = Int(parts.last ?? "") ?? 0
-                    node = try LineClient(host: parts.dropLast().joined(separator: ":"), port: port)
+                    // A node that is restarting is waited for as the first one is, within --wait.
+                    node = try connectWhileStarting(host: parts.dropLast().joined(separator: ":"), port: port, until: deadline)
                     try authenticate(node)
+                    try waitWhileLoading(node, until: deadline)
                     nodes[address] = node
                 }
                 let answers = try node.exchange(indices.map { "SCORE \(batch[$0])\(suffix)" })
@@ -129,7 +133,8 @@ extension ScoreCommand {
 extension ScoreCommand {
     /// `recur serve & recur score …` is a natural script: a server that is not listening yet is
     /// retried until the deadline (connection refused only; any other failure is reported at once).
-    func connectWhileStarting(until deadline: Date) throws -> LineClient {
+    func connectWhileStarting(host: String? = nil, port: Int? = nil, until deadline: Date) throws -> LineClient {
+        let host = host ?? self.host, port = port ?? self.port
         var told = false
         while true {
             do {
