@@ -61,7 +61,7 @@ public final class FeatureSync: @unchecked Sendable {
             do {
                 let store = try Store.open(location, migrate: false)
                 let c = store.connection
-                try c.listen("recur_user_features")
+                try c.listen(FeatureChangeLog.channel)
                 _ = try catchUp(c)
                 backoff = 0.5
                 var last = Date()

@@ -314,7 +314,7 @@ final class TestClient {
             """
             INSERT INTO user_features (set_name, set_version, user_id, state, updated_at) VALUES ('default', 1, $1, decode($2, 'hex'), clock_timestamp())
             """, [user, hex])
-        try f.store.connection.notify("recur_user_features", payload: "default@1")
+        try f.store.connection.notify(FeatureChangeLog.channel, payload: "default@1")
         let deadline = Date().addingTimeInterval(1)
         var reply = ""
         while Date() < deadline {

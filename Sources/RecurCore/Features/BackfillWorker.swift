@@ -175,7 +175,7 @@ final class BackfillWorker: @unchecked Sendable {
                 INSERT INTO backfill_progress (run_id, part, last_user_id) VALUES ($1, $2, $3)
                 ON CONFLICT (run_id, part) DO UPDATE SET last_user_id = excluded.last_user_id
                 """, [runID, part, lastUser])
-            try writer.notify("recur_user_features", payload: set.reference)
+            try writer.notify(FeatureChangeLog.channel, payload: set.reference)
         }
         let totals = tally.add(users: chunkUsers, events: chunkEvents, snapshots: chunkSnapshots, stateBytes: chunkBytes)
         progress?(totals.0, totals.1)

@@ -5,6 +5,10 @@ import Postgres
 /// Readers (`recur serve`) take the rows they have not applied yet; writers prune what is older than
 /// `retention`, and a reader away for longer falls back to scanning `user_features` itself.
 public enum FeatureChangeLog {
+    /// The LISTEN/NOTIFY channel on which every writer of `user_features` wakes its readers (payload:
+    /// the feature set's reference) once its write is committed.
+    public static let channel = "recur_user_features"
+
     /// How long change rows are kept, in seconds.
     public static let retention = 600.0
 

@@ -65,7 +65,7 @@ public struct FeatureRepair {
             try c.execute(
                 "DELETE FROM feature_repairs WHERE set_name = $1 AND set_version = $2 AND user_id = ANY($3::text[])",
                 [set.name, set.version, ArrayLiteral.text(done)])
-            if !written.isEmpty { try c.notify("recur_user_features", payload: set.reference) }
+            if !written.isEmpty { try c.notify(FeatureChangeLog.channel, payload: set.reference) }
             return done
         }
     }

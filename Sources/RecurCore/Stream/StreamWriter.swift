@@ -132,7 +132,7 @@ final class StreamWriter {
                 "UPDATE stream_files SET rows_read = $2, loaded = $3, rejected = $4 WHERE sha256 = $1",
                 [file.sha256, batch.records, fresh.count, batch.rejected.count])
         }
-        if !written.written.isEmpty && !twoPhase { try connection.notify("recur_user_features", payload: set.reference) }
+        if !written.written.isEmpty && !twoPhase { try connection.notify(FeatureChangeLog.channel, payload: set.reference) }
     }
 
     /// The batch's transaction stores the events while the states' transaction, on the other
@@ -162,7 +162,7 @@ final class StreamWriter {
             if (try? PreparedStates.settle(name, on: states.connection)) == true && !written.written.isEmpty {
                 // Only now are the states visible; a prepared transaction cannot NOTIFY. If this is lost
                 // with the connection, `recur serve`'s periodic catch-up finds the states.
-                _ = try? connection.notify("recur_user_features", payload: set.reference)
+                _ = try? connection.notify(FeatureChangeLog.channel, payload: set.reference)
             }
             return (fresh, written)
         } catch {
