@@ -83,12 +83,12 @@ let package = Package(
         ),
 
         // Fast tests: pure domain code, no servers.
-        .testTarget(name: "RecurCoreTests", dependencies: ["RecurCore", "LinearAlgebra"]),
+        .testTarget(name: "RecurCoreTests", dependencies: ["RecurCore", "LinearAlgebra", "Postgres"]),
         // Fast tests of the server's framing and command parsing, no sockets.
         .testTarget(
             name: "RecurServerTests",
             dependencies: [
-                "RecurServer", "RecurCore",
+                "RecurServer", "RecurCore", "Postgres",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio")
             ]),

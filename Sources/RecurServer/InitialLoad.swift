@@ -123,45 +123,13 @@ struct RowBatch: Sendable {
     }
 }
 
-/// PostgreSQL's binary COPY format, read back: a header once, then per row a 16-bit field count
-/// and each field as a 32-bit length (−1 for NULL) and its bytes, all big-endian.
-enum CopyBinary {
-    static let signature: [UInt8] = Array("PGCOPY\n".utf8) + [0xFF, 13, 10, 0]
-
-    /// The first message without the header (signature, flags, extension), or nil when it is not one.
-    static func skipHeader(_ message: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer? {
-        guard message.count >= 19, message.prefix(11).elementsEqual(signature) else { return nil }
-        let extensionLength = Int(int32(message, at: 15))
-        guard extensionLength >= 0, 19 + extensionLength <= message.count else { return nil }
-        return UnsafeRawBufferPointer(rebasing: message[(19 + extensionLength)...])
-    }
-
+extension CopyBinary {
     /// (user, state, stamp) from a row of (text, bytea, float8); nil for the trailer or anything else.
     static func userRow(_ row: UnsafeRawBufferPointer) -> (String, [UInt8], Double)? {
-        guard row.count >= 2, int16(row, at: 0) == 3 else { return nil }
-        var index = 2
-        func field() -> UnsafeRawBufferPointer? {
-            guard index + 4 <= row.count else { return nil }
-            let length = Int(int32(row, at: index))
-            index += 4
-            guard length >= 0, index + length <= row.count else { return nil }
-            defer { index += length }
-            return UnsafeRawBufferPointer(rebasing: row[index..<(index + length)])
-        }
-        guard let user = field(), let state = field(), let stamp = field(), stamp.count == 8, index == row.count else { return nil }
-        var bits: UInt64 = 0
-        for byte in stamp { bits = bits << 8 | UInt64(byte) }
-        return (String(decoding: user, as: UTF8.self), Array(state), Double(bitPattern: bits))
-    }
-
-    /// The message that ends a binary COPY: a field count of −1.
-    static func isTrailer(_ row: UnsafeRawBufferPointer) -> Bool { row.count == 2 && int16(row, at: 0) == -1 }
-
-    static func int16(_ bytes: UnsafeRawBufferPointer, at index: Int) -> Int16 {
-        Int16(bitPattern: UInt16(bytes[index]) << 8 | UInt16(bytes[index + 1]))
-    }
-
-    static func int32(_ bytes: UnsafeRawBufferPointer, at index: Int) -> Int32 {
-        Int32(bitPattern: UInt32(bytes[index]) << 24 | UInt32(bytes[index + 1]) << 16 | UInt32(bytes[index + 2]) << 8 | UInt32(bytes[index + 3]))
+        var fields = CopyBinaryFields(row)
+        guard fields.count == 3, let user = try? fields.next(), let state = try? fields.next(), let stamp = try? fields.next(),
+            stamp.count == 8, fields.isAtEnd
+        else { return nil }
+        return (String(decoding: user, as: UTF8.self), Array(state), Double(bitPattern: UInt64(bitPattern: int64(stamp, at: 0))))
     }
 }
