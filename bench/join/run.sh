@@ -16,8 +16,9 @@ mkdir -p "$DATA"
 export RECUR_HOME="$PWD/$DATA/features-home"
 [[ -x bench/.venv/bin/python ]] || python3 -m venv bench/.venv
 bench/.venv/bin/python -c "import duckdb" 2>/dev/null || bench/.venv/bin/pip install -q duckdb
-swift build -c release --product recur >/dev/null
-RECUR=.build/release/recur
+# RECUR: the binary measured (default: this tree's release build); RECUR_BEFORE: an earlier build
+# measured in the same rounds, for a before/after figure.
+if [[ -z "${RECUR:-}" ]]; then swift build -c release --product recur >/dev/null; RECUR=.build/release/recur; fi
 
 # The 10M-event store of bench/features/run.sh (events only: the join needs no snapshots).
 CSV="$DATA/events-$USERS-$EVENTS.csv"
@@ -77,9 +78,16 @@ measure() {  # label, then the command; prints "label wall_s rss_mb"
 : > "$DATA/join-runs.txt"
 for run in $(seq "$RUNS"); do
   measure recur "$RECUR" features join "$ROWFILE" -o "$DATA/join-out-recur.csv" | tee -a "$DATA/join-runs.txt"
+  if [[ -n "${RECUR_BEFORE:-}" ]]; then
+    measure before "$RECUR_BEFORE" features join "$ROWFILE" -o "$DATA/join-out-before.csv" | tee -a "$DATA/join-runs.txt"
+  fi
   measure duckdb bench/.venv/bin/python "$DATA/join-peer.py" "$PEER_EVENTS" "$ROWFILE" "$DATA/join-out-duckdb.csv" | tee -a "$DATA/join-runs.txt"
 done
 tail -n 1 "$DATA/join-recur.err"
+if [[ -n "${RECUR_BEFORE:-}" ]]; then
+  cmp -s "$DATA/join-out-recur.csv" "$DATA/join-out-before.csv" || { echo "the output differs from the build before's" >&2; exit 1; }
+  echo "output byte for byte equal to the build before's"
+fi
 # Both computed the same five numbers for every row.
 bench/.venv/bin/python - "$DATA/join-out-recur.csv" "$DATA/join-out-duckdb.csv" <<'PY'
 import csv, sys, math
@@ -106,4 +114,6 @@ med = {k: (statistics.median(w for w, _ in v), max(r for _, r in v), min(w for w
 for k, (m, rss, lo, hi) in med.items():
     print(f"{k}: median {m:.1f} s (range {lo:.1f}-{hi:.1f}), peak RSS {rss} MB")
 print(f"recur (45 features) / duckdb (5 features) wall time: {med['recur'][0] / med['duckdb'][0]:.2f}x")
+if "before" in med:
+    print(f"recur / the build before, same rounds: {med['recur'][0] / med['before'][0]:.2f}x")
 PY

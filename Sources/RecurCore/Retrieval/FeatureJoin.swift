@@ -34,71 +34,46 @@ public struct FeatureJoin {
     public func run(
         rows: JoinRows, output: JoinOutput, store: Store, write: (String) throws -> Void, progress: ((String) -> Void)? = nil
     ) throws -> Summary {
-        let c = store.connection
-        // Answers come out in (user, time) order; they wait in a file, not in memory, for the reorder.
-        let spill = FileManager.default.temporaryDirectory.appendingPathComponent("recur-join-\(getpid())-\(UInt32.random(in: 0...UInt32.max))").path
-        guard FileManager.default.createFile(atPath: spill, contents: nil), let file = FileHandle(forUpdatingAtPath: spill) else {
-            throw FileError.cannotOpen(path: spill, reason: "cannot create a spill file")
-        }
-        defer {
-            try? file.close()
-            try? FileManager.default.removeItem(atPath: spill)
-        }
-        var out = [UInt8]()
-        out.reserveCapacity(1 << 20)
+        // Answers come out in (user, time) order; rows and answers wait on disk, not in memory, for the reorder.
+        let spill = try JoinSpill()
+        var answer = [UInt8]()
         var summary = try merge(
-            rows: rows, store: store, keep: { output.passthrough($0) }, progress: progress,
+            rows: rows, store: store, keep: { Int64(try spill.addRow(output.passthrough($0))) }, progress: progress,
             answer: { row, values in
-                out += Array(String(row).utf8); out.append(9)
-                output.appendFeaturesForCopy(values, to: &out); out.append(10)
-                if out.count > 4 << 20 {
-                    file.write(Data(out))
-                    out.removeAll(keepingCapacity: true)
-                }
+                answer.removeAll(keepingCapacity: true)
+                output.appendFeatures(values, to: &answer)
+                try spill.setAnswer(Int(row), answer)
             })
-        file.write(Data(out))
-        try file.seek(toOffset: 0)
-        try c.execute("DROP TABLE IF EXISTS recur_join_answers")
-        try c.execute("CREATE TEMP TABLE recur_join_answers (row_no bigint, vals text)")
-        try c.copyIn("COPY recur_join_answers FROM STDIN") { writer in
-            while let chunk = try file.read(upToCount: 4 << 20), !chunk.isEmpty { try writer.write([UInt8](chunk)) }
-        }
-        try c.execute("ANALYZE recur_join_answers")
-        progress?(String(format: "answers stored in %.1f s", Date().timeIntervalSince(summary.started)))
-
-        // Back in input order, with each row's input columns in front.
+        progress?(String(format: "answers spilled in %.1f s", Date().timeIntervalSince(summary.started)))
         if let header = output.header { try write(header) }
         var text = [UInt8]()
-        try c.copyOut(
-            "COPY (SELECT r.passthrough, a.vals FROM recur_join_rows r JOIN recur_join_answers a USING (row_no) ORDER BY r.row_no) TO STDOUT"
-        ) { whole in
-            // Each COPY row arrives with its own newline; the text's newlines are escaped inside it.
-            let line = whole.last == 10 ? UnsafeRawBufferPointer(rebasing: whole.dropLast()) : whole
-            let fields = line.split(separator: 9, maxSplits: 1, omittingEmptySubsequences: false)
-            text += Array(CopyText.string(UnsafeRawBufferPointer(rebasing: fields[0])).utf8)
-            if fields.count > 1 { text += Array(CopyText.string(UnsafeRawBufferPointer(rebasing: fields[1])).utf8) }
+        text.reserveCapacity(1 << 20)
+        try spill.forEachRow { input, features in
+            text += input
+            text += features
+            text.append(10)
             if text.count > 1 << 20 {
                 try write(String(decoding: text, as: UTF8.self))
                 text.removeAll(keepingCapacity: true)
             }
         }
         try write(String(decoding: text, as: UTF8.self))
-        _ = try? c.execute("DROP TABLE IF EXISTS recur_join_rows, recur_join_answers")
+        _ = try? store.connection.execute("DROP TABLE IF EXISTS recur_join_rows")
         summary.seconds = Date().timeIntervalSince(summary.started)
         return summary
     }
 
-    /// The heart of the join: `keep` sees every readable row as it is read (its text is stored for
-    /// the row, nil: nothing), then `answer` gets each row's features in (user, time) order — nil for
-    /// a user with no events at all. The rows stay in `recur_join_rows` on the store's connection.
+    /// The heart of the join: `keep` sees every readable row as it is read and numbers it, then
+    /// `answer` gets each row's number and features in (user, time) order — nil for a user with no
+    /// events at all. The rows stay in `recur_join_rows` on the store's connection.
     public func merge(
-        rows: JoinRows, store: Store, keep: (JoinRows.Row) throws -> String?, progress: ((String) -> Void)? = nil,
+        rows: JoinRows, store: Store, keep: (JoinRows.Row) throws -> Int64, progress: ((String) -> Void)? = nil,
         answer: (Int64, [Double]?) throws -> Void
     ) throws -> Summary {
         var summary = Summary()
         let c = store.connection
         try c.execute("DROP TABLE IF EXISTS recur_join_rows")
-        try c.execute("CREATE TEMP TABLE recur_join_rows (row_no bigint, user_id text, t bigint, at timestamptz, passthrough text)")
+        try c.execute("CREATE TEMP TABLE recur_join_rows (row_no bigint, user_id text, at timestamptz)")
         try c.copyIn("COPY recur_join_rows FROM STDIN") { writer in
             var q = [UInt8]()
             q.reserveCapacity(1 << 20)
@@ -106,12 +81,10 @@ public struct FeatureJoin {
                 summary.rows += 1
                 switch next {
                 case .success(let row):
-                    let text = try keep(row)
-                    q += Array(String(row.number).utf8); q.append(9)
+                    let number = try keep(row)
+                    q += Array(String(number).utf8); q.append(9)
                     EventLoader.append(row.user, to: &q); q.append(9)
-                    q += Array(String(row.time.microseconds).utf8); q.append(9)
-                    EventLoader.appendTimestamp(row.time, to: &q); q.append(9)
-                    EventLoader.append(text, to: &q); q.append(10)
+                    EventLoader.appendTimestamp(row.time, to: &q); q.append(10)
                 case .failure(let rejected):
                     summary.rejected += 1
                     if summary.firstRejections.count < 20 { summary.firstRejections.append(rejected.description) }

@@ -6,7 +6,7 @@ public struct JoinOutput: Sendable {
     public let columns: [String]
     public let features: [String]
 
-    /// `"name":` per feature, quoted once (COPY-escaped: a backslash in a name is doubled).
+    /// `"name":` per feature, quoted once.
     private let jsonKeys: [[UInt8]]
 
     public init(format: Format, columns: [String], features: [String]) {
@@ -17,7 +17,7 @@ public struct JoinOutput: Sendable {
             var bytes = [UInt8]()
             EventJSON.quoted(name, &bytes)
             bytes.append(UInt8(ascii: ":"))
-            return bytes.flatMap { $0 == 92 ? [92, 92] : [$0] }
+            return bytes
         }
     }
 
@@ -54,9 +54,9 @@ public struct JoinOutput: Sendable {
         }
     }
 
-    /// The feature part of a row (nil: a user with no events at all, every feature empty) in COPY
-    /// text form, its closing newline escaped: the join's hot path, without a String per row.
-    public func appendFeaturesForCopy(_ values: [Double]?, to out: inout [UInt8]) {
+    /// The feature part of a row (nil: a user with no events at all, every feature empty), without
+    /// its closing newline: the join's hot path, without a String per row.
+    public func appendFeatures(_ values: [Double]?, to out: inout [UInt8]) {
         switch format {
         case .csv:
             for index in features.indices {
@@ -71,8 +71,6 @@ public struct JoinOutput: Sendable {
             }
             out.append(UInt8(ascii: "}"))
         }
-        out.append(92)
-        out.append(UInt8(ascii: "n"))
     }
 
     static func appendNumber(_ value: Double, to out: inout [UInt8]) {

@@ -60,7 +60,7 @@ public struct LabelledRows {
                     throw JoinError.badLabel(path, "line \(row.line): the label column \(self.label) holds `\(Rejection.clip(text))`; a label is 0 or 1")
                 }
                 questions[row.number] = (row.user, row.time.microseconds, label)
-                return nil
+                return Int64(row.number)
             },
             answer: { row, values in features[Int(row)] = values ?? [Double](repeating: .nan, count: width) })
         guard !questions.isEmpty else { throw JoinError.emptyRows(path) }
