@@ -11,7 +11,7 @@ struct JoinSpillTests {
         var expected: [(String, [UInt8])] = []
         for k in 0..<20_000 {
             let text = "row \(k)," + String(repeating: "é\n\"", count: Int.random(in: 0...40, using: &random))
-            #expect(try spill.addRow(text) == k)
+            #expect(try spill.addRow(Array(text.utf8)) == k)
             let answer = k % 97 == 0 ? [] : (0..<Int.random(in: 1...300, using: &random)).map { _ in UInt8.random(in: 0...255, using: &random) }
             expected.append((text, answer))
         }
@@ -29,7 +29,7 @@ struct JoinSpillTests {
 
     @Test func rowsWithoutAnyAnswerComeBackEmpty() throws {
         let spill = try JoinSpill()
-        for k in 0..<3 { _ = try spill.addRow("r\(k)") }
+        for k in 0..<3 { _ = try spill.addRow(Array("r\(k)".utf8)) }
         var texts: [String] = []
         try spill.forEachRow { text, answer in
             #expect(answer.isEmpty)

@@ -38,7 +38,12 @@ public struct FeatureJoin {
         let spill = try JoinSpill()
         var answer = [UInt8]()
         var summary = try merge(
-            rows: rows, store: store, keep: { Int64(try spill.addRow(output.passthrough($0))) }, progress: progress,
+            rows: rows, store: store,
+            keep: { row in
+                answer.removeAll(keepingCapacity: true)
+                output.appendPassthrough(row, to: &answer)
+                return Int64(try spill.addRow(answer))
+            }, progress: progress,
             answer: { row, values in
                 answer.removeAll(keepingCapacity: true)
                 output.appendFeatures(values, to: &answer)

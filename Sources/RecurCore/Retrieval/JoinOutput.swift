@@ -27,13 +27,20 @@ public struct JoinOutput: Sendable {
         return (columns + features).map(CSVText.field).joined(separator: ",") + "\n"
     }
 
-    /// A row's input part, ready to be followed by `features(_:)`.
-    public func passthrough(_ row: JoinRows.Row) -> String {
+    /// A row's input part, ready to be followed by `appendFeatures(_:to:)`: a comma-separated row
+    /// as it was written, other input as fields of the output's format.
+    public func appendPassthrough(_ row: JoinRows.Row, to out: inout [UInt8]) {
         switch format {
         case .csv:
-            return row.values.map { CSVText.field($0 ?? "") }.joined(separator: ",")
+            if let record = row.record {
+                out += record
+                return
+            }
+            for (index, value) in row.values.enumerated() {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                out += CSVText.field(value ?? "").utf8
+            }
         case .jsonl:
-            var out = [UInt8]()
             out.append(UInt8(ascii: "{"))
             if let members = row.rawMembers {
                 for (index, member) in members.enumerated() {
@@ -50,7 +57,6 @@ public struct JoinOutput: Sendable {
                     if let value { EventJSON.quoted(value, &out) } else { out.append(contentsOf: "null".utf8) }
                 }
             }
-            return String(decoding: out, as: UTF8.self)
         }
     }
 

@@ -18,6 +18,8 @@ public final class JoinRows {
         public var values: [String?]
         /// JSON Lines only: each member as written, to pass through unchanged.
         public var rawMembers: [(key: String, raw: String)]?
+        /// Comma-separated input only: the row as written (quotes and all), to pass through unchanged.
+        public var record: [UInt8]?
     }
 
     /// A row that asks nothing Recur can answer.
@@ -123,7 +125,12 @@ public final class JoinRows {
         guard let text = values[timeColumn], let time = DateText.parse(text) else {
             return reject("`\(Rejection.clip(values[timeColumn] ?? "null"))` in \(columns[timeColumn]) is not a time")
         }
-        return .success(Row(number: number, line: record.line, user: user, time: time, values: values, rawMembers: raw))
+        var written: [UInt8]?
+        if format == .csv {
+            written = record.bytes
+            if written?.last == 13 { written?.removeLast() }
+        }
+        return .success(Row(number: number, line: record.line, user: user, time: time, values: values, rawMembers: raw, record: written))
     }
 }
 

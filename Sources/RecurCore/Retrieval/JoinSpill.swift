@@ -31,12 +31,10 @@ final class JoinSpill {
     deinit { try? FileManager.default.removeItem(atPath: directory) }
 
     /// The input part of the next row (rows are numbered 0, 1, … in the order they are added).
-    func addRow(_ text: String) throws -> Int {
-        var bytes = Array(text.utf8)
+    func addRow(_ bytes: [UInt8]) throws -> Int {
         var length = UInt32(bytes.count).bigEndian
         try withUnsafeBytes(of: &length) { try passthrough.append(Array($0)) }
         try passthrough.append(bytes)
-        bytes.removeAll()
         defer { rows += 1 }
         return rows
     }
