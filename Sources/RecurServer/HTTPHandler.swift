@@ -166,9 +166,8 @@ enum HTTPEndpoint {
                     decoderLimits.maxHeaderFieldSize = limits.maximumHeaderBytes
                     decoderLimits.maxHeaderFieldCount = limits.maximumHeaderFields
                     let sync = channel.pipeline.syncOperations
-                    try sync.addHandler(IdleStateHandler(allTimeout: idleTimeout))
                     try sync.addHandler(
-                        RequestDeadline(limit: requestTimeout) {
+                        ConnectionClock(limit: requestTimeout, idle: idleTimeout) {
                             HTTPAnswer.farewell(
                                 .requestTimeout, "TIMEOUT", "the request took longer than \(requestTimeout.nanoseconds / 1_000_000_000)s to arrive", $0)
                         })

@@ -78,9 +78,8 @@ public final class ScoringServer: @unchecked Sendable {
                 let address = channel.remoteAddress.map { "\($0.ipAddress ?? "?"):\($0.port ?? 0)" } ?? "?"
                 let timeout = configuration.requestTimeout
                 return channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(IdleStateHandler(allTimeout: configuration.idleTimeout))
                     try channel.pipeline.syncOperations.addHandler(
-                        RequestDeadline(limit: timeout) { allocator in
+                        ConnectionClock(limit: timeout, idle: configuration.idleTimeout) { allocator in
                             var out = allocator.buffer(capacity: 96)
                             Reply.error(code: "TIMEOUT", message: "a request took longer than \(timeout.nanoseconds / 1_000_000_000)s to arrive; closing")
                                 .write(.plain, into: &out)
@@ -172,9 +171,10 @@ public enum MetricsEndpoint {
                 channel.closeFuture.whenComplete { _ in status.release() }
                 return channel.eventLoop.makeCompletedFuture {
                     let sync = channel.pipeline.syncOperations
-                    try sync.addHandler(IdleStateHandler(allTimeout: idleTimeout))
                     try sync.addHandler(
-                        RequestDeadline(limit: requestTimeout) { HTTPAnswer.farewell(.requestTimeout, "TIMEOUT", "the request took too long to arrive", $0) })
+                        ConnectionClock(limit: requestTimeout, idle: idleTimeout) {
+                            HTTPAnswer.farewell(.requestTimeout, "TIMEOUT", "the request took too long to arrive", $0)
+                        })
                     try sync.addHandler(MetricsResponder(render: render))
                 }
             }
