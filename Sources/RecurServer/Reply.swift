@@ -48,7 +48,15 @@ public enum Reply: Sendable {
         let resp = encoding != .plain
         switch self {
         case .simple(let s):
-            buffer.writeString(resp ? "+\(s)\r\n" : "\(s)\n")
+            // Byte by byte: an interpolated "+\(s)\r\n" built a String for every PONG and OK.
+            if resp {
+                buffer.writeInteger(UInt8(ascii: "+"))
+                buffer.writeString(s)
+                buffer.writeStaticString("\r\n")
+            } else {
+                buffer.writeString(s)
+                buffer.writeInteger(UInt8(ascii: "\n"))
+            }
         case .text(let s):
             if resp {
                 Self.writeBulk(s, into: &buffer)

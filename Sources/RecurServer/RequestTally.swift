@@ -33,6 +33,8 @@ struct RequestTally: Sendable {
     /// Per (protocol, command, outcome): the count.
     private(set) var outcomes: [UInt64]
     private(set) var total: UInt64 = 0
+    /// Bit n: command n was counted since the last clear.
+    private var touched: UInt64 = 0
     private static let stride = 2 + bounds.count
 
     init() {
@@ -55,18 +57,48 @@ struct RequestTally: Sendable {
         if bucket < Self.bounds.count { cells[base + 2 + bucket] += 1 }
         outcomes[Self.outcome(proto, command, ok)] += 1
         total += 1
+        touched |= 1 << UInt64(command.rawValue)
     }
 
+    /// Adds the commands `other` counted. A connection's tally is added and cleared after every
+    /// read: visiting only the commands it saw (usually one) instead of every cell was 6% of a
+    /// pipelined PING's instructions.
     mutating func add(_ other: RequestTally) {
-        for i in cells.indices { cells[i] &+= other.cells[i] }
-        for i in outcomes.indices { outcomes[i] &+= other.outcomes[i] }
+        other.forEachTouched { command in
+            let base = command * Self.stride
+            for i in base..<(base + Self.stride) { cells[i] &+= other.cells[i] }
+            for proto in MeteredProtocol.allCases {
+                let first = (proto.rawValue * MeteredCommand.allCases.count + command) * 2
+                outcomes[first] &+= other.outcomes[first]
+                outcomes[first + 1] &+= other.outcomes[first + 1]
+            }
+        }
+        touched |= other.touched
         total += other.total
     }
 
     mutating func clear() {
-        for i in cells.indices { cells[i] = 0 }
-        for i in outcomes.indices { outcomes[i] = 0 }
+        let seen = self
+        seen.forEachTouched { command in
+            let base = command * Self.stride
+            for i in base..<(base + Self.stride) { cells[i] = 0 }
+            for proto in MeteredProtocol.allCases {
+                let first = (proto.rawValue * MeteredCommand.allCases.count + command) * 2
+                outcomes[first] = 0
+                outcomes[first + 1] = 0
+            }
+        }
+        touched = 0
         total = 0
+    }
+
+    private func forEachTouched(_ body: (Int) -> Void) {
+        var rest = touched
+        while rest != 0 {
+            let command = rest.trailingZeroBitCount
+            body(command)
+            rest &= rest - 1
+        }
     }
 
     func count(_ command: MeteredCommand) -> UInt64 { cells[command.rawValue * Self.stride] }

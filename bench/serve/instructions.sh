@@ -7,6 +7,7 @@
 #   SCORE / GET     recur SCORE of a random known user (logistic, then GBDT) beside redis GET of a
 #                   random one of as many keys
 #
+#   ONLY=ping bench/serve/instructions.sh  PING alone
 #   bench/serve/instructions.sh            (store: RECUR_HOME / RECUR_SCHEMA, a model aliased production
 #                                          and the versions LOGISTIC and GBDT; default: a small store
 #                                          of its own, made on first use)
@@ -86,6 +87,7 @@ printf '%-34s %8s %12s %12s %8s\n' request depth recur redis ratio
 for depth in $DEPTHS; do
   r=$(measure_recur "$LOGISTIC" "$depth" -t ping_mbulk); d=$(measure_redis "$depth" -t ping_mbulk)
   printf '%-34s %8s %12d %12d %8.2f\n' "PING / PING" "-P $depth" "$r" "$d" "$(echo "$r / $d" | bc -l)"
+  [[ "${ONLY:-}" == "ping" ]] && continue
   g=$(measure_redis "$depth" GET key:__rand_int__)
   for model in "$LOGISTIC" "$GBDT"; do
     r=$(measure_recur "$model" "$depth" SCORE __rand_int__)
