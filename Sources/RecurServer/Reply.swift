@@ -48,14 +48,25 @@ public enum Reply: Sendable {
         let resp = encoding != .plain
         switch self {
         case .simple(let s):
-            // Byte by byte: an interpolated "+\(s)\r\n" built a String for every PONG and OK.
-            if resp {
-                buffer.writeInteger(UInt8(ascii: "+"))
-                buffer.writeString(s)
-                buffer.writeStaticString("\r\n")
-            } else {
-                buffer.writeString(s)
-                buffer.writeInteger(UInt8(ascii: "\n"))
+            // One write of bytes gathered on the stack: an interpolated "+\(s)\r\n" built a String for
+            // every PONG and OK, and three writes cost three capacity checks.
+            let text = s.utf8
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: text.count + 3) { out in
+                var n = 0
+                if resp {
+                    out[0] = UInt8(ascii: "+")
+                    n = 1
+                }
+                for byte in text {
+                    out[n] = byte
+                    n += 1
+                }
+                if resp {
+                    out[n] = 13
+                    n += 1
+                }
+                out[n] = 10
+                buffer.writeBytes(UnsafeRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(out)[0..<(n + 1)]))
             }
         case .text(let s):
             if resp {
