@@ -65,9 +65,7 @@ final class OnlineUserTable: @unchecked Sendable {
 
     /// FNV-1a of the id's bytes: cheap, and independent of the dictionaries' per-process seed.
     private func shard(_ user: String) -> Shard {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in user.utf8 { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
-        return shards[Int(truncatingIfNeeded: hash) & mask]
+        shards[Int(truncatingIfNeeded: FNV1a.hash(user.utf8)) & mask]
     }
 
     /// Writes the user's features as of `t` into `out` when the stored span covers `t`.

@@ -258,13 +258,3 @@ public final class EmbeddedCluster: Sendable {
         return true
     }
 }
-
-/// A short stable name for a path (FNV-1a), for folders derived from it.
-func stableHash(_ text: String) -> String {
-    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-    for byte in text.utf8 {
-        hash ^= UInt64(byte)
-        hash &*= 0x0000_0100_0000_01b3
-    }
-    return String(hash, radix: 16)
-}
