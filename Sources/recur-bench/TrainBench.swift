@@ -47,10 +47,10 @@ struct TrainBench: ParsableCommand {
                 var parameters = GradientBoosting.Parameters()
                 parameters.threads = threads
                 parameters.earlyStoppingRounds = 0
-                let (ensemble, _) = GradientBoosting.fit(features: trainX, rows: trainY.count, names: names, labels: trainY, parameters: parameters)
+                let (ensemble, _) = try GradientBoosting.fit(features: trainX, rows: trainY.count, names: names, labels: trainY, parameters: parameters)
                 artifact = ModelArtifact(kind: .gbdt, featureSetName: "bench", featureSetVersion: 1, featureNames: names, gbdt: ensemble)
             } else {
-                let (fitted, _) = LogisticRegression.fit(
+                let (fitted, _) = try LogisticRegression.fit(
                     features: trainX, rows: trainY.count, names: names, labels: trainY, parameters: LogisticRegression.Parameters())
                 artifact = ModelArtifact(kind: .logistic, featureSetName: "bench", featureSetVersion: 1, featureNames: names, logistic: fitted)
             }

@@ -98,7 +98,8 @@ struct RefreshCommand: ParsableCommand {
             printError("refresh: \(plan.candidate) already trained, reusing it")
         } else {
             let request = plan.trainingRequest(production: production, set: set)
-            let rows = try TrainingSet.load(set: set, cutoffs: request.cutoffs, horizon: plan.horizon, population: request.population, store: opened)
+            let rows = try TrainingSet.load(
+                set: set, cutoffs: request.cutoffs, horizon: plan.horizon, population: request.population, store: opened, rowsOnDisk: true)
             printError(
                 "refresh: training \(plan.candidate) (\(production.kind.rawValue)) on \(plan.trainingCutoffs.map(\.dateString).joined(separator: ", ")), \(rows.rows) rows"
             )

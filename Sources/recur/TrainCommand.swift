@@ -86,7 +86,7 @@ struct TrainCommand: ParsableCommand {
             for rejection in loaded.summary.firstRejections { printError("train: \(path) \(rejection)") }
             (times, rows, labelled) = (loaded.periods, loaded.data, loaded)
         } else {
-            (set, times, rows) = try data.load(store: opened)
+            (set, times, rows) = try data.load(store: opened, rowsOnDisk: true)
         }
         var request = ModelTrainer.Request(version: version, kind: kind, set: set, cutoffs: times, horizon: try data.horizonSpan())
         request.population = try data.populationRule()

@@ -36,10 +36,12 @@ struct TrainingSetOptions: ParsableArguments {
         return rule
     }
 
-    func load(store: Store) throws -> (FeatureSet, [Timestamp], TrainingSet) {
+    /// The set's rows at the cutoffs; `rowsOnDisk` spills their features to a file (training's way).
+    func load(store: Store, rowsOnDisk: Bool = false) throws -> (FeatureSet, [Timestamp], TrainingSet) {
         let set = try features.resolve()
         let times = try cutoffTimes()
-        let data = try TrainingSet.load(set: set, cutoffs: times, horizon: try horizonSpan(), population: try populationRule(), store: store)
+        let data = try TrainingSet.load(
+            set: set, cutoffs: times, horizon: try horizonSpan(), population: try populationRule(), store: store, rowsOnDisk: rowsOnDisk)
         return (set, times, data)
     }
 }

@@ -5,7 +5,7 @@ import Testing
 /// The histogram and partition paths that only large leaves take (several threads).
 struct BinnedHistogramsTests {
     /// 100,000 rows of three features, one with missing values, and every other row in the leaf.
-    static func fixture() -> (BinnedHistograms, rows: [Int32], pairs: [Float], x: [Double]) {
+    static func fixture() throws -> (BinnedHistograms, rows: [Int32], pairs: [Float], x: [Double]) {
         var random = SeededRandom(seed: 5)
         let n = 100_000, p = 3
         var x = [Double]()
@@ -14,14 +14,15 @@ struct BinnedHistogramsTests {
             x.append(random.unit() < 0.2 ? .nan : random.unit())
             x.append(random.unit() < 0.5 ? 0 : 1)
         }
-        let binner = FeatureBins(features: x, rows: n, columns: p, maxBins: 255)
+        let rows = InMemoryRows(values: x, rows: n, width: p)
+        let binner = try FeatureBins(rows: rows, maxBins: 255)
         let pairs = (0..<(2 * n)).map { k in Float(k % 2 == 0 ? random.unit() - 0.5 : random.unit() * 0.25) }
-        let rows = stride(from: 0, to: n, by: 2).map { Int32($0) }
-        return (BinnedHistograms(features: x, rows: n, binner: binner), rows, pairs, x)
+        let leaf = stride(from: 0, to: n, by: 2).map { Int32($0) }
+        return (try BinnedHistograms(rows: rows, binner: binner), leaf, pairs, x)
     }
 
-    @Test func partitionOnTwoThreadsKeepsEveryRowInOrder() {
-        let (data, rows, _, _) = Self.fixture()
+    @Test func partitionOnTwoThreadsKeepsEveryRowInOrder() throws {
+        let (data, rows, _, _) = try Self.fixture()
         for (feature, bin, missingLeft) in [(0, UInt8(20), false), (1, UInt8(100), true), (1, UInt8(100), false), (2, UInt8(1), false)] {
             let (left, right) = data.partition(rows, feature: feature, bin: bin, missingLeft: missingLeft, threads: 2)
             let goesLeft = { (row: Int32) -> Bool in
@@ -33,8 +34,8 @@ struct BinnedHistogramsTests {
         }
     }
 
-    @Test func histogramOnTwoThreadsMatchesOneAndItsTotals() {
-        let (data, rows, pairs, _) = Self.fixture()
+    @Test func histogramOnTwoThreadsMatchesOneAndItsTotals() throws {
+        let (data, rows, pairs, _) = try Self.fixture()
         let (one, g1, h1) = data.histogram(rows, pairs, threads: 1)
         let (two, g2, h2) = data.histogram(rows, pairs, threads: 2)
         let g = rows.reduce(0.0) { $0 + Double(pairs[2 * Int($1)]) }, h = rows.reduce(0.0) { $0 + Double(pairs[2 * Int($1) + 1]) }

@@ -9,7 +9,7 @@ import Testing
         (0..<count).map { _ in (0..<width).map { _ in random.chance(0.1) ? .nan : random.normal() * 2 } }
     }
 
-    @Test func scorerGivesExactlyTheArtifactsProbability() {
+    @Test func scorerGivesExactlyTheArtifactsProbability() throws {
         var random = SeededRandom(seed: 41)
         let n = 2_000
         var x = [Double](), y = [UInt8]()
@@ -20,7 +20,7 @@ import Testing
         }
         var parameters = GradientBoosting.Parameters()
         parameters.trees = 40
-        let (ensemble, _) = GradientBoosting.fit(features: x, rows: n, names: ["a", "b", "c"], labels: y, parameters: parameters)
+        let (ensemble, _) = try GradientBoosting.fit(features: x, rows: n, names: ["a", "b", "c"], labels: y, parameters: parameters)
         let logistic = LogisticModel(
             featureNames: ["a", "b", "c"], means: [0.1, -0.2, 0.5], scales: [1.5, 0.7, 0.3], intercept: -0.4, coefficients: [0.8, -1.1, 0.3])
         let artifacts = [

@@ -33,7 +33,7 @@ import Testing
         var parameters = GradientBoosting.Parameters()
         parameters.trees = 40
         parameters.minSamplesPerLeaf = 5
-        let (ensemble, _) = GradientBoosting.fit(features: x, rows: y.count, names: set.featureNames, labels: y, parameters: parameters)
+        let (ensemble, _) = try GradientBoosting.fit(features: x, rows: y.count, names: set.featureNames, labels: y, parameters: parameters)
         let artifact = ModelArtifact(kind: .gbdt, featureSetName: set.name, featureSetVersion: set.version, featureNames: set.featureNames, gbdt: ensemble)
         let scorer = ModelScorer(artifact)
         let layout = FeatureValueSpan.RowLayout(set: set)

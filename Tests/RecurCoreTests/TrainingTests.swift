@@ -40,11 +40,11 @@ import Testing
         return beta
     }
 
-    @Test func logisticMatchesAnIndependentReferenceTo1e6() {
+    @Test func logisticMatchesAnIndependentReferenceTo1e6() throws {
         let (x, y) = problem(rows: 300, seed: 4)
         var parameters = LogisticRegression.Parameters()
         parameters.l2 = 2
-        let (model, report) = LogisticRegression.fit(features: x, rows: 300, names: ["a", "b", "c"], labels: y, parameters: parameters)
+        let (model, report) = try LogisticRegression.fit(features: x, rows: 300, names: ["a", "b", "c"], labels: y, parameters: parameters)
         #expect(report.converged)
         let expected = reference(x, y, n: 300, p: 3, l2: 2)
         #expect(abs(model.intercept - expected[0]) < 1e-6)
@@ -54,13 +54,13 @@ import Testing
     /// Past one block of rows (4,096 here) X'WX and the gradient are summed block by block: the optimum found
     /// must still be the optimum of all the rows, checked by its first-order condition computed here
     /// row by row, missing values included.
-    @Test func aFitOverManyBlocksIsTheOptimumOfAllRows() {
+    @Test func aFitOverManyBlocksIsTheOptimumOfAllRows() throws {
         let n = 20_000
         var (x, y) = problem(rows: n, seed: 11)
         for i in stride(from: 0, to: n, by: 7) { x[i * 3 + 1] = .nan }
         var parameters = LogisticRegression.Parameters()
         parameters.l2 = 3
-        let (model, report) = LogisticRegression.fit(
+        let (model, report) = try LogisticRegression.fit(
             features: x, rows: n, names: ["a", "b", "c"], labels: y, parameters: parameters, blockRows: 4_096)
         #expect(report.converged)
         var gradient = [Double](repeating: 0, count: 4)
@@ -75,32 +75,32 @@ import Testing
         #expect(gradient.allSatisfy { abs($0) / Double(n) < 1e-9 }, "gradient at the fit: \(gradient)")
         #expect(abs(model.coefficients[0]) > 0.1, "the signal was learnt")
         // The whole design held at once (what fits under the budget do) finds the same optimum.
-        let (whole, _) = LogisticRegression.fit(features: x, rows: n, names: ["a", "b", "c"], labels: y, parameters: parameters)
+        let (whole, _) = try LogisticRegression.fit(features: x, rows: n, names: ["a", "b", "c"], labels: y, parameters: parameters)
         #expect(abs(whole.intercept - model.intercept) < 1e-9)
         for j in 0..<3 { #expect(abs(whole.coefficients[j] - model.coefficients[j]) < 1e-9, "coefficient \(j)") }
     }
 
-    @Test func separableAndCollinearDataStayFiniteAndAreReported() {
+    @Test func separableAndCollinearDataStayFiniteAndAreReported() throws {
         // Perfectly separable, no penalty: the optimum is at infinity.
         let x = (0..<100).map { Double($0) }
         let y = (0..<100).map { UInt8($0 >= 50 ? 1 : 0) }
         var parameters = LogisticRegression.Parameters()
         parameters.l2 = 0
         parameters.maxIterations = 50
-        let (model, report) = LogisticRegression.fit(features: x, rows: 100, names: ["x"], labels: y, parameters: parameters)
+        let (model, report) = try LogisticRegression.fit(features: x, rows: 100, names: ["x"], labels: y, parameters: parameters)
         #expect(model.coefficients.allSatisfy(\.isFinite) && model.intercept.isFinite)
         #expect(report.notes.contains { $0.contains("separable") })
         // Two identical columns and a constant one.
         let (base, labels) = problem(rows: 200, seed: 9)
         let collinear = (0..<200).flatMap { [base[$0 * 3], base[$0 * 3], 7.0] }
-        let (m2, r2) = LogisticRegression.fit(
+        let (m2, r2) = try LogisticRegression.fit(
             features: collinear, rows: 200, names: ["a", "a_copy", "k"], labels: labels, parameters: LogisticRegression.Parameters())
         #expect(m2.coefficients.allSatisfy { $0.isFinite })
         #expect(abs(m2.coefficients[0] - m2.coefficients[1]) < 1e-6)
         #expect(m2.coefficients[2] == 0 && r2.constantFeatures == ["k"])
     }
 
-    @Test func treesFindTheKnownSplit() {
+    @Test func treesFindTheKnownSplit() throws {
         // y = 1 exactly when x > 5; the second feature is noise.
         var random = SeededRandom(seed: 1)
         let n = 200
@@ -113,7 +113,7 @@ import Testing
         var parameters = GradientBoosting.Parameters()
         parameters.trees = 1; parameters.leaves = 2; parameters.learningRate = 1; parameters.minSamplesPerLeaf = 1
         parameters.earlyStoppingRounds = 0
-        let (ensemble, _) = GradientBoosting.fit(features: x, rows: n, names: ["x", "noise"], labels: y, parameters: parameters)
+        let (ensemble, _) = try GradientBoosting.fit(features: x, rows: n, names: ["x", "noise"], labels: y, parameters: parameters)
         let root = ensemble.trees[0]
         #expect(root.feature[0] == 0)
         #expect(root.threshold[0] == 5.5)
@@ -123,7 +123,7 @@ import Testing
         #expect([Double.nan, 0.5].withUnsafeBufferPointer { ensemble.probability($0) }.isFinite)
     }
 
-    @Test func boostingLearnsAnInteraction() {
+    @Test func boostingLearnsAnInteraction() throws {
         var random = SeededRandom(seed: 2)
         let n = 4_000
         var x = [Double](), y = [UInt8]()
@@ -134,7 +134,7 @@ import Testing
         }
         var parameters = GradientBoosting.Parameters()
         parameters.trees = 50
-        let (ensemble, _) = GradientBoosting.fit(features: x, rows: n, names: ["a", "b"], labels: y, parameters: parameters)
+        let (ensemble, _) = try GradientBoosting.fit(features: x, rows: n, names: ["a", "b"], labels: y, parameters: parameters)
         let predictions = (0..<n).map { i in [x[2 * i], x[2 * i + 1]].withUnsafeBufferPointer { ensemble.probability($0) } }
         #expect(Metrics(predictions: predictions, labels: y).rocAUC > 0.85, "logistic cannot learn XOR; trees must")
     }

@@ -4,12 +4,14 @@ import Dispatch
 /// Gradient histograms over binned rows: one (gradient, hessian) pair of floats per (feature, bin),
 /// features laid end to end with exactly as many bins as each has, so the whole histogram of a
 /// typical feature set stays in the first-level cache while a leaf's rows stream past.
+///
+/// The bins are the only copy of the rows a fit holds: one byte per row and feature.
 struct BinnedHistograms: @unchecked Sendable {
     /// Row-major bins: one row's bins are contiguous, so one pass over a leaf's rows fills every
-    /// feature's histogram (LightGBM's row-wise layout).
+    /// feature's histogram (LightGBM's row-wise layout). A partition reads one byte of each of its
+    /// rows at a fixed stride; a column-major copy for it cost another rows × features bytes and
+    /// saved less than it cost to build.
     let rowBins: [UInt8]
-    /// Column-major bins: a partition reads one feature of rows in ascending order.
-    let columnBins: [UInt8]
     let rows: Int
     let features: Int
     /// Where each feature's bins start, in (gradient, hessian) pairs.
@@ -22,8 +24,8 @@ struct BinnedHistograms: @unchecked Sendable {
     /// hides one miss, and a few rows cover the latency of main memory.
     static let prefetchDistance = 16
 
-    init(features x: [Double], rows n: Int, binner: FeatureBins) {
-        let p = binner.cuts.count
+    init(rows source: some FeatureRows, binner: FeatureBins) throws {
+        let p = binner.cuts.count, n = source.rowCount
         rows = n
         features = p
         binCounts = binner.cuts.map { $0.count + 2 }
@@ -32,18 +34,11 @@ struct BinnedHistograms: @unchecked Sendable {
         for count in binCounts { offsets.append(start); start += count }
         self.offsets = offsets
         size = start
-        rowBins = binner.binRows(features: x, rows: n)
-        var columns = [UInt8](repeating: 0, count: n * p)
-        rowBins.withUnsafeBufferPointer { source in
-            columns.withUnsafeMutableBufferPointer { target in
-                for i in 0..<n { for j in 0..<p { target[j * n + i] = source[i * p + j] } }
-            }
-        }
-        columnBins = columns
+        rowBins = try binner.binRows(source)
     }
 
     /// The bin of `row` for `feature`.
-    @inline(__always) func bin(row: Int, feature: Int) -> UInt8 { columnBins[feature * rows + row] }
+    @inline(__always) func bin(row: Int, feature: Int) -> UInt8 { rowBins[row * features + feature] }
 
     /// Histograms of all features for `rows`: rows split across threads, each filling its own
     /// histogram in one pass over its rows' contiguous bins, then summed. `pairs` holds each row's
@@ -100,18 +95,18 @@ struct BinnedHistograms: @unchecked Sendable {
         let parts = rows.count < 4 * Self.rowsPerThread ? 1 : max(1, threads)
         let chunk = (rows.count + parts - 1) / parts
         let results = PartitionParts(count: parts)
-        columnBins.withUnsafeBufferPointer { binBuffer in
+        rowBins.withUnsafeBufferPointer { binBuffer in
             rows.withUnsafeBufferPointer { rowBuffer in
                 let b = UnsafeSendable(binBuffer), r = UnsafeSendable(rowBuffer)
-                let n = self.rows
+                let p = self.features
                 let work: @Sendable (Int) -> Void = { part in
-                    let column = b.buffer.baseAddress! + feature * n
+                    let column = b.buffer.baseAddress! + feature
                     let range = (part * chunk)..<min(r.buffer.count, (part + 1) * chunk)
                     var left = [Int32](), right = [Int32]()
                     left.reserveCapacity(range.count); right.reserveCapacity(range.count)
                     for k in range {
                         let row = r.buffer[k]
-                        let value = column[Int(row)]
+                        let value = column[Int(row) * p]
                         if value == 0 ? missingLeft : value <= bin { left.append(row) } else { right.append(row) }
                     }
                     results.set(part, left, right)

@@ -3,15 +3,26 @@ public struct FeatureBins: Sendable, Codable, Equatable {
     /// Per feature, ascending upper bounds: value v falls in bin 1 + (index of the first cut ≥ v).
     public var cuts: [[Double]]
 
-    /// Cuts from (a sample of) the training rows, at most `maxBins` − 1 bins per feature besides missing.
-    public init(features x: [Double], rows n: Int, columns p: Int, maxBins: Int) {
+    /// Cuts from every (n / 200,000)th row, read batch by batch: at most `maxBins` − 1 bins per
+    /// feature besides missing.
+    public init(rows source: some FeatureRows, maxBins: Int) throws {
+        let n = source.rowCount, p = source.width
         let sampleEvery = max(1, n / 200_000)
+        var sampled = [[Double]](repeating: [], count: p)
+        for j in 0..<p { sampled[j].reserveCapacity(n / sampleEvery + 1) }
+        try source.forEachBatch(maxRows: 65_536) { first, xs in
+            // The first row of the batch that falls on the sample's stride.
+            var r = (sampleEvery - first % sampleEvery) % sampleEvery
+            let rows = xs.count / max(1, p)
+            while r < rows {
+                for j in 0..<p { let v = xs[r * p + j]; if !v.isNaN { sampled[j].append(v) } }
+                r += sampleEvery
+            }
+        }
         var cuts = [[Double]]()
         for j in 0..<p {
-            var values = [Double]()
-            values.reserveCapacity(n / sampleEvery + 1)
-            var i = 0
-            while i < n { let v = x[i * p + j]; if !v.isNaN { values.append(v) }; i += sampleEvery }
+            var values = sampled[j]
+            sampled[j] = []
             values.sort()
             var distinct = [Double]()
             for v in values where distinct.last != v { distinct.append(v) }
@@ -39,12 +50,17 @@ public struct FeatureBins: Sendable, Codable, Equatable {
         return UInt8(1 + low)
     }
 
-    /// Row-major bins: a row's bins are contiguous, so one pass over a leaf's rows fills every
-    /// feature's histogram (LightGBM's row-wise layout).
-    public func binRows(features x: [Double], rows n: Int) -> [UInt8] {
+    /// Row-major bins of every row, read batch by batch: a row's bins are contiguous, so one pass
+    /// over a leaf's rows fills every feature's histogram (LightGBM's row-wise layout).
+    public func binRows(_ source: some FeatureRows) throws -> [UInt8] {
         let p = cuts.count
-        var out = [UInt8](repeating: 0, count: n * p)
-        for i in 0..<n { for j in 0..<p { out[i * p + j] = bin(x[i * p + j], feature: j) } }
+        precondition(source.width == p)
+        var out = [UInt8](repeating: 0, count: source.rowCount * p)
+        try out.withUnsafeMutableBufferPointer { bins in
+            try source.forEachBatch(maxRows: 65_536) { first, xs in
+                for k in 0..<xs.count { bins[first * p + k] = bin(xs[k], feature: k % p) }
+            }
+        }
         return out
     }
 }

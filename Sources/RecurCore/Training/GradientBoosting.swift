@@ -28,10 +28,20 @@ public enum GradientBoosting {
     public static func fit(
         features x: [Double], rows n: Int, names: [String], labels y: [UInt8],
         parameters: Parameters, seed: UInt64 = 1
-    ) -> (TreeEnsemble, [String]) {
-        let p = names.count
-        let binner = FeatureBins(features: x, rows: n, columns: p, maxBins: min(255, max(2, parameters.bins)))
-        let data = BinnedHistograms(features: x, rows: n, binner: binner)
+    ) throws -> (TreeEnsemble, [String]) {
+        try fit(rows: InMemoryRows(values: x, rows: n, width: names.count), names: names, labels: y, parameters: parameters, seed: seed)
+    }
+
+    /// Fits on rows read batch by batch (in memory or spilled to disk): they are read twice, for
+    /// the bins' cuts and for the bins, and the fit then holds one byte per row and feature.
+    public static func fit(
+        rows source: some FeatureRows, names: [String], labels y: [UInt8],
+        parameters: Parameters, seed: UInt64 = 1
+    ) throws -> (TreeEnsemble, [String]) {
+        let p = names.count, n = source.rowCount
+        precondition(source.width == p && y.count == n)
+        let binner = try FeatureBins(rows: source, maxBins: min(255, max(2, parameters.bins)))
+        let data = try BinnedHistograms(rows: source, binner: binner)
         var random = SeededRandom(seed: seed)
         var isValidation = [Bool](repeating: false, count: n)
         if parameters.earlyStoppingRounds > 0 && parameters.validationFraction > 0 && n >= 100 {

@@ -28,84 +28,81 @@ public enum LogisticRegression {
     public static func fit(
         features x: [Double], rows n: Int, names: [String], labels y: [UInt8],
         parameters: Parameters, blockRows: Int? = nil
-    ) -> (LogisticModel, Report) {
-        let p = names.count
-        precondition(x.count == n * p && y.count == n)
+    ) throws -> (LogisticModel, Report) {
+        try fit(rows: InMemoryRows(values: x, rows: n, width: names.count), names: names, labels: y, parameters: parameters, blockRows: blockRows)
+    }
+
+    /// Fits on rows read batch by batch (in memory or spilled to disk), one label per row.
+    public static func fit(
+        rows source: some FeatureRows, names: [String], labels y: [UInt8],
+        parameters: Parameters, blockRows: Int? = nil
+    ) throws -> (LogisticModel, Report) {
+        let p = names.count, n = source.rowCount
+        precondition(source.width == p && y.count == n)
+        var sums = [Double](repeating: 0, count: p), squares = [Double](repeating: 0, count: p), counts = [Double](repeating: 0, count: p)
+        try source.forEachBatch(maxRows: 65_536) { _, xs in
+            for r in 0..<(xs.count / max(1, p)) {
+                for j in 0..<p { let v = xs[r * p + j]; if !v.isNaN { sums[j] += v; squares[j] += v * v; counts[j] += 1 } }
+            }
+        }
         var means = [Double](repeating: 0, count: p), scales = [Double](repeating: 1, count: p)
         var constant = [String]()
         for j in 0..<p {
-            var sum = 0.0, squares = 0.0, count = 0.0
-            for i in 0..<n { let v = x[i * p + j]; if !v.isNaN { sum += v; squares += v * v; count += 1 } }
-            let mean = count > 0 ? sum / count : 0
-            let variance = count > 1 ? max(0, squares / count - mean * mean) : 0
+            let mean = counts[j] > 0 ? sums[j] / counts[j] : 0
+            let variance = counts[j] > 1 ? max(0, squares[j] / counts[j] - mean * mean) : 0
             means[j] = mean
             if variance > 1e-24 { scales[j] = variance.squareRoot() } else { constant.append(names[j]) }
         }
         // The design (intercept first, standardised, missing values at the mean: 0) and its weighted
         // copy are held for at most `designBudget` bytes of rows: up to that (1.4M rows of 45
-        // features) the whole design is built once, as fast as before; past it, one block of rows at
-        // a time, X'WX and X'(y − p) summed over the blocks, rebuilt on every pass: the fit then
-        // holds O(features²) and a block beyond the features, where it held two more copies of every
-        // row (7.6 GB at 10.3M rows), at the price of the rebuilding (1.2× the time at 1M rows).
+        // features) the whole design is built once, with every row's linear predictor kept between
+        // passes. Past it, one block of rows at a time, read again from the source on every pass,
+        // X'WX and X'(y − p) summed over the blocks, the linear predictor computed afresh from the
+        // raw row: the fit then holds O(features²) and one block, whatever the number of rows.
         let width = p + 1
         let blockRows = min(n, blockRows ?? max(65_536, designBudget / (2 * 8 * width)))
         let whole = blockRows >= n
         var design = Matrix(rows: max(blockRows, 1), columns: width)
         var weighted = Matrix(rows: max(blockRows, 1), columns: width)
         let inverseScales = scales.map { 1 / $0 }
-        func standardise(from start: Int, count: Int) {
-            x.withUnsafeBufferPointer { xs in
-                design.values.withUnsafeMutableBufferPointer { d in
-                    for r in 0..<count {
-                        let row = (start + r) * p, out = r * width
-                        d[out] = 1
-                        for j in 0..<p {
-                            let v = xs[row + j]
-                            d[out + j + 1] = v.isNaN ? 0 : (v - means[j]) * inverseScales[j]
-                        }
+        func standardise(_ xs: UnsafeBufferPointer<Double>, at start: Int) {
+            design.values.withUnsafeMutableBufferPointer { d in
+                for r in 0..<(xs.count / max(1, p)) {
+                    let row = r * p, out = (start + r) * width
+                    d[out] = 1
+                    for j in 0..<p {
+                        let v = xs[row + j]
+                        d[out + j + 1] = v.isNaN ? 0 : (v - means[j]) * inverseScales[j]
                     }
                 }
             }
         }
-        if whole { standardise(from: 0, count: n) }
-        /// Calls `body` with each block's first row and row count, the block standardised into `design`.
-        func forEachBlock(_ body: (Int, Int) -> Void) {
-            var start = 0
-            while start < n {
-                let count = min(blockRows, n - start)
-                if !whole { standardise(from: start, count: count) }
-                body(start, count)
-                start += count
+        if whole { try source.forEachBatch(maxRows: 65_536) { first, xs in standardise(xs, at: first) } }
+        /// Calls `body` with each block's first row, its row count and its raw rows, the block standardised into `design`.
+        func forEachBlock(_ body: (Int, Int, UnsafeBufferPointer<Double>?) -> Void) throws {
+            if whole { return body(0, n, nil) }
+            try source.forEachBatch(maxRows: blockRows) { first, xs in
+                standardise(xs, at: 0)
+                body(first, xs.count / max(1, p), xs)
             }
         }
-        // The linear predictor of every row is kept from the loss pass that accepted a step (8 bytes a
-        // row), so the next iteration's pass need not compute it again.
-        var currentEta = [Double](repeating: 0, count: n), candidateEta = currentEta
-        func penalisedLoss(_ beta: [Double], eta etaOut: inout [Double]) -> Double {
+        // Held whole, every row's linear predictor is kept from the loss pass that accepted a step
+        // (8 bytes a row), so the next iteration's pass need not compute it again.
+        var currentEta = [Double](repeating: 0, count: whole ? n : 0), candidateEta = currentEta
+        func penalisedLoss(_ beta: [Double], eta etaOut: inout [Double]) throws -> Double {
             if whole {
                 etaOut = design.times(beta, firstRows: n)
                 var loss = 0.0
                 for (e, label) in zip(etaOut, y) { loss += (e > 0 ? e + log1p(exp(-e)) : log1p(exp(e))) - Double(label) * e }
                 return loss + 0.5 * parameters.l2 * beta.dropFirst().reduce(0) { $0 + $1 * $1 }
             }
-            // η from the raw features with the coefficients taken back to their scale: no block to
-            // standardise. A missing value stands at the mean: its term, c·(x − mean), is 0.
-            let c = (0..<p).map { beta[$0 + 1] * inverseScales[$0] }
-            let base = beta[0] - zip(c, means).reduce(0) { $0 + $1.0 * $1.1 }
-            let missing = zip(c, means).map { $0 * $1 }
+            let predictor = RawPredictor(beta, means: means, inverseScales: inverseScales)
             var loss = 0.0
-            x.withUnsafeBufferPointer { xs in
-                etaOut.withUnsafeMutableBufferPointer { etas in
-                    for i in 0..<n {
-                        var e = base
-                        for j in 0..<p {
-                            let v = xs[i * p + j]
-                            e += v.isNaN ? missing[j] : c[j] * v
-                        }
-                        etas[i] = e
-                        // log(1 + e^η) − yη, computed without overflow.
-                        loss += (e > 0 ? e + log1p(exp(-e)) : log1p(exp(e))) - Double(y[i]) * e
-                    }
+            try source.forEachBatch(maxRows: blockRows) { first, xs in
+                for r in 0..<(xs.count / max(1, p)) {
+                    let e = predictor.eta(xs, row: r)
+                    // log(1 + e^η) − yη, computed without overflow.
+                    loss += (e > 0 ? e + log1p(exp(-e)) : log1p(exp(e))) - Double(y[first + r]) * e
                 }
             }
             var penalty = 0.0
@@ -117,17 +114,18 @@ public enum LogisticRegression {
         if positives > 0 && positives < Double(n) { beta[0] = log(positives / (Double(n) - positives)) }
         var notes = [String]()
         var iterations = 0, gradientNorm = Double.infinity
-        var loss = penalisedLoss(beta, eta: &currentEta)
+        var loss = try penalisedLoss(beta, eta: &currentEta)
         while iterations < parameters.maxIterations {
             iterations += 1
             var gradient = [Double](repeating: 0, count: width)
             var hessian = Matrix(rows: width, columns: width)
-            forEachBlock { start, count in
+            let predictor = RawPredictor(beta, means: means, inverseScales: inverseScales)
+            try forEachBlock { start, count, raw in
                 var residual = [Double](repeating: 0, count: count)
                 design.values.withUnsafeBufferPointer { d in
                     weighted.values.withUnsafeMutableBufferPointer { out in
                         for r in 0..<count {
-                            let prob = sigmoid(currentEta[start + r])
+                            let prob = sigmoid(raw.map { predictor.eta($0, row: r) } ?? currentEta[start + r])
                             residual[r] = Double(y[start + r]) - prob
                             let w = max(prob * (1 - prob), 1e-12).squareRoot()
                             for j in 0..<width { out[r * width + j] = d[r * width + j] * w }
@@ -154,7 +152,7 @@ public enum LogisticRegression {
             var candidateLoss = loss
             for _ in 0..<30 {
                 candidate = zip(beta, step).map { $0 + scale * $1 }
-                candidateLoss = penalisedLoss(candidate, eta: &candidateEta)
+                candidateLoss = try penalisedLoss(candidate, eta: &candidateEta)
                 if candidateLoss <= loss + 1e-12 * abs(loss) { break }
                 scale /= 2
             }
@@ -164,7 +162,18 @@ public enum LogisticRegression {
             loss = candidateLoss
         }
         // Perfect separation: every training row already predicted with certainty; the optimum is at infinity.
-        let separable = n > 0 && (0..<n).allSatisfy { i in (y[i] == 1 ? currentEta[i] : -currentEta[i]) > 13 }
+        var separable = n > 0
+        if whole {
+            separable = separable && (0..<n).allSatisfy { i in (y[i] == 1 ? currentEta[i] : -currentEta[i]) > 13 }
+        } else if separable {
+            let predictor = RawPredictor(beta, means: means, inverseScales: inverseScales)
+            try source.forEachBatch(maxRows: blockRows) { first, xs in
+                for r in 0..<(xs.count / max(1, p)) where separable {
+                    let e = predictor.eta(xs, row: r)
+                    separable = (y[first + r] == 1 ? e : -e) > 13
+                }
+            }
+        }
         if separable { notes.append("the classes are perfectly separable: coefficients grow with the data, not the signal; raise --l2") }
         let converged = gradientNorm / Double(max(n, 1)) < parameters.tolerance * 10 || gradientNorm < 1e-6
         if !converged { notes.append("not converged after \(iterations) iterations (gradient \(gradientNorm)); separable data? raise --l2") }
@@ -175,6 +184,26 @@ public enum LogisticRegression {
         }
         let model = LogisticModel(featureNames: names, means: means, scales: scales, intercept: beta[0], coefficients: Array(beta.dropFirst()))
         return (model, Report(iterations: iterations, gradientNorm: gradientNorm, converged: converged, constantFeatures: constant, notes: notes))
+    }
+}
+
+/// η of a raw row with the coefficients taken back to the features' scale: no block to
+/// standardise. A missing value stands at the mean: its term, c·(x − mean), is 0.
+struct RawPredictor {
+    let c: [Double], base: Double, missing: [Double]
+    init(_ beta: [Double], means: [Double], inverseScales: [Double]) {
+        c = (0..<means.count).map { beta[$0 + 1] * inverseScales[$0] }
+        base = beta[0] - zip(c, means).reduce(0) { $0 + $1.0 * $1.1 }
+        missing = zip(c, means).map { $0 * $1 }
+    }
+    @inline(__always) func eta(_ xs: UnsafeBufferPointer<Double>, row: Int) -> Double {
+        let p = c.count
+        var e = base
+        for j in 0..<p {
+            let v = xs[row * p + j]
+            e += v.isNaN ? missing[j] : c[j] * v
+        }
+        return e
     }
 }
 

@@ -81,7 +81,7 @@ public struct ModelTrainer: Sendable {
         var calibration: CalibrationReport?
         parameters["calibration"] = request.calibration.name
         if let calibrationRows, let calibrationCutoff {
-            let raw = Self.predict(artifact, calibrationRows)
+            let raw = try Self.predict(artifact, calibrationRows)
             var method: Calibrator.Method?
             var choice: CalibrationChoice?
             if case .fixed(let fixed) = mode {
@@ -104,7 +104,7 @@ public struct ModelTrainer: Sendable {
             // Asked for by name, the calibrator is fitted on the cutoff the model did not train on, as before.
             parameters["calibration_chosen"] = method?.rawValue ?? "none"
             if let method {
-                let uncalibrated = Self.predict(artifact, test)
+                let uncalibrated = try Self.predict(artifact, test)
                 artifact.calibration = Calibrator.fit(method, predictions: raw, labels: calibrationRows.labels)
                 calibration = CalibrationReport(
                     method: method, cutoff: calibrationCutoff.iso8601, rows: calibrationRows.rows,
@@ -114,7 +114,7 @@ public struct ModelTrainer: Sendable {
         notes += calibrationNotes
         let positiveRate = Double(training.labels.reduce(0) { $0 + Int($1) }) / Double(training.rows)
         let seconds = Date().timeIntervalSince(started)
-        let predictions = Self.predict(artifact, test)
+        let predictions = try Self.predict(artifact, test)
         if let c = calibration {
             let after = Metrics(predictions: predictions, labels: test.labels)
             notes.append(
@@ -139,12 +139,15 @@ public struct ModelTrainer: Sendable {
         var artifact: ModelArtifact
         // The model's inputs: the set's features, then the BG/NBD's two when asked for.
         var btyd: BuyTillYouDieModel?
-        var inputs = training.features, inputNames = names
+        // The model's rows: the training set's own (read batch by batch, from disk when it spilled them).
+        var inputs: any FeatureRows = training, inputNames = names
         if request.btydFeatures {
             guard request.kind == .logistic || request.kind == .gbdt else {
                 throw TrainingError.emptyTraining("--btyd-features is for logistic and gbdt models")
             }
-            var fitted = try BuyTillYouDieModel.fit(features: training.features, rows: training.rows, names: names, horizonDays: request.horizon.days)
+            // The derived inputs are computed from whole rows: with them the rows are held in memory.
+            let rows = try training.materialized()
+            var fitted = try BuyTillYouDieModel.fit(features: rows, rows: training.rows, names: names, horizonDays: request.horizon.days)
             if let m = fitted.model {
                 notes.append(
                     String(
@@ -153,7 +156,7 @@ public struct ModelTrainer: Sendable {
             }
             var derived: [BuyTillYouDieModel.DerivedFeature] = [.pAlive, .expectedPurchases, .pPurchase, .daysToNextPurchase]
             // Spend and value too when the set has what Gamma-Gamma reads and enough repeat buyers to fit it.
-            let summary = training.newestSummary()
+            let summary = try training.newestSummary()
             do {
                 let spend = try SpendModel.fit(features: summary.features, rows: summary.rows, names: names, asOf: summary.asOf)
                 fitted.spend = spend
@@ -166,15 +169,15 @@ public struct ModelTrainer: Sendable {
                 notes.append("no spend features: \(error)")
             }
             fitted.derived = derived
-            inputs = fitted.augment(training.features, rows: training.rows, width: names.count)
             inputNames += fitted.derivedFeatureNames
+            inputs = InMemoryRows(values: fitted.augment(rows, rows: training.rows, width: names.count), rows: training.rows, width: inputNames.count)
             btyd = fitted
             parameters["btyd_features"] = fitted.derivedFeatureNames.joined(separator: ",")
         }
         switch request.kind {
         case .logistic:
-            let (model, report) = LogisticRegression.fit(
-                features: inputs, rows: training.rows, names: inputNames,
+            let (model, report) = try LogisticRegression.fit(
+                rows: inputs, names: inputNames,
                 labels: training.labels, parameters: request.logistic)
             artifact = ModelArtifact(
                 kind: .logistic, featureSetName: request.set.name, featureSetVersion: request.set.version, featureNames: names, logistic: model)
@@ -182,7 +185,7 @@ public struct ModelTrainer: Sendable {
             parameters.merge(["l2": "\(request.logistic.l2)", "tolerance": "\(request.logistic.tolerance)"]) { $1 }
         case .bgnbd, .paretonbd:
             let model = try BuyTillYouDieModel.fit(
-                features: training.features, rows: training.rows, names: names, horizonDays: request.horizon.days, pareto: request.kind == .paretonbd)
+                features: try training.materialized(), rows: training.rows, names: names, horizonDays: request.horizon.days, pareto: request.kind == .paretonbd)
             artifact = ModelArtifact(
                 kind: request.kind, featureSetName: request.set.name, featureSetVersion: request.set.version, featureNames: names, bgnbd: model)
             func converged(_ fit: FitReport?) -> String {
@@ -205,7 +208,7 @@ public struct ModelTrainer: Sendable {
                 parameters = ["r": "\(m.r)", "alpha": "\(m.alpha)", "a": "\(m.a)", "b": "\(m.b)", "log_likelihood": "\(m.logLikelihood)"]
             }
         case .gammagamma:
-            let summary = training.newestSummary()
+            let summary = try training.newestSummary()
             let asOf = summary.asOf
             let model = try SpendModel.fit(features: summary.features, rows: summary.rows, names: names, asOf: asOf)
             artifact = ModelArtifact(kind: .gammagamma, featureSetName: request.set.name, featureSetVersion: request.set.version, featureNames: names)
@@ -220,8 +223,8 @@ public struct ModelTrainer: Sendable {
             ]
             parameters = ["p": "\(m.p)", "q": "\(m.q)", "v": "\(m.v)", "log_likelihood": "\(m.logLikelihood)", "summary_as_of": asOf]
         case .gbdt:
-            let (ensemble, treeNotes) = GradientBoosting.fit(
-                features: inputs, rows: training.rows, names: inputNames,
+            let (ensemble, treeNotes) = try GradientBoosting.fit(
+                rows: inputs, names: inputNames,
                 labels: training.labels, parameters: request.gbdt)
             artifact = ModelArtifact(kind: .gbdt, featureSetName: request.set.name, featureSetVersion: request.set.version, featureNames: names, gbdt: ensemble)
             notes += treeNotes + ["trees: \(ensemble.trees.count)"]
@@ -235,10 +238,14 @@ public struct ModelTrainer: Sendable {
         return (artifact, notes, parameters)
     }
 
-    public static func predict(_ artifact: ModelArtifact, _ data: TrainingSet) -> [Double] {
+    /// The artifact's probability for every row, read batch by batch.
+    public static func predict(_ artifact: ModelArtifact, _ data: TrainingSet) throws -> [Double] {
         let p = data.featureNames.count
-        return data.features.withUnsafeBufferPointer { all in
-            (0..<data.rows).map { i in artifact.probability(UnsafeBufferPointer(rebasing: all[(i * p)..<((i + 1) * p)])) }
+        var out = [Double]()
+        out.reserveCapacity(data.rows)
+        try data.forEachBatch(maxRows: TrainingSet.batchRows) { _, all in
+            for r in 0..<(all.count / max(1, p)) { out.append(artifact.probability(UnsafeBufferPointer(rebasing: all[(r * p)..<((r + 1) * p)]))) }
         }
+        return out
     }
 }

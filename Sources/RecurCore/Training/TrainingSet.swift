@@ -15,38 +15,53 @@ public struct TrainingSet: Sendable {
     public var featureNames: [String]
     public var users: [String] = []
     public var cutoffs: [Int64] = []
-    /// Row-major, NaN = undefined.
+    /// Row-major, NaN = undefined; empty when the rows are on disk (`spill`).
     public var features: [Double] = []
     public var labels: [UInt8] = []
     public var rows: Int { labels.count }
+    /// The rows on disk when the set was loaded with `rowsOnDisk`: every reader goes through
+    /// `forEachBatch`, so training holds a batch of them at a time.
+    public private(set) var spill: SpilledRows?
+    /// Which of the spill's rows this set holds, ascending; nil: all of them, in order.
+    private var fileRows: [Int32]?
+
+    public init(featureNames: [String]) { self.featureNames = featureNames }
 
     /// The rows at one cutoff and the rows at the others.
     public func split(holdout: Int64) -> (training: TrainingSet, holdout: TrainingSet) {
         var a = TrainingSet(featureNames: featureNames), b = TrainingSet(featureNames: featureNames)
+        if let spill { (a.spill, a.fileRows, b.spill, b.fileRows) = (spill, [], spill, []) }
         let p = featureNames.count
         for i in 0..<rows {
             let into = cutoffs[i] == holdout
-            let row = features[(i * p)..<((i + 1) * p)]
-            if into {
-                b.users.append(users[i]); b.cutoffs.append(cutoffs[i]); b.features += row; b.labels.append(labels[i])
-            } else {
-                a.users.append(users[i]); a.cutoffs.append(cutoffs[i]); a.features += row; a.labels.append(labels[i])
+            func add(_ part: inout TrainingSet) {
+                part.users.append(users[i]); part.cutoffs.append(cutoffs[i]); part.labels.append(labels[i])
+                if spill == nil { part.features += features[(i * p)..<((i + 1) * p)] } else { part.fileRows!.append(Int32(fileRow(i))) }
             }
+            if into { add(&b) } else { add(&a) }
         }
         return (a, b)
     }
 
-    /// Reads the rows for `cutoffs`, refusing cutoffs without snapshots or whose horizon runs past the data.
     /// One RFM summary, as of the newest cutoff: each customer once, as a spend model is fitted.
-    public func newestSummary() -> (features: [Double], rows: Int, asOf: String) {
+    public func newestSummary() throws -> (features: [Double], rows: Int, asOf: String) {
         let newest = cutoffs.max() ?? 0
         let p = featureNames.count
         var summary = [Double]()
-        for row in 0..<rows where cutoffs[row] == newest { summary += features[(row * p)..<((row + 1) * p)] }
+        try forEachBatch(maxRows: Self.batchRows) { first, values in
+            for r in 0..<(values.count / max(1, p)) where cutoffs[first + r] == newest { summary += values[(r * p)..<((r + 1) * p)] }
+        }
         return (summary, summary.count / max(1, p), Timestamp(microseconds: newest).iso8601)
     }
 
-    public static func load(set: FeatureSet, cutoffs: [Timestamp], horizon: TimeSpan, population: Population, store: Store) throws -> TrainingSet {
+    private func fileRow(_ i: Int) -> Int { fileRows.map { Int($0[i]) } ?? i }
+
+    /// Reads the rows for `cutoffs`, refusing cutoffs without snapshots or whose horizon runs past the data.
+    /// With `rowsOnDisk` the features go to a spill file as they arrive (training's way: memory then
+    /// grows by the rows' users, cutoffs and labels only); otherwise into `features`.
+    public static func load(
+        set: FeatureSet, cutoffs: [Timestamp], horizon: TimeSpan, population: Population, store: Store, rowsOnDisk: Bool = false
+    ) throws -> TrainingSet {
         let c = store.connection
         let sorted = Array(Set(cutoffs)).sorted()
         guard !sorted.isEmpty else { throw TrainingError.noCutoffs }
@@ -71,6 +86,8 @@ public struct TrainingSet: Sendable {
 
         var result = TrainingSet(featureNames: set.featureNames)
         let p = set.featureNames.count
+        let spill = rowsOnDisk ? try SpilledRows(width: p) : nil
+        result.spill = spill
         let purchaseCount = set.featureNames.firstIndex(of: "purchase_count_all")
         if population == .purchasers && purchaseCount == nil { throw TrainingError.populationNeeds("purchase_count_all") }
         // COPY takes no parameters; every literal below is escaped by libpq.
@@ -103,10 +120,44 @@ public struct TrainingSet: Sendable {
             if population == .purchasers, let j = purchaseCount, !(values[j] > 0) { return }
             result.users.append(CopyText.string(UnsafeRawBufferPointer(rebasing: fields[0])))
             result.cutoffs.append(Int64(String(decoding: UnsafeRawBufferPointer(rebasing: fields[1]), as: UTF8.self)) ?? 0)
-            result.features += values
+            if let spill {
+                guard spill.count < Int(Int32.max) else { throw TrainingError.emptyTraining("more than \(Int32.max) rows: train on fewer cutoffs") }
+                try values.withUnsafeBufferPointer { try spill.append($0) }
+            } else {
+                result.features += values
+            }
             result.labels.append(fields[3].first == UInt8(ascii: "t") ? 1 : 0)
         }
+        try spill?.flush()
         return result
+    }
+}
+
+extension TrainingSet: FeatureRows {
+    public var rowCount: Int { rows }
+    public var width: Int { featureNames.count }
+
+    public func forEachBatch(maxRows: Int, _ body: (Int, UnsafeBufferPointer<Double>) throws -> Void) throws {
+        guard let spill else { return try InMemoryRows(values: features, rows: rows, width: width).forEachBatch(maxRows: maxRows, body) }
+        let p = width, step = max(1, maxRows)
+        var buffer = [Double](repeating: 0, count: min(step, rows) * p)
+        try buffer.withUnsafeMutableBufferPointer { out in
+            var first = 0
+            while first < rows {
+                let count = min(step, rows - first)
+                // Consecutive rows of the file (a cutoff's rows are) come in one read.
+                var k = 0
+                while k < count {
+                    let start = fileRow(first + k)
+                    var run = 1
+                    while k + run < count && fileRow(first + k + run) == start + run { run += 1 }
+                    try spill.read(first: start, rows: run, into: out.baseAddress! + k * p)
+                    k += run
+                }
+                try body(first, UnsafeBufferPointer(rebasing: out[0..<(count * p)]))
+                first += count
+            }
+        }
     }
 }
 
