@@ -40,8 +40,13 @@ struct TrainingSetOptions: ParsableArguments {
     func load(store: Store, rowsOnDisk: Bool = false) throws -> (FeatureSet, [Timestamp], TrainingSet) {
         let set = try features.resolve()
         let times = try cutoffTimes()
+        let bar = ProgressBar.forStandardError()
+        defer { bar?.finish() }
         let data = try TrainingSet.load(
-            set: set, cutoffs: times, horizon: try horizonSpan(), population: try populationRule(), store: store, rowsOnDisk: rowsOnDisk)
+            set: set, cutoffs: times, horizon: try horizonSpan(), population: try populationRule(), store: store, rowsOnDisk: rowsOnDisk
+        ) { read, of in
+            bar?.update(label: "reading rows", fraction: Double(read) / Double(max(1, of)), detail: "\(read) of \(of) snapshots")
+        }
         return (set, times, data)
     }
 }

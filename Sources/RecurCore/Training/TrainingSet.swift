@@ -58,9 +58,11 @@ public struct TrainingSet: Sendable {
 
     /// Reads the rows for `cutoffs`, refusing cutoffs without snapshots or whose horizon runs past the data.
     /// With `rowsOnDisk` the features go to a spill file as they arrive (training's way: memory then
-    /// grows by the rows' users, cutoffs and labels only); otherwise into `features`.
+    /// grows by the rows' users, cutoffs and labels only); otherwise into `features`. `progress` hears
+    /// (snapshots read, snapshots at the cutoffs) now and then.
     public static func load(
-        set: FeatureSet, cutoffs: [Timestamp], horizon: TimeSpan, population: Population, store: Store, rowsOnDisk: Bool = false
+        set: FeatureSet, cutoffs: [Timestamp], horizon: TimeSpan, population: Population, store: Store, rowsOnDisk: Bool = false,
+        progress: ((_ read: Int, _ of: Int) -> Void)? = nil
     ) throws -> TrainingSet {
         let c = store.connection
         let sorted = Array(Set(cutoffs)).sorted()
@@ -78,6 +80,7 @@ public struct TrainingSet: Sendable {
             """, [set.name, set.version, array])
         let missing = try counts.rows.filter { try $0.require(Int.self, 1) == 0 }.map { Timestamp(microseconds: try $0.require(Int64.self, 0)) }
         if !missing.isEmpty { throw TrainingError.missingSnapshots(set: set.reference, cutoffs: missing) }
+        let snapshots = try counts.rows.reduce(0) { $0 + (try $1.require(Int.self, 1)) }
         let stored = try c.query(
             "SELECT array_to_string(feature_names, ',') FROM feature_sets WHERE set_name = $1 AND set_version = $2",
             [set.name, set.version]
@@ -101,7 +104,10 @@ public struct TrainingSet: Sendable {
                   ORDER BY s.as_of, s.user_id) TO STDOUT
             """
         var values = [Double](repeating: .nan, count: p)
+        var read = 0
         try c.copyOut(sql) { row in
+            read += 1
+            if read % 65_536 == 0 { progress?(read, snapshots) }
             let fields = row.split(separator: 9, maxSplits: 3, omittingEmptySubsequences: false)
             guard fields.count == 4 else { return }
             var k = 0
