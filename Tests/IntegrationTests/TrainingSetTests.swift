@@ -7,12 +7,11 @@ import Testing
 @Suite struct TrainingSetTests {
     let set = try! FeatureCatalog.builtin.resolve("default@1")
 
-    @Test func labelsComeFromPurchasesInTheHorizonAndGapsNameTheBackfill() throws {
-        let store = try TestStore.fresh("trainingset")
-        defer { TestStore.drop(store) }
+    /// Generated events over 200 days, stored.
+    static func storeGenerated(users: Int, seed: UInt64, into store: Store) throws -> [Event] {
         var options = EventGenerator.Options()
-        options.users = 150
-        options.seed = 5
+        options.users = users
+        options.seed = seed
         options.days = 200
         let events = EventGenerator(options: options).rows().map { r in
             Event(
@@ -20,6 +19,13 @@ import Testing
                 type: r.type, amount: r.type.requiresAmount ? Double(r.amountCents) / 100 : nil)
         }
         _ = try EventLoader(connection: store.connection, source: "test").load(events, rejected: [])
+        return events
+    }
+
+    @Test func labelsComeFromPurchasesInTheHorizonAndGapsNameTheBackfill() throws {
+        let store = try TestStore.fresh("trainingset")
+        defer { TestStore.drop(store) }
+        let events = try Self.storeGenerated(users: 150, seed: 5, into: store)
         let cutoffs = [Timestamp(year: 2025, month: 4, day: 1)!, Timestamp(year: 2025, month: 5, day: 1)!]
         _ = try Backfill(plan: BackfillPlan(set: set, asOfTimes: cutoffs)).run(store: store)
 
@@ -53,16 +59,7 @@ import Testing
     @Test func rowsOnDiskGiveTheSameRowsAndTheSameModels() throws {
         let store = try TestStore.fresh("trainingspill")
         defer { TestStore.drop(store) }
-        var options = EventGenerator.Options()
-        options.users = 400
-        options.seed = 11
-        options.days = 200
-        let events = EventGenerator(options: options).rows().map { r in
-            Event(
-                eventID: "g\(r.serial)", userID: EventGenerator.userID(r.user), timestamp: Timestamp(microseconds: r.timestamp),
-                type: r.type, amount: r.type.requiresAmount ? Double(r.amountCents) / 100 : nil)
-        }
-        _ = try EventLoader(connection: store.connection, source: "test").load(events, rejected: [])
+        _ = try Self.storeGenerated(users: 400, seed: 11, into: store)
         let cutoffs = [3, 4, 5, 6].map { Timestamp(year: 2025, month: $0, day: 1)! }
         _ = try Backfill(plan: BackfillPlan(set: set, asOfTimes: cutoffs)).run(store: store)
         let memory = try TrainingSet.load(set: set, cutoffs: cutoffs, horizon: .days(30), population: .active, store: store)

@@ -21,6 +21,17 @@ struct BinnedHistogramsTests {
         return (try BinnedHistograms(rows: rows, binner: binner), leaf, pairs, x)
     }
 
+    @Test func bothLayoutsHoldEachValuesBin() throws {
+        let (data, _, _, x) = try Self.fixture()
+        let binner = try FeatureBins(rows: InMemoryRows(values: x, rows: data.rows, width: data.features), maxBins: 255)
+        for row in stride(from: 0, to: data.rows, by: 7) {
+            for j in 0..<data.features {
+                let expected = binner.bin(x[row * data.features + j], feature: j)
+                #expect(data.rowBins[row * data.features + j] == expected && data.bin(row: row, feature: j) == expected, "row \(row), feature \(j)")
+            }
+        }
+    }
+
     @Test func partitionOnTwoThreadsKeepsEveryRowInOrder() throws {
         let (data, rows, _, _) = try Self.fixture()
         for (feature, bin, missingLeft) in [(0, UInt8(20), false), (1, UInt8(100), true), (1, UInt8(100), false), (2, UInt8(1), false)] {

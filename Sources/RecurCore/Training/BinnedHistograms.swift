@@ -36,14 +36,20 @@ struct BinnedHistograms: @unchecked Sendable {
         for count in binCounts { offsets.append(start); start += count }
         self.offsets = offsets
         size = start
-        rowBins = try binner.binRows(source)
-        var columns = [UInt8](repeating: 0, count: n * p)
-        rowBins.withUnsafeBufferPointer { source in
-            columns.withUnsafeMutableBufferPointer { target in
-                for i in 0..<n { for j in 0..<p { target[j * n + i] = source[i * p + j] } }
+        // Both layouts filled batch by batch: a batch's column runs are written in order while its
+        // row-major bins are still in cache.
+        var rowMajor = [UInt8](repeating: 0, count: n * p), columnMajor = rowMajor
+        try rowMajor.withUnsafeMutableBufferPointer { byRow in
+            try columnMajor.withUnsafeMutableBufferPointer { byColumn in
+                try source.forEachBatch(maxRows: 65_536) { first, xs in
+                    for k in 0..<xs.count { byRow[first * p + k] = binner.bin(xs[k], feature: k % p) }
+                    let count = xs.count / max(1, p)
+                    for j in 0..<p { for r in 0..<count { byColumn[j * n + first + r] = byRow[(first + r) * p + j] } }
+                }
             }
         }
-        columnBins = columns
+        rowBins = rowMajor
+        columnBins = columnMajor
     }
 
     /// The bin of `row` for `feature`.

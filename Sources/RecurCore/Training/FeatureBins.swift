@@ -49,18 +49,4 @@ public struct FeatureBins: Sendable, Codable, Equatable {
         while low < high { let mid = (low + high) >> 1; if c[mid] < value { low = mid + 1 } else { high = mid } }
         return UInt8(1 + low)
     }
-
-    /// Row-major bins of every row, read batch by batch: a row's bins are contiguous, so one pass
-    /// over a leaf's rows fills every feature's histogram (LightGBM's row-wise layout).
-    public func binRows(_ source: some FeatureRows) throws -> [UInt8] {
-        let p = cuts.count
-        precondition(source.width == p)
-        var out = [UInt8](repeating: 0, count: source.rowCount * p)
-        try out.withUnsafeMutableBufferPointer { bins in
-            try source.forEachBatch(maxRows: 65_536) { first, xs in
-                for k in 0..<xs.count { bins[first * p + k] = bin(xs[k], feature: k % p) }
-            }
-        }
-        return out
-    }
 }
