@@ -89,13 +89,14 @@ let package = Package(
 
         // Fast tests: pure domain code, no servers.
         .testTarget(name: "RecurCoreTests", dependencies: ["RecurCore", "LinearAlgebra", "Postgres"]),
-        // Fast tests of the server's framing and command parsing, no sockets.
+        // Fast tests of the server's framing, handlers and commands on embedded channels, no sockets.
         .testTarget(
             name: "RecurServerTests",
             dependencies: [
                 "RecurServer", "RecurCore", "Postgres",
                 .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOEmbedded", package: "swift-nio")
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio")
             ]),
         // Integration tests: the real embedded PostgreSQL, real processes.
         .testTarget(
