@@ -60,9 +60,7 @@ struct RecentEventIDs {
     }
 
     static func hash(_ id: String) -> UInt64 {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in id.utf8 { h = (h ^ UInt64(byte)) &* 0x100_0000_01b3 }
-        return h | 1  // never 0, which marks an empty ring slot
+        FNV1a.hash(id.utf8) | 1  // never 0, which marks an empty ring slot
     }
 
     func contains(_ id: String) -> Bool { members.contains(Self.hash(id)) }
