@@ -24,7 +24,7 @@ struct CompareModels: ParsableCommand {
             "Versions or aliases; the first is the baseline. A gammagamma model among them is judged on spend, beside the buy-till-you-die models' expected purchases."
     ) var models: [String] = []
     @Option(help: "Evaluation cutoff (labels from [cutoff, cutoff + horizon)).") var cutoff: String?
-    @Option(help: "Label window (default: the baseline's horizon).") var horizon: String?
+    @Option(help: "Label window, a duration such as 30d (default: the baseline's horizon).") var horizon: DurationArgument?
     @Option(name: .customLong("on-holdout-of"), help: "Evaluate at this model's holdout cutoff, horizon and population.") var onHoldoutOf: String?
     @Option(help: "active or purchasers (default: the baseline's population).") var population: String?
     @Flag(help: "Also compare per segment: new vs returning, spend tiers, recency buckets.") var segments = false
@@ -159,8 +159,10 @@ struct CompareModels: ParsableCommand {
     /// The cutoff, horizon and population to evaluate at, and where they came from.
     func evaluationPoint(_ models: [ComparedModel], registry: ModelRegistry) throws -> (Timestamp, TimeSpan, TrainingSet.Population, String) {
         let baseline = models[0].metadata!
-        func parsedHorizon(_ text: String, _ what: String) throws -> TimeSpan {
-            guard let span = TimeSpan(parsing: text) else { throw CLIError.usage("\(what) '\(text)' is not a duration such as 30d") }
+        /// The option's horizon, or the one a model's metadata records.
+        func parsedHorizon(_ recorded: String) throws -> TimeSpan {
+            if let horizon { return horizon.span }
+            guard let span = TimeSpan(parsing: recorded) else { throw CLIError.failed("the model's recorded horizon '\(recorded)' is not a duration") }
             return span
         }
         func parsedPopulation(_ text: String) throws -> TrainingSet.Population {
@@ -171,7 +173,7 @@ struct CompareModels: ParsableCommand {
         let origin: String
         if let cutoff {
             let time = try parseTime(cutoff, option: "--cutoff")
-            return (time, try parsedHorizon(horizon ?? baseline.horizon, "--horizon"), try parsedPopulation(population ?? baseline.population), "--cutoff")
+            return (time, try parsedHorizon(baseline.horizon), try parsedPopulation(population ?? baseline.population), "--cutoff")
         } else if let onHoldoutOf {
             source = try registry.load(onHoldoutOf).1
             origin = "the holdout of \(source.version)"
@@ -182,6 +184,6 @@ struct CompareModels: ParsableCommand {
         guard let time = DateText.parse(source.holdoutCutoff) else {
             throw CLIError.failed("model \(source.version) has an unreadable holdout cutoff '\(source.holdoutCutoff)'")
         }
-        return (time, try parsedHorizon(horizon ?? source.horizon, "--horizon"), try parsedPopulation(population ?? source.population), origin)
+        return (time, try parsedHorizon(source.horizon), try parsedPopulation(population ?? source.population), origin)
     }
 }

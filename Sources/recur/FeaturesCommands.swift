@@ -52,17 +52,21 @@ struct BackfillFeatures: ParsableCommand {
     @Option(name: .customLong("as-of"), help: "One as-of time (repeatable).") var asOf: [String] = []
     @Option(help: "First as-of date of a series.") var from: String?
     @Option(help: "Last as-of date of a series (included).") var to: String?
-    @Option(help: "Spacing of the series, e.g. 1d or 7d.") var every = "7d"
+    @Option(help: "Spacing of the series, a duration such as 1d or 7d.") var every = DurationArgument(.days(7))
     @Option(help: ArgumentHelp("Only these users: a file with one user id per line.", valueName: "file")) var users: String?
     @Option(help: "Parallel workers.") var workers = 2
     @Flag(help: "No progress line.") var quiet = false
+
+    func validate() throws {
+        guard every.isPositive else { throw ValidationError("--every must be longer than 0") }
+    }
 
     func run() throws {
         let set = try features.resolve()
         var times = try asOf.map { try parseTime($0, option: "--as-of") }
         if from != nil || to != nil {
             guard let from, let to else { throw CLIError.usage("--from and --to go together") }
-            guard let step = TimeSpan(parsing: every) else { throw CLIError.usage("--every '\(every)' is not a duration such as 7d") }
+            let step = every.span
             let start = try parseTime(from, option: "--from"), end = try parseTime(to, option: "--to")
             guard start <= end else { throw CLIError.usage("--from is after --to") }
             times += BackfillPlan.times(from: start, to: end, every: step)

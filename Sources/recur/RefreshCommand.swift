@@ -21,7 +21,7 @@ struct RefreshCommand: ParsableCommand {
     @Option(
         name: .customLong("promote-if"), help: "Conditions the candidate must all meet (quantities: auc_gain, p, ece, auc, log_loss, log_loss_gain, brier).")
     var promoteIf = PromotionRule.standard
-    @Option(help: "Spacing of cutoffs (default: the production model's).") var every: String?
+    @Option(help: "Spacing of cutoffs, a duration such as 7d (default: the production model's).") var every: DurationArgument?
     @Option(name: .customLong("export-dir"), help: "Where the comparison report goes.") var exportDirectory = "notebooks-export"
     @Option(name: .customLong("features-dir"), help: ArgumentHelp("A folder of feature set .toml files (adds to the built-in sets).", valueName: "dir"))
     var featuresDirectory: String?
@@ -45,10 +45,7 @@ struct RefreshCommand: ParsableCommand {
         guard let lastMicros = try opened.connection.query("SELECT (extract(epoch FROM max(ts)) * 1000000)::bigint FROM events").decode(Int64.self, 0, 0) else {
             throw CLIError.failed(RefreshError.notEnoughData("no events stored").description)
         }
-        let step = try every.map { text -> TimeSpan in
-            guard let span = TimeSpan(parsing: text) else { throw CLIError.usage("--every '\(text)' is not a duration such as 7d") }
-            return span
-        }
+        let step = every?.span
         let plan = try RefreshPlan(production: production, lastEvent: Timestamp(microseconds: lastMicros), every: step)
         let cutoff = plan.evaluationCutoff
         printError(

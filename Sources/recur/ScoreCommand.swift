@@ -16,7 +16,7 @@ struct ScoreCommand: ParsableCommand {
     @Option(help: "Score as of this time.") var at: String?
     @Option(name: .customLong("auth-token-file"), help: "File holding the server's token.") var authTokenFile: String?
     @Option(help: "While the server is still starting or loading users' features, retry for up to this long (0s: fail at once).")
-    var wait = "10s"
+    var wait = DurationArgument(.seconds(10))
     @Flag(
         name: .customLong("known-only"),
         help: "Refuse users the store has no events for (a mistyped id scores as a newcomer otherwise); exit non-zero when there is one.")
@@ -34,9 +34,7 @@ struct ScoreCommand: ParsableCommand {
             throw CLIError.usage("user id '\(id)' contains a space; the plain protocol separates words by spaces")
         }
         // Durations are positive; no waiting at all is spelt 0 or 0s.
-        let patience = ["0", "0s"].contains(wait) ? 0 : TimeSpan(parsing: wait).map { Double($0.microseconds) / 1_000_000 }
-        guard let patience else { throw CLIError.usage("--wait '\(wait)' is not a duration such as 30s") }
-        let deadline = Date().addingTimeInterval(patience)
+        let deadline = Date().addingTimeInterval(wait.seconds)
         let connection = try connectWhileStarting(until: deadline)
         try authenticate(connection)
         var suffix = ""

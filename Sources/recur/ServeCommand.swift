@@ -33,11 +33,11 @@ struct ServeCommand: ParsableCommand {
     @Option(name: .customLong("metrics-port"), help: "Serve Prometheus metrics on 127.0.0.1:PORT.") var metricsPort: Int?
     @Option(name: .customLong("auth-token-file"), help: "File whose first line is the token clients must AUTH with.") var authTokenFile: String?
     @Option(name: .customLong("max-connections"), help: "Connections served at once.") var maxConnections = 1_024
-    @Option(name: .customLong("idle-timeout"), help: "Close connections idle this long, e.g. 300s.") var idleTimeout = "300s"
+    @Option(name: .customLong("idle-timeout"), help: "Close connections idle this long, e.g. 300s.") var idleTimeout = DurationArgument(.seconds(300))
     @Option(
         name: .customLong("request-timeout"),
         help: "Close a connection whose request has been arriving this long, from its first byte to its last (every port), e.g. 10s.")
-    var requestTimeout = "10s"
+    var requestTimeout = DurationArgument(.seconds(10))
     @Option(name: .customLong("max-line-length"), help: "Longest request line or bulk string, in bytes.") var maxLineLength = 65_536
     @Option(
         name: .customLong("log-sample"),
@@ -47,6 +47,10 @@ struct ServeCommand: ParsableCommand {
     var logSample: SampleRate?
     @Option(help: "Event loop threads (default: one per core but one, leaving a core to PostgreSQL and callers).")
     var threads = ScoringServer.Configuration.defaultThreads
+
+    func validate() throws {
+        guard requestTimeout.isPositive else { throw ValidationError("--request-timeout must be longer than 0") }
+    }
 
     func run() throws {
         var logger = Logger(label: "recur.serve")
@@ -60,12 +64,8 @@ struct ServeCommand: ParsableCommand {
         config.httpPort = httpPort
         config.limits.maximumLineLength = maxLineLength
         config.limits.maximumBulkLength = maxLineLength
-        guard let idle = TimeSpan(parsing: idleTimeout) else { throw CLIError.usage("--idle-timeout '\(idleTimeout)' is not a duration such as 300s") }
-        config.idleTimeout = .microseconds(idle.microseconds)
-        guard let request = TimeSpan(parsing: requestTimeout), request.microseconds > 0 else {
-            throw CLIError.usage("--request-timeout '\(requestTimeout)' is not a duration such as 10s")
-        }
-        config.requestTimeout = .microseconds(request.microseconds)
+        config.idleTimeout = .microseconds(idleTimeout.span.microseconds)
+        config.requestTimeout = .microseconds(requestTimeout.span.microseconds)
         if let authTokenFile {
             guard let text = try? String(contentsOfFile: authTokenFile, encoding: .utf8),
                 let token = text.split(whereSeparator: \.isNewline).first.map({ $0.trimmingCharacters(in: .whitespaces) }), !token.isEmpty

@@ -27,16 +27,17 @@ struct StreamCommand: ParsableCommand {
     @OptionGroup var kafka: KafkaSourceOptions
     @Option(help: ArgumentHelp("Watch this folder instead of Kafka: each new file is loaded exactly once.", valueName: "dir")) var dir: String?
     @Option(help: ArgumentHelp("Move loaded files here (default: leave them, remembered by checksum).", valueName: "dir")) var archive: String?
-    @Option(help: "A file is read once its size has not changed for this long, e.g. 1s.") var settle = "1s"
+    @Option(help: "A file is read once its size has not changed for this long, e.g. 1s.") var settle = DurationArgument(.seconds(1))
     @OptionGroup var input: InputMappingOptions
     @Option(name: .customLong("batch-size"), help: "Commit a batch at this many messages…") var batchSize = 100_000
-    @Option(name: .customLong("batch-wait"), help: "…or when its first message has waited this long, e.g. 500ms.") var batchWait = "250ms"
+    @Option(name: .customLong("batch-wait"), help: "…or when its first message has waited this long, e.g. 500ms.") var batchWait = DurationArgument(
+        TimeSpan(microseconds: 250_000))
     @Option(name: .customLong("max-users-in-memory"), help: "User states kept between batches; others are reloaded when needed.") var maxUsersInMemory = 200_000
     @Option(name: .customLong("metrics-port"), help: "Serve Prometheus metrics on 127.0.0.1:PORT.") var metricsPort: Int?
     @Option(
         name: .customLong("exit-when-idle"),
         help: ArgumentHelp("Stop (exit 0) after nothing arrived for this long, e.g. 10s (for scripts).", valueName: "duration"))
-    var exitWhenIdle: String?
+    var exitWhenIdle: DurationArgument?
     @Flag(
         name: .customLong("exit-at-end"),
         help: "Stop (exit 0) once the group has stored every partition up to where the topic ended when the builder started (Kafka only).")
@@ -49,6 +50,7 @@ struct StreamCommand: ParsableCommand {
     @Flag(help: "No progress lines.") var quiet = false
 
     func validate() throws {
+        guard batchWait.isPositive else { throw ValidationError("--batch-wait must be longer than 0") }
         if exitAtEnd && dir != nil {
             throw ValidationError("--exit-at-end reads a Kafka topic to its end; a watched folder has none (use --exit-when-idle)")
         }
@@ -57,13 +59,8 @@ struct StreamCommand: ParsableCommand {
     func run() throws {
         let set = try features.resolve()
         let rollups = try RollupCatalog.load(directory: features.folder, features: try features.catalog())
-        guard let wait = TimeSpan(parsing: batchWait), wait.microseconds > 0 else {
-            throw CLIError.usage("--batch-wait '\(batchWait)' is not a duration such as 500ms")
-        }
-        let idleLimit = try exitWhenIdle.map { text -> Double in
-            guard let span = TimeSpan(parsing: text) else { throw CLIError.usage("--exit-when-idle '\(text)' is not a duration such as 10s") }
-            return Double(span.microseconds) / 1e6
-        }
+        let wait = batchWait.span
+        let idleLimit = exitWhenIdle?.seconds
         guard batchSize > 0, maxUsersInMemory > 0 else { throw CLIError.usage("--batch-size and --max-users-in-memory must be positive") }
         var importOptions = try input.importOptions()
         importOptions.batchSize = batchSize
@@ -80,10 +77,9 @@ struct StreamCommand: ParsableCommand {
         let shouldStop: () -> Bool = { stop.isRequested || reporter.idleTooLong() }
         let totals: StreamMetrics.Totals
         if let dir {
-            guard let settleSpan = TimeSpan(parsing: settle) else { throw CLIError.usage("--settle '\(settle)' is not a duration such as 1s") }
             var options = FolderStreamBuilder.Options(directory: dir)
             options.archive = archive
-            options.settleSeconds = Double(settleSpan.microseconds) / 1e6
+            options.settleSeconds = settle.seconds
             options.importOptions = importOptions
             options.maxUsersInMemory = maxUsersInMemory
             options.statesOnOwnConnection = !singleTransaction

@@ -7,16 +7,19 @@ struct TrainingSetOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Cutoff dates, comma-separated.", valueName: "D,D,...")) var cutoffs: String?
     @Option(help: "First cutoff of a series.") var from: String?
     @Option(help: "Last cutoff of a series (included).") var to: String?
-    @Option(help: "Spacing of the series.") var every = "7d"
-    @Option(help: "Label window after each cutoff: purchased in [cutoff, cutoff + horizon).") var horizon = "30d"
+    @Option(help: "Spacing of the series, a duration such as 7d.") var every = DurationArgument(.days(7))
+    @Option(help: "Label window after each cutoff: purchased in [cutoff, cutoff + horizon), a duration such as 30d.") var horizon = DurationArgument(.days(30))
     @Option(name: .customLong("holdout-cutoff"), help: "The cutoff held out for evaluation (default: the last).") var holdoutCutoff: String?
     @Option(help: "active (any event before the cutoff) or purchasers (a purchase before it).") var population = "active"
 
+    // No validate(): `recur train` has a --version option, and swift-argument-parser answers a
+    // validation error in a command line holding `--version` by printing its own version, exit 0.
     func cutoffTimes() throws -> [Timestamp] {
         var times = try (cutoffs?.split(separator: ",").map { try parseTime(String($0).trimmingCharacters(in: .whitespaces), option: "--cutoffs") }) ?? []
         if from != nil || to != nil {
             guard let from, let to else { throw CLIError.usage("--from and --to go together") }
-            guard let step = TimeSpan(parsing: every) else { throw CLIError.usage("--every '\(every)' is not a duration such as 7d") }
+            guard every.isPositive else { throw CLIError.usage("--every must be longer than 0") }
+            let step = every.span
             let first = try parseTime(from, option: "--from"), last = try parseTime(to, option: "--to")
             guard first <= last else { throw CLIError.usage("--from \(from) is after --to \(to): the series runs from the earlier date to the later") }
             times += BackfillPlan.times(from: first, to: last, every: step)
@@ -27,8 +30,8 @@ struct TrainingSetOptions: ParsableArguments {
     }
 
     func horizonSpan() throws -> TimeSpan {
-        guard let span = TimeSpan(parsing: horizon) else { throw CLIError.usage("--horizon '\(horizon)' is not a duration such as 30d") }
-        return span
+        guard horizon.isPositive else { throw CLIError.usage("--horizon must be longer than 0") }
+        return horizon.span
     }
 
     func populationRule() throws -> TrainingSet.Population {

@@ -140,4 +140,28 @@ import Testing
         #expect(outcome.status != 0)
         #expect(outcome.stderr.contains("--exit-at-end") && outcome.stderr.contains("--exit-when-idle"), "\(outcome.stderr)")
     }
+
+    /// Every duration option has one reader: a bad one is named before anything runs, and a zero
+    /// where time is needed is refused, with `train`'s own `--version` option in the line.
+    @Test func durationsAreReadOneWayAndZeroIsRefusedWhereTimeIsNeeded() throws {
+        let home = freshHome()
+        for arguments in [
+            ["train", "--version", "v1", "--cutoffs", "2025-03-01", "--horizon", "30x"],
+            ["features", "backfill", "--from", "2025-01-01", "--to", "2025-02-01", "--every", "1 week"],
+            ["serve", "--port", "0", "--idle-timeout", "soon"], ["stream", "--dir", NSTemporaryDirectory(), "--settle", "1x"]
+        ] {
+            let outcome = try recur(arguments, home: home)
+            let option = arguments[arguments.count - 2]
+            #expect(outcome.status == 64 && outcome.stderr.contains("invalid for '\(option)"), "\(arguments): \(outcome.stderr)")
+        }
+        for (arguments, option) in [
+            (["features", "backfill", "--from", "2025-01-01", "--to", "2025-02-01", "--every", "0"], "--every"),
+            (["serve", "--port", "0", "--request-timeout", "0s"], "--request-timeout"),
+            (["stream", "--dir", NSTemporaryDirectory(), "--batch-wait", "0ms"], "--batch-wait"),
+            (["train", "--version", "v1", "--cutoffs", "2025-03-01", "--horizon", "0d"], "--horizon")
+        ] {
+            let outcome = try recur(arguments, home: home)
+            #expect(outcome.status != 0 && outcome.stderr.contains("\(option) must be longer than 0"), "\(arguments): \(outcome.stderr)")
+        }
+    }
 }
