@@ -46,6 +46,8 @@ PY
 date -u +"== %Y-%m-%dT%H:%M:%SZ $(git rev-parse --short HEAD)" >> "$LOG"
 for model in $MODELS; do
   train now "$RECUR" "$model" 2025-10-19,2025-10-26,2025-11-02,2025-11-09,2025-11-16,2025-11-23,2025-11-30
+done
+for model in $MODELS; do
   for ((i = 0; i < RUNS; i++)); do
     train now "$RECUR" "$model" 2025-11-02,2025-11-30
     [[ -z "$RECUR_BEFORE" ]] || train before "$RECUR_BEFORE" "$model" 2025-11-02,2025-11-30
