@@ -5,6 +5,7 @@
 #   - beside it, on the two cutoffs run.sh trains on (2025-11-02, 2025-11-30: 10.3M rows), RECUR and
 #     RECUR_BEFORE (a build that holds the rows in memory as doubles), alternating, RUNS times.
 # Each line: rows, wall time, peak RSS (/usr/bin/time), fit seconds and holdout AUC (the artifact's metadata).
+# The spill file wants 368 B of free disk per row under TMPDIR (12.6 GB for the seven cutoffs).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 DATA=bench/data
@@ -29,9 +30,13 @@ mkdir -p "$RECUR_MODELS_DIR"
 train() {
   local label=$1 binary=$2 model=$3 cutoffs=$4
   local version="$label-$model-$(date +%s)"
+  local status=0
   /usr/bin/time -f "%e %M" -o "$DATA/scale-train-time.txt" "$binary" train --version "$version" --model "$model" \
-    --cutoffs "$cutoffs" --horizon 30d --calibrate none > "$DATA/scale-train-out.txt" 2> "$DATA/scale-train-err.txt" \
-    || { cat "$DATA/scale-train-err.txt"; printf '%-8s %-8s %s: FAILED (exit %s)\n' "$label" "$model" "$cutoffs" "$?" | tee -a "$LOG"; return 0; }
+    --cutoffs "$cutoffs" --horizon 30d --calibrate none > "$DATA/scale-train-out.txt" 2> "$DATA/scale-train-err.txt" || status=$?
+  if [[ $status -ne 0 ]]; then
+    printf '%-8s %-8s %s: FAILED (exit %s): %s\n' "$label" "$model" "$cutoffs" "$status" "$(grep -v '^Command exited' "$DATA/scale-train-err.txt" | tail -n 1)" | tee -a "$LOG"
+    return 0
+  fi
   read -r wall peak < "$DATA/scale-train-time.txt"
   python3 - "$RECUR_MODELS_DIR/$version/metadata.json" "$label" "$model" "$wall" "$peak" <<'PY' | tee -a "$LOG"
 import json, sys
